@@ -1,0 +1,84 @@
+"""The claims registry: what the source documents say, and which parameters each claim informs.
+
+Claims live in ``data/claims.yaml``; the five source texts are shipped in ``data/sources/`` so
+that every quote can be checked against its source wherever afsim is installed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+DATA = Path(str(resources.files("afsim") / "data"))
+SOURCES = DATA / "sources"
+EVIDENCE_KINDS = ("reported fact", "expert judgement", "allegation", "disputed")
+
+
+@dataclass(frozen=True)
+class Informs:
+    parameter: str
+    supports: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    source: str
+    quote: str
+    actors: tuple[str, ...]
+    asserts: str
+    informs: tuple[Informs, ...]
+    evidence: str
+    contested_by: tuple[str, ...]
+
+
+def normalise(text: str) -> str:
+    """Collapse whitespace runs to one space, so hard line breaks do not break a quote."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@cache
+def source_text(name: str) -> str:
+    return (SOURCES / name).read_text(encoding="utf-8")
+
+
+def quote_is_verbatim(claim: Claim) -> bool:
+    return normalise(claim.quote) in normalise(source_text(claim.source))
+
+
+@cache
+def load_claims() -> dict[str, Claim]:
+    raw = yaml.safe_load((DATA / "claims.yaml").read_text(encoding="utf-8"))
+    return {
+        c["id"]: Claim(
+            id=c["id"],
+            source=c["source"],
+            quote=c["quote"],
+            actors=tuple(c["actors"]),
+            asserts=c["asserts"],
+            informs=tuple(Informs(i["parameter"], i["supports"]) for i in c["informs"]),
+            evidence=c["evidence"],
+            contested_by=tuple(c["contested_by"]),
+        )
+        for c in raw
+    }
+
+
+def filter_claims(*, actor: str | None = None, source: str | None = None,
+                  parameter: str | None = None) -> list[Claim]:
+    """Claims matching every given filter; ``source`` matches a file-name prefix such as '002'."""
+    out = []
+    for c in load_claims().values():
+        if actor and actor not in c.actors:
+            continue
+        if source and not c.source.startswith(source):
+            continue
+        if parameter and parameter not in {i.parameter for i in c.informs}:
+            continue
+        out.append(c)
+    return out

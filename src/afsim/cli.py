@@ -1,0 +1,186 @@
+"""The ``afsim`` command line: parses, calls the library, prints.  No model logic here.
+
+Exit codes: 0 ok, 1 internal error (traceback logged to a file named in the message),
+2 bad input or usage, 130 interrupted.  Heavy libraries are imported inside the commands
+that need them, so ``afsim --help`` and ``afsim validate`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import textwrap
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from afsim.errors import InputError
+
+
+class AfsimGroup(click.Group):
+    """Maps afsim's errors to exit codes and one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"afsim: error: {exc}", err=True)
+            ctx.exit(2)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # output piped into `head` and the like: not an error
+            sys.stdout = open(os.devnull, "w")
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("afsim: interrupted", err=True)
+            ctx.exit(130)
+        except Exception:
+            log = Path(tempfile.gettempdir()) / f"afsim-error-{os.getpid()}.log"
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            click.echo(f"afsim: internal error (a bug in afsim); traceback written to {log}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="afsim")
+def cli() -> None:
+    """afsim: simulate policy arguments about Afghanistan-based terrorism.
+
+    Five actors (US, Russia, Iran, the Taliban, ISIS-K) whose parameters come from claims in
+    the source documents. Run a scenario against its baseline, read the paired comparison,
+    and trace every number back to a quote.
+    """
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications per arm (default: the file's).")
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the file's).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
+              show_default=True, help="Folder that receives results/<scenario>/<timestamp>/.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path.")
+def run(scenario: Path, replications: int | None, seed: int | None, out: Path, quiet: bool) -> None:
+    """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
+    from tqdm import tqdm
+
+    from afsim.analysis import compare, format_table
+    from afsim.experiment import run_paired
+    from afsim.results import prepare_output, write_result_set
+    from afsim.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    prepare_output(out, spec.name)
+    n = replications or spec.replications
+    started = time.time()
+    show = not quiet and sys.stderr.isatty()
+    with tqdm(total=n, desc=f"{spec.name}", unit="rep", disable=not show, file=sys.stderr) as bar:
+        result = run_paired(spec, replications=n, seed=seed, on_batch=bar.update)
+    rows = compare(result.arms["baseline"].summaries, result.arms["scenario"].summaries)
+    table = format_table(rows, spec.name, spec.baseline_name, n)
+    folder = write_result_set(result, rows, table, out, started)
+    click.echo(table)
+    click.echo(f"results: {folder}  ({time.time() - started:.1f} s)")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario FILES without running them (exit 2 if any is invalid)."""
+    from afsim.scenario import load_scenario
+
+    failed = 0
+    for file in files:
+        try:
+            s = load_scenario(file)
+        except InputError as exc:
+            click.echo(f"afsim: error: {exc}", err=True)
+            failed += 1
+            continue
+        click.echo(f"ok: {file} ({s.name}: {len(s.world.levers)} lever settings, "
+                   f"{len(s.world.events)} events, {len(s.overrides)} parameter overrides; "
+                   f"baseline: {s.baseline_name})")
+    if failed:
+        sys.exit(2)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--actor", type=click.Choice(["us", "russia", "iran", "taliban", "isisk"]))
+@click.option("--source", help="Source file or its number prefix, e.g. 002.")
+@click.option("--parameter", help="Only claims that inform this parameter, e.g. us.intel_capability.")
+@click.pass_context
+def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None) -> None:
+    """List the claims drawn from the source documents (filter by actor, source, parameter)."""
+    if ctx.invoked_subcommand:
+        return
+    from afsim.claims import filter_claims
+
+    found = filter_claims(actor=actor, source=source, parameter=parameter)
+    for c in found:
+        contested = "  [contested]" if c.contested_by else ""
+        click.echo(f"{c.id:34s} {c.source[:3]}  {c.evidence:17s} {','.join(c.actors):22s} {c.asserts}{contested}")
+    click.echo(f"{len(found)} claims")
+
+
+@claims.command("show")
+@click.argument("claim_id")
+def claims_show(claim_id: str) -> None:
+    """Print one claim: its quote, source, what it informs, what contests it."""
+    import difflib
+
+    from afsim.claims import load_claims
+
+    registry = load_claims()
+    if claim_id not in registry:
+        match = difflib.get_close_matches(claim_id, list(registry), n=1, cutoff=0.5)
+        raise InputError(f"claims show {claim_id}", "no such claim id", hint=match[0] if match else None)
+    c = registry[claim_id]
+    click.echo(f"{c.id}  ({c.evidence})")
+    click.echo(f"source:   {c.source}")
+    click.echo(f"actors:   {', '.join(c.actors)}")
+    click.echo("quote:    " + textwrap.fill(f"\u201c{c.quote}\u201d", 90, subsequent_indent=" " * 10))
+    click.echo("asserts:  " + textwrap.fill(c.asserts, 90, subsequent_indent=" " * 10))
+    if c.informs:
+        click.echo("informs:")
+        for i in c.informs:
+            click.echo(f"  {i.parameter}: {i.supports}")
+    if c.contested_by:
+        click.echo(f"contested by: {', '.join(c.contested_by)}")
+
+
+@cli.command()
+@click.option("--group", type=click.Choice(["isisk", "taliban", "russia", "iran", "us", "region", "relations"]))
+def params(group: str | None) -> None:
+    """Print every parameter: default, range, unit and its sources (claims or assumption)."""
+    from afsim.parameters import parameter_specs
+
+    for s in parameter_specs():
+        if group and not s.path.startswith(group + "."):
+            continue
+        sources = ", ".join(s.claims) if s.claims else ""
+        if s.assumption:
+            sources += ("; " if sources else "") + f"assumption: {s.assumption}"
+        flag = " [contested]" if s.contested else ""
+        click.echo(f"{s.path:38s} {s.default:>8g}  [{s.lo:g}, {s.hi:g}]  {s.unit}{flag}")
+        click.echo(textwrap.fill(f"{s.meaning}. Sources: {sources}", 110,
+                                 initial_indent=" " * 4, subsequent_indent=" " * 4))
+
+
+@cli.command()
+def levers() -> None:
+    """List the policy levers and one-off events a scenario can use."""
+    from afsim.levers import EVENTS, LEVERS, SHARING_LEVELS
+
+    for s in LEVERS.values():
+        values = {"sharing": "|".join(SHARING_LEVELS), "switch": "true|false",
+                  "number": f"{s.lo:g}..{s.hi:g}"}[s.kind]
+        provenance = ", ".join(s.claims) + (f"; assumption: {s.assumption}" if s.assumption else "")
+        click.echo(f"{s.name:26s} {values:28s} default {s.default!s:14s} {s.meaning} ({provenance.strip('; ')})")
+    for name, meaning in EVENTS.items():
+        click.echo(f"event {name:20s} {meaning}")
+
+
+def main() -> None:
+    cli(prog_name="afsim")

@@ -1,0 +1,93 @@
+"""Outcomes: named, first-class summaries of a replication's monthly record.
+
+Each outcome says its unit and which direction is better for the analyst's question (lower
+killed, higher trust ...), so the comparison table can report "share of replications in which
+the scenario did better" without guessing.  ``headline`` outcomes make up the printed table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from afsim.levers import TARGETS
+
+Record = dict[str, np.ndarray]  # series name -> (months, replications)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    unit: str
+    better: str | None  # "lower", "higher" or None when neither is better
+    headline: bool
+    meaning: str
+    compute: Callable[[Record], np.ndarray]
+
+
+def _total(series: str) -> Callable[[Record], np.ndarray]:
+    return lambda rec: rec[series].sum(axis=0)
+
+
+def _final(series: str) -> Callable[[Record], np.ndarray]:
+    return lambda rec: rec[series][-1]
+
+
+def _mean(series: str) -> Callable[[Record], np.ndarray]:
+    return lambda rec: rec[series].mean(axis=0)
+
+
+def _abroad_share(rec: Record) -> np.ndarray:
+    abroad = sum(rec[f"attacks_{t}"].sum(axis=0) for t in ("russia", "iran", "west"))
+    total = sum(rec[f"attacks_{t}"].sum(axis=0) for t in TARGETS)
+    return np.divide(abroad, total, out=np.full(total.shape, np.nan), where=total > 0)
+
+
+def _killed_total(rec: Record) -> np.ndarray:
+    return sum(rec[f"killed_{t}"].sum(axis=0) for t in TARGETS)
+
+
+def _attacks_total(rec: Record) -> np.ndarray:
+    return sum(rec[f"attacks_{t}"].sum(axis=0) for t in TARGETS)
+
+
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        *(Outcome(f"killed_{t}", "people", "lower", True, f"Killed in ISIS-K attacks on {t}, whole horizon",
+                  _total(f"killed_{t}")) for t in ("russia", "iran", "afghanistan", "pakistan", "west")),
+        Outcome("killed_total", "people", "lower", False, "Killed in ISIS-K attacks, all targets", _killed_total),
+        *(Outcome(f"attacks_{t}", "attacks", "lower", t in ("russia", "iran"), f"Successful attacks on {t}",
+                  _total(f"attacks_{t}")) for t in TARGETS),
+        Outcome("attacks_total", "attacks", "lower", True, "Successful attacks, all targets", _attacks_total),
+        Outcome("attacks_abroad_share", "fraction", None, True,
+                "Share of attacks outside Afghanistan and Pakistan", _abroad_share),
+        Outcome("attacks_after_warning", "attacks", "lower", False,
+                "Attacks that happened although the US had passed a warning", _total("attack_warned")),
+        Outcome("foiled_by_us_warning", "plots", "higher", True,
+                "Plots foiled because a US warning was acted on", _total("foiled_us")),
+        Outcome("foiled_by_taliban", "plots", "higher", False, "Plots disrupted at source by the Taliban",
+                _total("foiled_taliban")),
+        Outcome("isisk_strength_final", "fighters", "lower", True, "ISIS-K fighters at the horizon",
+                _final("isisk_strength")),
+        Outcome("taliban_ct_capacity_mean", "index 0-1", "higher", True, "Taliban CT capacity, mean over months",
+                _mean("taliban_ct_capacity")),
+        Outcome("trust_us_russia_final", "index 0-1", "higher", True, "US-Russia trust at the horizon",
+                _final("trust_us_russia")),
+        Outcome("trust_us_iran_final", "index 0-1", "higher", True, "US-Iran trust at the horizon",
+                _final("trust_us_iran")),
+        Outcome("russia_ct_support_mean", "index 0-1", None, False, "Russian CT help to the Taliban, mean",
+                _mean("russia_ct_support")),
+        Outcome("russia_arms_final", "index 0-1", "lower", True, "Russian arms to the Taliban at the horizon",
+                _final("russia_arms")),
+        Outcome("us_cost_total", "US$ million", "lower", True, "US programme cost, whole horizon",
+                _total("us_cost")),
+    )
+}
+
+
+def summarise(record: Record) -> dict[str, np.ndarray]:
+    """Every outcome for every replication in a record."""
+    return {name: o.compute(record) for name, o in OUTCOMES.items()}
