@@ -94,7 +94,8 @@ def format_table(rows: list[Comparison], scenario: str, baseline: str, replicati
     right = {2, 3, 5, 6}
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=False)))
+        cells = zip(row, widths, strict=True)
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(cells))
 
     title = (f"{scenario} vs {baseline}: {replications} paired replications (common random numbers)\n"
              "difference = scenario - baseline, mean over replications with 95% t interval; "

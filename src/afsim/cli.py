@@ -174,8 +174,10 @@ def levers() -> None:
     from afsim.levers import EVENTS, LEVERS, SHARING_LEVELS
 
     for s in LEVERS.values():
-        values = {"sharing": "|".join(SHARING_LEVELS), "switch": "true|false",
-                  "number": f"{s.lo:g}..{s.hi:g}"}[s.kind]
+        if s.kind == "number":
+            values = f"{s.lo:g}..{s.hi:g}"
+        else:
+            values = "|".join(SHARING_LEVELS) if s.kind == "sharing" else "true|false"
         provenance = ", ".join(s.claims) + (f"; assumption: {s.assumption}" if s.assumption else "")
         click.echo(f"{s.name:26s} {values:28s} default {s.default!s:14s} {s.meaning} ({provenance.strip('; ')})")
     for name, meaning in EVENTS.items():

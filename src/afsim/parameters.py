@@ -123,7 +123,6 @@ class ISISK(BaseModel):
     )
     backlash_memory_months: float = param(
         24, 1, 240, "months", "How long the grievance from a US strike lasts",
-        claims=("C001-backlash",),
         assumption="Grievance fades over about two years; the sources give no duration.",
     )
     casualty_median: float = param(

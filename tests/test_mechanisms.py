@@ -1,0 +1,123 @@
+"""Each mechanism produces its effect through the rules, and switching it off removes it.
+
+Runs use common random numbers, so "removes the effect" can be tested exactly where the
+switched-off mechanism is the only channel between the arms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SHARING = [{"lever": "us.sharing.russia", "value": "routine"}, {"lever": "us.sharing.iran", "value": "routine"}]
+HELP = [{"lever": "russia.ct_offer", "value": 0.4}, {"lever": "iran.ct_offer", "value": 0.3}]
+STRIKES = [{"lever": "us.strikes_per_month", "value": 4}]
+SANCTIONS = [{"lever": "us.sanctions_on_russia", "value": True}]
+
+
+def diff(result, outcome):
+    return result["scenario"][outcome] - result["baseline"][outcome]
+
+
+def ci(d):
+    d = d[~np.isnan(d)]
+    half = 1.96 * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean() - half, d.mean() + half
+
+
+def test_identical_arms_differ_by_nothing(paired):
+    r = paired(replications=100)
+    for name in r["baseline"]:
+        np.testing.assert_array_equal(r["baseline"][name], r["scenario"][name])
+
+
+def test_intel_sharing_cuts_attacks_on_russia_and_iran(paired):
+    r = paired(levers=SHARING)
+    for target in ("russia", "iran"):
+        assert ci(diff(r, f"attacks_{target}"))[1] < 0
+    assert ci(diff(r, "foiled_by_us_warning"))[0] > 0
+
+
+def test_intel_sharing_without_warning_uptake_changes_nothing_for_russia_and_iran(paired):
+    off = {"russia.warning_uptake": 0.0, "iran.warning_uptake": 0.0}
+    r = paired(levers=SHARING, parameters=off)
+    for outcome in ("killed_russia", "killed_iran", "attacks_russia", "attacks_iran"):
+        np.testing.assert_array_equal(diff(r, outcome), 0)
+
+
+def test_full_uptake_makes_sharing_work_harder(paired):
+    full = {"russia.warning_uptake": 1.0, "iran.warning_uptake": 1.0,
+            "relations.initial_trust_us_russia": 1.0, "relations.initial_trust_us_iran": 1.0}
+    default = paired(levers=SHARING)
+    eager = paired(levers=SHARING, parameters=full)
+    for target in ("russia", "iran"):
+        assert ci(diff(eager, f"attacks_{target}"))[1] < ci(diff(default, f"attacks_{target}"))[0]
+
+
+def test_sharing_builds_trust_only_through_the_trust_rules(paired):
+    assert diff(paired(levers=SHARING, replications=50), "trust_us_iran_final").min() > 0
+    off = {"relations.trust_gain_per_foiled": 0.0, "relations.sharing_trust_gain": 0.0}
+    np.testing.assert_array_equal(diff(paired(levers=SHARING, parameters=off, replications=50),
+                                       "trust_us_iran_final"), 0)
+
+
+def test_regional_help_strengthens_taliban_and_weakens_isisk(paired):
+    r = paired(levers=HELP)
+    assert diff(r, "taliban_ct_capacity_mean").min() > 0
+    assert ci(diff(r, "isisk_strength_final"))[1] < 0
+    assert ci(diff(r, "attacks_total"))[1] < 0
+
+
+def test_regional_help_does_nothing_when_help_has_no_effect(paired):
+    r = paired(levers=HELP, parameters={"taliban.help_effect": 0.0})
+    for outcome in ("taliban_ct_capacity_mean", "isisk_strength_final", "killed_total"):
+        np.testing.assert_array_equal(diff(r, outcome), 0)
+
+
+def test_pressure_at_home_displaces_attacks_abroad(paired):
+    r = paired(levers=HELP, replications=1000)
+    assert ci(diff(r, "attacks_abroad_share"))[0] > 0
+    r_off = paired(levers=HELP, replications=1000, parameters={"isisk.displacement": 0.0})
+    lo, hi = ci(diff(r_off, "attacks_abroad_share"))
+    assert lo < 0 < hi
+
+
+def test_strikes_bring_backlash_against_the_west(paired):
+    r = paired(levers=STRIKES)
+    assert ci(diff(r, "killed_west"))[0] > 0
+    off = {"isisk.backlash_recruits_per_strike": 0.0, "isisk.backlash_grievance_west": 0.0}
+    r_off = paired(levers=STRIKES, parameters=off)
+    assert ci(diff(r_off, "killed_west"))[1] <= 0
+    assert diff(r_off, "isisk_strength_final").mean() < diff(r, "isisk_strength_final").mean()
+
+
+def test_sanctions_cut_arms_slowly_and_cost_trust(paired):
+    r = paired(levers=SANCTIONS, replications=50)
+    assert diff(r, "russia_arms_final").max() < 0
+    assert diff(r, "trust_us_russia_final").max() < 0
+
+
+def test_sanctions_without_response_change_nothing_in_russia(paired):
+    off = {"russia.sanctions_behaviour_effect": 0.0, "russia.sanctions_rally": 0.0,
+           "relations.sanctions_trust_cost": 0.0}
+    r = paired(levers=SANCTIONS, parameters=off, replications=50)
+    for outcome in ("russia_arms_final", "trust_us_russia_final", "killed_total"):
+        np.testing.assert_array_equal(diff(r, outcome), 0)
+
+
+def test_pakistan_campaign_erodes_taliban_capacity(paired):
+    r = paired(replications=50, parameters={"taliban.pakistan_erosion": 0.0},
+               baseline_parameters={"taliban.pakistan_erosion": 0.08})
+    assert diff(r, "taliban_ct_capacity_mean").min() > 0
+
+
+def test_economic_shock_weakens_the_taliban_for_a_while(paired):
+    r = paired(replications=50, events=[{"event": "economic_shock", "month": 12}])
+    assert diff(r, "taliban_ct_capacity_mean").max() < 0
+
+
+def test_bounty_revelation_costs_trust(paired):
+    r = paired(replications=50, events=[{"event": "bounty_revelation", "month": 100}])
+    assert diff(r, "trust_us_russia_final").max() < 0
+    r_off = paired(replications=50, events=[{"event": "bounty_revelation", "month": 100}],
+                   parameters={"relations.revelation_trust_hit": 0.0})
+    np.testing.assert_array_equal(diff(r_off, "trust_us_russia_final"), 0)

@@ -1,0 +1,142 @@
+"""`afsim run` end to end: table, result set, manifest, reproducibility, failure paths."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+
+import afsim.experiment
+from afsim.outcomes import OUTCOMES
+from afsim.results import load_result_set
+from conftest import SCENARIOS
+
+INTEL = SCENARIOS / "intel_sharing.yaml"
+
+
+def only_result(out):
+    sets = [p.parent for p in out.rglob("manifest.json")]
+    assert len(sets) == 1
+    return sets[0]
+
+
+def test_run_prints_the_paired_table_and_writes_a_complete_result_set(invoke, tmp_path):
+    out = tmp_path / "results"
+    result = invoke("run", INTEL, "-n", 30, "--seed", 5, "--out", out)
+    assert result.exit_code == 0, result.output
+    for o in OUTCOMES.values():
+        if o.headline:
+            assert o.name in result.stdout
+    assert "intel_sharing vs baseline: 30 paired replications" in result.stdout
+    folder = only_result(out)
+    assert folder.parent.name == "intel_sharing"
+    assert {p.name for p in folder.iterdir()} == {
+        "manifest.json", "scenario.yaml", "replications.parquet", "series.parquet", "comparison.csv",
+        "comparison.txt"}
+    loaded = load_result_set(folder)
+    m = loaded["manifest"]
+    assert m["status"] == "complete" and m["seed"] == 5 and m["replications"] == 30
+    assert m["scenario_text"] == INTEL.read_text()
+    assert m["parameters"]["scenario"]["us.intel_capability"] == 0.5
+    assert {"mesa", "numpy", "afsim", "python"} <= set(m["versions"])
+    assert len(loaded["replications"]) == 60
+    assert len(loaded["series"]) == 2 * 30 * 120
+    assert (folder / "comparison.txt").read_text().strip() in result.stdout
+
+
+def test_table_numbers_equal_the_stored_replications(invoke, tmp_path):
+    out = tmp_path / "r"
+    invoke("run", INTEL, "-n", 25, "--out", out, "-q")
+    folder = only_result(out)
+    reps = pd.read_parquet(folder / "replications.parquet")
+    comp = pd.read_csv(folder / "comparison.csv").set_index("outcome")
+    base = reps[reps.arm == "baseline"].set_index("replication")
+    scen = reps[reps.arm == "scenario"].set_index("replication")
+    for name in ("killed_russia", "trust_us_iran_final", "us_cost_total"):
+        assert comp.loc[name, "difference"] == pytest.approx((scen[name] - base[name]).mean())
+        assert comp.loc[name, "baseline_mean"] == pytest.approx(base[name].mean())
+
+
+def test_same_seed_same_numbers(invoke, tmp_path):
+    frames = []
+    for i in range(2):
+        out = tmp_path / f"run{i}"
+        assert invoke("run", INTEL, "-n", 20, "--seed", 9, "--out", out, "-q").exit_code == 0
+        frames.append(pd.read_parquet(only_result(out) / "series.parquet"))
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    out = tmp_path / "other"
+    invoke("run", INTEL, "-n", 20, "--seed", 10, "--out", out, "-q")
+    other = pd.read_parquet(only_result(out) / "series.parquet")
+    assert not frames[0]["killed_afghanistan"].equals(other["killed_afghanistan"])
+
+
+def test_batch_size_does_not_change_the_numbers(tmp_path):
+    from afsim.scenario import load_scenario
+
+    s = load_scenario(INTEL)
+    a = afsim.experiment.run_paired(s, replications=30, batch_size=7)
+    b = afsim.experiment.run_paired(s, replications=30, batch_size=30)
+    for arm in a.arms:
+        for name, values in a.arms[arm].summaries.items():
+            pd.testing.assert_series_equal(pd.Series(values), pd.Series(b.arms[arm].summaries[name]))
+
+
+def test_unwritable_output_is_exit_2_before_any_work(invoke, tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    called = []
+    monkeypatch.setattr(afsim.experiment, "run_paired", lambda *a, **k: called.append(1))
+    result = invoke("run", INTEL, "--out", blocker / "results")
+    assert result.exit_code == 2
+    assert "--out" in result.stderr and "cannot write" in result.stderr
+    assert not called
+
+
+def test_internal_error_is_exit_1_with_a_log(invoke, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(afsim.experiment, "run_paired", broken)
+    out = tmp_path / "results"
+    result = invoke("run", INTEL, "--out", out)
+    assert result.exit_code == 1
+    assert "internal error" in result.stderr and "Traceback" not in result.output
+    log = result.stderr.split("written to ")[1].strip()
+    assert "ZeroDivisionError" in open(log).read()
+    os.unlink(log)
+    assert not any(out.rglob("manifest.json"))
+
+
+def test_interrupt_is_exit_130_and_leaves_no_result_set(invoke, tmp_path, monkeypatch):
+    import afsim.results
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(afsim.results.pd.DataFrame, "to_parquet", interrupted)
+    out = tmp_path / "results"
+    result = invoke("run", INTEL, "-n", 10, "--out", out)
+    assert result.exit_code == 130
+    assert not any(out.rglob("manifest.json"))
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+
+
+def test_load_result_set_refuses_an_incomplete_folder(tmp_path):
+    from afsim.errors import InputError
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"status": "running"}))
+    with pytest.raises(InputError, match="not complete"):
+        load_result_set(tmp_path)
+    with pytest.raises(InputError, match="not a result set"):
+        load_result_set(tmp_path / "missing")
+
+
+def test_help_lists_the_commands(invoke):
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("run", "validate", "claims", "params", "levers"):
+        assert command in result.stdout
+    assert invoke("levers").exit_code == 0
+    assert invoke("run").exit_code == 2  # missing argument is a usage error
