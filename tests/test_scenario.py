@@ -61,7 +61,7 @@ BAD = {
     "wrong type": (GOOD.replace("horizon_months: 24", "horizon_months: '24'"), "horizon_months",
                    "expected an integer"),
     "float for int": (GOOD.replace("replications: 10", "replications: 10.5"), "replications", "integer"),
-    "out of range": (GOOD.replace("horizon_months: 24", "horizon_months: 0"), "horizon_months", "greater than"),
+    "out of range": (GOOD.replace("horizon_months: 24", "horizon_months: 0"), "horizon_months", "at least 1"),
     "unknown parameter": (GOOD.replace("us.intel_capability", "us.intel_capabilty"), "parameters.us.intel_capabilty",
                           "did you mean 'us.intel_capability'"),
     "parameter out of range": (GOOD.replace("0.6", "1.6"), "parameters.us.intel_capability", "[0, 1]"),

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import textwrap
 import time
-import traceback
 from pathlib import Path
 
 import click
@@ -38,6 +36,9 @@ class AfsimGroup(click.Group):
             click.echo("afsim: interrupted", err=True)
             ctx.exit(130)
         except Exception:
+            import tempfile
+            import traceback
+
             log = Path(tempfile.gettempdir()) / f"afsim-error-{os.getpid()}.log"
             log.write_text(traceback.format_exc(), encoding="utf-8")
             click.echo(f"afsim: internal error (a bug in afsim); traceback written to {log}", err=True)

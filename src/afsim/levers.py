@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from afsim.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TARGETS = ("afghanistan", "pakistan", "russia", "iran", "west")
 SHARING_LEVELS = ("none", "duty_to_warn", "routine")
@@ -83,7 +84,7 @@ def check_lever_value(name: str, value: Any, where: str) -> Any:
         if not isinstance(value, bool):
             raise InputError(where, f"expected true or false, got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float):  # strict: no strings, no booleans
         raise InputError(where, f"expected a number in [{spec.lo:g}, {spec.hi:g}], got {value!r}")
     if not spec.lo <= value <= spec.hi:
         raise InputError(where, f"expected a number in [{spec.lo:g}, {spec.hi:g}], got {value!r}")
@@ -119,6 +120,8 @@ class Policy:
     @classmethod
     def compile(cls, horizon: int, settings: Iterable[LeverSetting] = (),
                 events: Iterable[Event] = ()) -> Policy:
+        import numpy as np
+
         values = {name: np.full(horizon, spec.default, dtype=object) for name, spec in LEVERS.items()}
         for s in settings:
             end = horizon if s.until_month is None else min(s.until_month, horizon)

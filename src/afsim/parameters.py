@@ -10,11 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, ClassVar
 
 from afsim.errors import InputError
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """What one parameter means and where its value comes from."""
+
+    path: str
+    default: float
+    lo: float
+    hi: float
+    unit: str
+    meaning: str
+    claims: tuple[str, ...]
+    assumption: str | None
+    contested: bool
 
 
 def param(
@@ -28,28 +41,71 @@ def param(
     assumption: str | None = None,
     contested: bool = False,
 ) -> Any:
-    """A pydantic field carrying range, unit, meaning and provenance."""
-    return Field(
-        default,
-        ge=lo,
-        le=hi,
-        description=meaning,
-        json_schema_extra={
-            "unit": unit,
-            "claims": list(claims),
-            "assumption": assumption,
-            "contested": contested,
-        },
-    )
+    """Declare a parameter: range, unit, meaning and provenance (the path is filled in later)."""
+    return ParameterSpec("", float(default), lo, hi, unit, meaning, tuple(claims), assumption, contested)
 
 
-_GROUP_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-class ISISK(BaseModel):
+class _Group:
+    """An immutable group of parameters, checked on construction (a real number inside its range).
+
+    Subclasses declare fields as ``name: float = param(...)``.  A light hand-rolled class
+    rather than a dataclass or a schema library: it keeps ``afsim validate`` quick to start.
+    """
+
+    GROUP: ClassVar[str] = ""
+    SPECS: ClassVar[dict[str, ParameterSpec]] = {}
+
+    def __init_subclass__(cls, group: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.GROUP = group
+        cls.SPECS = {}
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, ParameterSpec):
+                cls.SPECS[name] = ParameterSpec(f"{group}.{name}", *astuple_spec(value)[1:])
+                delattr(cls, name)
+
+    def __init__(self, **values: Any):
+        for name in values:
+            if name not in self.SPECS:
+                raise InputError(f"{self.GROUP}.{name}", "unknown parameter",
+                                 hint=_closest(name, self.SPECS))
+        for name, spec in self.SPECS.items():
+            value = values.get(name, spec.default)
+            if not is_number(value) or not spec.lo <= value <= spec.hi:
+                raise InputError(f"{self.GROUP}.{name}", f"expected a number in [{spec.lo:g}, {spec.hi:g}] "
+                                 f"({spec.unit}), got {value!r}")
+            object.__setattr__(self, name, float(value))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"parameters are immutable; use Parameters.with_overrides({self.GROUP}.{name}=...)")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self) -> int:
+        return hash(tuple(vars(self).items()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v:g}' for k, v in vars(self).items())})"
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(vars(self))
+
+    def replace(self, **changes: Any) -> _Group:
+        return type(self)(**{**vars(self), **changes})
+
+
+def astuple_spec(spec: ParameterSpec) -> tuple:
+    return (spec.path, spec.default, spec.lo, spec.hi, spec.unit, spec.meaning, spec.claims, spec.assumption,
+            spec.contested)
+
+
+class ISISK(_Group, group="isisk"):
     """Islamic State Khorasan Province: strength, plots, targeting, casualties."""
-
-    model_config = _GROUP_CONFIG
 
     initial_strength: float = param(
         2000, 200, 8000, "fighters", "ISIS-K fighters at month 0",
@@ -128,8 +184,8 @@ class ISISK(BaseModel):
     casualty_median: float = param(
         12, 1, 100, "killed/attack", "Median killed in a successful attack (lognormal)",
         claims=("C002-shrines", "C002-iran-bombing", "C002-moscow-attack", "C002-abbey-gate"),
-        assumption="Median set at 'dozens killed and wounded' scale; the tail is set by "
-        "casualty_sigma so that 80-180 dead is a roughly 1-in-10 attack.",
+        assumption="Median set at the 'dozens killed and wounded' scale; with casualty_sigma "
+        "an attack killing 80 or more is about 1 in 14, 150 or more about 1 in 40.",
     )
     casualty_sigma: float = param(
         1.3, 0.1, 3.0, "log-sd", "Spread of killed per attack (lognormal tail)",
@@ -137,10 +193,8 @@ class ISISK(BaseModel):
     )
 
 
-class Taliban(BaseModel):
+class Taliban(_Group, group="taliban"):
     """The Taliban government: counter-terrorism capacity against ISIS-K."""
-
-    model_config = _GROUP_CONFIG
 
     initial_ct_capacity: float = param(
         0.35, 0.0, 1.0, "index 0-1", "Counter-terrorism capacity at month 0",
@@ -194,10 +248,8 @@ class Taliban(BaseModel):
     )
 
 
-class Russia(BaseModel):
+class Russia(_Group, group="russia"):
     """Russia: counter-terrorism interest, support to the Taliban, stance toward the US."""
-
-    model_config = _GROUP_CONFIG
 
     ct_support_base: float = param(
         0.2, 0.0, 1.0, "index 0-1", "Russian counter-terrorism help to the Taliban, status quo",
@@ -237,10 +289,8 @@ class Russia(BaseModel):
     )
 
 
-class Iran(BaseModel):
+class Iran(_Group, group="iran"):
     """Iran: counter-terrorism cooperation with the Taliban, its services, a Shia target."""
-
-    model_config = _GROUP_CONFIG
 
     ct_support_base: float = param(
         0.25, 0.0, 1.0, "index 0-1", "Iranian counter-terrorism help to the Taliban, status quo",
@@ -262,10 +312,8 @@ class Iran(BaseModel):
     )
 
 
-class US(BaseModel):
+class US(_Group, group="us"):
     """The United States: intelligence, sharing, strikes, costs and homeland exposure."""
-
-    model_config = _GROUP_CONFIG
 
     intel_capability: float = param(
         0.5, 0.0, 1.0, "probability", "Chance US intelligence detects a plot in time",
@@ -310,10 +358,8 @@ class US(BaseModel):
     )
 
 
-class Region(BaseModel):
+class Region(_Group, group="region"):
     """Context outside the five actors: Pakistan as target and as US partner."""
-
-    model_config = _GROUP_CONFIG
 
     pakistan_detection: float = param(
         0.3, 0.0, 1.0, "probability", "Share of plots against Pakistan its services stop",
@@ -334,10 +380,8 @@ class Region(BaseModel):
     )
 
 
-class Relations(BaseModel):
+class Relations(_Group, group="relations"):
     """The trust matrix between the US, Russia, Iran and the Taliban, and what moves it."""
-
-    model_config = _GROUP_CONFIG
 
     initial_trust_us_russia: float = param(
         0.2, 0.0, 1.0, "index 0-1", "US-Russia trust at month 0",
@@ -389,7 +433,7 @@ class Relations(BaseModel):
     )
 
 
-_GROUPS: dict[str, type[BaseModel]] = {
+_GROUPS: dict[str, type[_Group]] = {
     "isisk": ISISK,
     "taliban": Taliban,
     "russia": Russia,
@@ -400,99 +444,81 @@ _GROUPS: dict[str, type[BaseModel]] = {
 }
 
 
-class Parameters(BaseModel):
+class Parameters:
     """The whole parameter set; ``Parameters()`` is the default world."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    __slots__ = ("iran", "isisk", "region", "relations", "russia", "taliban", "us")
 
-    isisk: ISISK = ISISK()
-    taliban: Taliban = Taliban()
-    russia: Russia = Russia()
-    iran: Iran = Iran()
-    us: US = US()
-    region: Region = Region()
-    relations: Relations = Relations()
+    isisk: ISISK
+    taliban: Taliban
+    russia: Russia
+    iran: Iran
+    us: US
+    region: Region
+    relations: Relations
+
+    def __init__(self, **groups: _Group):
+        for name, cls in _GROUPS.items():
+            object.__setattr__(self, name, groups.get(name) or cls())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("parameters are immutable; use with_overrides")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Parameters) and self.flat() == other.flat()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.flat().items()))
+
+    def __repr__(self) -> str:
+        return f"Parameters({', '.join(repr(getattr(self, g)) for g in _GROUPS)})"
+
+    def __getstate__(self) -> dict[str, _Group]:
+        return {name: getattr(self, name) for name in _GROUPS}
+
+    def __setstate__(self, state: dict[str, _Group]) -> None:
+        for name, group in state.items():
+            object.__setattr__(self, name, group)
 
     def with_overrides(self, overrides: Mapping[str, Any], *, where: str = "parameters") -> Parameters:
         """Return a copy with dotted-path overrides applied, validated.
 
         Raises :class:`InputError` naming the bad path and what was expected.
         """
-        tree = self.model_dump()
-        known = {spec.path for spec in parameter_specs()}
+        changes: dict[str, dict[str, Any]] = {}
         for path, value in overrides.items():
-            if path not in known:
-                raise InputError(f"{where}.{path}", "unknown parameter", hint=_closest(path, known))
+            if path not in _SPECS:
+                raise InputError(f"{where}.{path}", "unknown parameter", hint=_closest(str(path), _SPECS))
             group, name = path.split(".", 1)
-            tree[group][name] = value
+            changes.setdefault(group, {})[name] = value
         try:
-            return Parameters.model_validate(tree)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            path = ".".join(str(p) for p in err["loc"])
-            raise InputError(f"{where}.{path}", _expected(path, err)) from None
+            groups = {g: getattr(self, g).replace(**changes[g]) if g in changes else getattr(self, g)
+                      for g in _GROUPS}
+        except InputError as exc:
+            raise InputError(f"{where}.{exc.where}", exc.problem) from None
+        return Parameters(**groups)
 
     def get(self, path: str) -> float:
         group, name = path.split(".", 1)
         return getattr(getattr(self, group), name)
 
     def flat(self) -> dict[str, float]:
-        return {f"{g}.{k}": v for g, fields in self.model_dump().items() for k, v in fields.items()}
+        return {f"{g}.{k}": v for g in _GROUPS for k, v in getattr(self, g).as_dict().items()}
 
 
-@dataclass(frozen=True)
-class ParameterSpec:
-    """What one parameter means and where its value comes from."""
-
-    path: str
-    default: float
-    lo: float
-    hi: float
-    unit: str
-    meaning: str
-    claims: tuple[str, ...]
-    assumption: str | None
-    contested: bool
+_SPECS: dict[str, ParameterSpec] = {spec.path: spec for cls in _GROUPS.values() for spec in cls.SPECS.values()}
 
 
 def parameter_specs() -> Iterator[ParameterSpec]:
-    for group, cls in _GROUPS.items():
-        for name, field in cls.model_fields.items():
-            extra = field.json_schema_extra or {}
-            lo = hi = None
-            for meta in field.metadata:
-                lo = getattr(meta, "ge", lo)
-                hi = getattr(meta, "le", hi)
-            yield ParameterSpec(
-                path=f"{group}.{name}",
-                default=field.default,
-                lo=lo,
-                hi=hi,
-                unit=extra["unit"],
-                meaning=field.description or "",
-                claims=tuple(extra["claims"]),
-                assumption=extra["assumption"],
-                contested=extra["contested"],
-            )
+    yield from _SPECS.values()
 
 
 def spec(path: str) -> ParameterSpec:
-    for s in parameter_specs():
-        if s.path == path:
-            return s
-    raise KeyError(path)
+    return _SPECS[path]
 
 
-def _expected(path: str, err: dict[str, Any]) -> str:
-    try:
-        s = spec(path)
-        return f"expected a number in [{s.lo:g}, {s.hi:g}] ({s.unit}), got {err.get('input')!r}"
-    except KeyError:
-        return err["msg"]
-
-
-def _closest(word: str, choices: set[str]) -> str | None:
+def _closest(word: str, choices: Mapping[str, Any]) -> str | None:
     import difflib
 
-    match = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return match[0] if match else None

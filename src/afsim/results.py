@@ -35,7 +35,7 @@ from afsim.errors import InputError
 from afsim.experiment import ARMS, PairedResult
 from afsim.model.streams import SCHEME
 
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml", "click")
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "click")
 
 
 def versions() -> dict[str, str]:

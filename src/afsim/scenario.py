@@ -7,51 +7,97 @@ all errors naming the file, the line and the key path.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from yaml.events import AliasEvent
 
 from afsim.errors import InputError
-from afsim.levers import EVENTS, LEVERS, Event, LeverSetting, Policy, check_lever_value
-from afsim.parameters import Parameters
+from afsim.levers import EVENTS, LEVERS, Event, LeverSetting, check_lever_value
+from afsim.parameters import Parameters, is_number
+
+if TYPE_CHECKING:
+    from afsim.levers import Policy
 
 DEFAULT_BASELINE = "default"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+@dataclass(frozen=True)
+class Key:
+    """One key of the scenario schema: its type, whether required, its default and range."""
+
+    kind: str  # "int", "number", "str", "name", "mapping", "list", "int_or_null", "any"
+    required: bool = False
+    default: Any = None
+    lo: float | None = None
+    hi: float | None = None
 
 
-class LeverEntry(_Strict):
-    lever: str
-    value: Any
-    from_month: int = Field(0, ge=0)
-    until_month: int | None = Field(None, ge=1)
+LEVER_KEYS = {"lever": Key("str", required=True), "value": Key("any", required=True),
+              "from_month": Key("int", default=0, lo=0), "until_month": Key("int_or_null", lo=1)}
+EVENT_KEYS = {"event": Key("str", required=True), "month": Key("int", required=True, lo=0)}
+SCENARIO_KEYS = {
+    "name": Key("name", required=True),
+    "description": Key("str", default=""),
+    "horizon_months": Key("int", default=120, lo=1, hi=1200),
+    "replications": Key("int", default=1000, lo=2, hi=10_000_000),
+    "seed": Key("int", default=20250101, lo=0, hi=2**63 - 1),
+    "baseline": Key("str", default=DEFAULT_BASELINE),
+    "parameters": Key("mapping", default={}),
+    "levers": Key("list", default=[]),
+    "events": Key("list", default=[]),
+}
+"""The scenario schema (README, "Scenario format")."""
+
+_EXPECTED = {"int": "an integer", "number": "a number", "str": "a string", "mapping": "a mapping",
+             "list": "a list", "int_or_null": "an integer or null",
+             "name": "a name of letters, digits, _ and - (at most 80 characters)"}
 
 
-class EventEntry(_Strict):
-    event: str
-    month: int = Field(ge=0)
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == "any":
+        return True
+    if kind == "int_or_null" and value is None:
+        return True
+    if kind in ("int", "int_or_null"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return is_number(value)
+    if kind == "name":
+        return (isinstance(value, str) and 0 < len(value) <= 80
+                and all(c.isascii() and (c.isalnum() or c in "_-") for c in value))
+    return isinstance(value, {"str": str, "mapping": dict, "list": list}[kind])
 
 
-class ScenarioFile(_Strict):
-    """The schema of a scenario file (see README, "Scenario format")."""
+def check_keys(raw: Any, schema: dict[str, Key], loc: tuple, where: Any) -> dict[str, Any]:
+    """Validate one mapping against a schema; return it with defaults filled in.
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$", max_length=80)
-    description: str = ""
-    horizon_months: int = Field(120, ge=1, le=1200)
-    replications: int = Field(1000, ge=2, le=10_000_000)
-    seed: int = Field(20250101, ge=0, le=2**63 - 1)
-    baseline: str = DEFAULT_BASELINE
-    parameters: dict[str, float] = Field(default_factory=dict)
-    levers: list[LeverEntry] = Field(default_factory=list)
-    events: list[EventEntry] = Field(default_factory=list)
+    ``where(loc)`` turns a key path into a located description for the error message.
+    """
+    if not isinstance(raw, dict):
+        raise InputError(where(loc), f"expected a mapping with keys {', '.join(schema)}, got {raw!r}")
+    for key in raw:
+        if key not in schema:
+            raise InputError(where((*loc, key)), f"unknown key; allowed keys: {', '.join(schema)}",
+                             hint=_closest(str(key), schema))
+    out = {}
+    for key, spec in schema.items():
+        if key not in raw:
+            if spec.required:
+                raise InputError(where((*loc, key)), "required key is missing")
+            out[key] = spec.default
+            continue
+        value = raw[key]
+        if not _type_ok(spec.kind, value):
+            raise InputError(where((*loc, key)), f"expected {_EXPECTED.get(spec.kind, spec.kind)}, got {value!r}")
+        if value is not None and spec.lo is not None and value < spec.lo:
+            raise InputError(where((*loc, key)), f"expected a value of at least {spec.lo:g}, got {value!r}")
+        if value is not None and spec.hi is not None and value > spec.hi:
+            raise InputError(where((*loc, key)), f"expected a value of at most {spec.hi:g}, got {value!r}")
+        out[key] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -63,6 +109,8 @@ class World:
     events: tuple[Event, ...] = ()
 
     def policy(self, horizon: int) -> Policy:
+        from afsim.levers import Policy
+
         return Policy.compile(horizon, self.levers, self.events)
 
 
@@ -82,6 +130,8 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
+        import hashlib
+
         return hashlib.sha256(self.text.encode()).hexdigest()
 
 
@@ -125,29 +175,6 @@ def _dotted(loc: tuple) -> str:
     return text or "(top level)"
 
 
-def _pydantic_problem(err: dict[str, Any], model: type[BaseModel]) -> tuple[str, str | None]:
-    kind, value = err["type"], err.get("input")
-    if kind == "extra_forbidden":
-        owner = model
-        for part in err["loc"][:-1]:
-            if isinstance(part, str) and part in owner.model_fields:
-                ann = owner.model_fields[part].annotation
-                inner = getattr(ann, "__args__", (ann,))[0]
-                if isinstance(inner, type) and issubclass(inner, BaseModel):
-                    owner = inner
-        match = difflib.get_close_matches(str(err["loc"][-1]), list(owner.model_fields), n=1, cutoff=0.5)
-        return f"unknown key; allowed keys: {', '.join(owner.model_fields)}", (match[0] if match else None)
-    if kind == "missing":
-        return "required key is missing", None
-    expected = {
-        "int_type": "an integer", "float_type": "a number", "string_type": "a string",
-        "list_type": "a list", "dict_type": "a mapping", "bool_type": "true or false",
-    }.get(kind)
-    if expected:
-        return f"expected {expected}, got {value!r}", None
-    return f"{err['msg'].lower()}, got {value!r}", None
-
-
 def parse_yaml(text: str, file: str) -> tuple[dict[str, Any], dict[tuple, int]]:
     """Parse strictly; return the mapping and a key-path -> line map."""
     try:
@@ -174,14 +201,32 @@ def _located(lines: dict[tuple, int], loc: tuple) -> str:
     return _dotted(loc)
 
 
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario file's content after schema validation."""
+
+    name: str
+    description: str
+    horizon_months: int
+    replications: int
+    seed: int
+    baseline: str
+    parameters: dict[str, Any]
+    levers: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+
 def validate_file(data: dict[str, Any], lines: dict[tuple, int], file: str) -> ScenarioFile:
+    def where(loc: tuple) -> str:
+        return _located(lines, loc)
+
     try:
-        spec = ScenarioFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        problem, hint = _pydantic_problem(err, ScenarioFile)
-        raise InputError(_located(lines, tuple(err["loc"])), problem, hint=hint, file=file) from None
-    return spec
+        top = check_keys(data, SCENARIO_KEYS, (), where)
+        levers = [check_keys(x, LEVER_KEYS, ("levers", i), where) for i, x in enumerate(top["levers"])]
+        events = [check_keys(x, EVENT_KEYS, ("events", i), where) for i, x in enumerate(top["events"])]
+    except InputError as exc:
+        raise exc.in_file(file) from None
+    return ScenarioFile(**{**top, "levers": levers, "events": events})
 
 
 def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str) -> World:
@@ -193,32 +238,32 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str) -> World:
     settings = []
     for i, entry in enumerate(spec.levers):
         where = _located(lines, ("levers", i, "lever"))
-        if entry.lever not in LEVERS:
-            match = difflib.get_close_matches(entry.lever, list(LEVERS), n=1, cutoff=0.5)
+        if entry["lever"] not in LEVERS:
+            match = _closest(entry["lever"], LEVERS)
             raise InputError(where, f"unknown lever; known levers: {', '.join(LEVERS)}",
-                             hint=match[0] if match else None, file=file)
+                             hint=match, file=file)
         try:
-            value = check_lever_value(entry.lever, entry.value, _located(lines, ("levers", i, "value")))
+            value = check_lever_value(entry["lever"], entry["value"], _located(lines, ("levers", i, "value")))
         except InputError as exc:
             raise exc.in_file(file) from None
-        if entry.from_month >= spec.horizon_months:
+        if entry["from_month"] >= spec.horizon_months:
             raise InputError(_located(lines, ("levers", i, "from_month")),
                              f"expected a month before horizon_months ({spec.horizon_months})", file=file)
-        if entry.until_month is not None and entry.until_month <= entry.from_month:
+        if entry["until_month"] is not None and entry["until_month"] <= entry["from_month"]:
             raise InputError(_located(lines, ("levers", i, "until_month")),
-                             f"expected a month after from_month ({entry.from_month})", file=file)
-        settings.append(LeverSetting(entry.lever, value, entry.from_month, entry.until_month))
+                             f"expected a month after from_month ({entry['from_month']})", file=file)
+        settings.append(LeverSetting(entry["lever"], value, entry["from_month"], entry["until_month"]))
     events = []
     for i, entry in enumerate(spec.events):
-        if entry.event not in EVENTS:
-            match = difflib.get_close_matches(entry.event, list(EVENTS), n=1, cutoff=0.5)
+        if entry["event"] not in EVENTS:
+            match = _closest(entry["event"], EVENTS)
             raise InputError(_located(lines, ("events", i, "event")),
                              f"unknown event; known events: {', '.join(EVENTS)}",
-                             hint=match[0] if match else None, file=file)
-        if entry.month >= spec.horizon_months:
+                             hint=match, file=file)
+        if entry["month"] >= spec.horizon_months:
             raise InputError(_located(lines, ("events", i, "month")),
                              f"expected a month before horizon_months ({spec.horizon_months})", file=file)
-        events.append(Event(entry.event, entry.month))
+        events.append(Event(entry["event"], entry["month"]))
     return World(params, tuple(settings), tuple(events))
 
 
@@ -267,3 +312,10 @@ def load_scenario(path: str | Path) -> Scenario:
         path=path,
         text=text,
     )
+
+
+def _closest(word: str, choices: Any) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return match[0] if match else None
