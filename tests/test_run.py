@@ -33,8 +33,7 @@ def test_run_prints_the_paired_table_and_writes_a_complete_result_set(invoke, tm
     folder = only_result(out)
     assert folder.parent.name == "intel_sharing"
     assert {p.name for p in folder.iterdir()} == {
-        "manifest.json", "scenario.yaml", "replications.parquet", "series.parquet", "comparison.csv",
-        "comparison.txt"}
+        "manifest.json", "scenario.yaml", "replications", "series", "comparison.csv", "comparison.txt"}
     loaded = load_result_set(folder)
     m = loaded["manifest"]
     assert m["status"] == "complete" and m["seed"] == 5 and m["replications"] == 30
@@ -50,7 +49,7 @@ def test_table_numbers_equal_the_stored_replications(invoke, tmp_path):
     out = tmp_path / "r"
     invoke("run", INTEL, "-n", 25, "--out", out, "-q")
     folder = only_result(out)
-    reps = pd.read_parquet(folder / "replications.parquet")
+    reps = pd.read_parquet(folder / "replications")
     comp = pd.read_csv(folder / "comparison.csv").set_index("outcome")
     base = reps[reps.arm == "baseline"].set_index("replication")
     scen = reps[reps.arm == "scenario"].set_index("replication")
@@ -64,11 +63,13 @@ def test_same_seed_same_numbers(invoke, tmp_path):
     for i in range(2):
         out = tmp_path / f"run{i}"
         assert invoke("run", INTEL, "-n", 20, "--seed", 9, "--out", out, "-q").exit_code == 0
-        frames.append(pd.read_parquet(only_result(out) / "series.parquet"))
+        frames.append(pd.read_parquet(only_result(out) / "series").sort_values(["arm", "replication", "month"],
+                                                                                ignore_index=True))
     pd.testing.assert_frame_equal(frames[0], frames[1])
     out = tmp_path / "other"
     invoke("run", INTEL, "-n", 20, "--seed", 10, "--out", out, "-q")
-    other = pd.read_parquet(only_result(out) / "series.parquet")
+    other = pd.read_parquet(only_result(out) / "series").sort_values(["arm", "replication", "month"],
+                                                                      ignore_index=True)
     assert not frames[0]["killed_afghanistan"].equals(other["killed_afghanistan"])
 
 
@@ -87,7 +88,7 @@ def test_unwritable_output_is_exit_2_before_any_work(invoke, tmp_path, monkeypat
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     called = []
-    monkeypatch.setattr(afsim.experiment, "run_paired", lambda *a, **k: called.append(1))
+    monkeypatch.setattr(afsim.experiment, "run_plan", lambda *a, **k: called.append(1))
     result = invoke("run", INTEL, "--out", blocker / "results")
     assert result.exit_code == 2
     assert "--out" in result.stderr and "cannot write" in result.stderr
@@ -98,7 +99,7 @@ def test_internal_error_is_exit_1_with_a_log(invoke, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(afsim.experiment, "run_paired", broken)
+    monkeypatch.setattr(afsim.experiment, "run_plan", broken)
     out = tmp_path / "results"
     result = invoke("run", INTEL, "--out", out)
     assert result.exit_code == 1
@@ -106,21 +107,8 @@ def test_internal_error_is_exit_1_with_a_log(invoke, tmp_path, monkeypatch):
     log = result.stderr.split("written to ")[1].strip()
     assert "ZeroDivisionError" in open(log).read()
     os.unlink(log)
-    assert not any(out.rglob("manifest.json"))
-
-
-def test_interrupt_is_exit_130_and_leaves_no_result_set(invoke, tmp_path, monkeypatch):
-    import afsim.results
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(afsim.results.pd.DataFrame, "to_parquet", interrupted)
-    out = tmp_path / "results"
-    result = invoke("run", INTEL, "-n", 10, "--out", out)
-    assert result.exit_code == 130
-    assert not any(out.rglob("manifest.json"))
-    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+    manifest = json.loads(next(out.rglob("manifest.json")).read_text())
+    assert manifest["status"] == "failed"  # never claims to be complete
 
 
 def test_load_result_set_refuses_an_incomplete_folder(tmp_path):

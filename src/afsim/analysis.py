@@ -46,27 +46,91 @@ def paired_difference(baseline: np.ndarray, scenario: np.ndarray, level: float =
     return mean, mean - half, mean + half
 
 
+@dataclass
+class PairedStats:
+    """Mergeable running statistics of paired differences, one entry per outcome.
+
+    Chunks of replications are summarised where they run and merged in chunk order (Chan et
+    al.'s parallel update), so the parent never holds every replication and the result does
+    not depend on how many workers produced the chunks.
+    """
+
+    n: dict[str, int]
+    mean_base: dict[str, float]
+    mean_scen: dict[str, float]
+    mean_diff: dict[str, float]
+    m2_diff: dict[str, float]
+    better: dict[str, int]
+    worse: dict[str, int]
+
+    @classmethod
+    def empty(cls, outcomes: list[str]) -> PairedStats:
+        zero = dict.fromkeys(outcomes, 0)
+        return cls(dict(zero), {**zero}, {**zero}, {**zero}, {**zero}, dict(zero), dict(zero))
+
+    @classmethod
+    def from_arrays(cls, baseline: dict[str, np.ndarray], scenario: dict[str, np.ndarray]) -> PairedStats:
+        out = cls.empty([name for name in OUTCOMES if name in baseline])
+        for name in out.n:
+            o = OUTCOMES[name]
+            b, s = np.asarray(baseline[name], float), np.asarray(scenario[name], float)
+            ok = ~(np.isnan(b) | np.isnan(s))
+            b, s = b[ok], s[ok]
+            d = s - b
+            n = len(d)
+            out.n[name] = n
+            if n:
+                out.mean_base[name], out.mean_scen[name] = float(b.mean()), float(s.mean())
+                out.mean_diff[name] = float(d.mean())
+                out.m2_diff[name] = float(((d - d.mean()) ** 2).sum())
+            sign = {"lower": -1, "higher": 1}.get(o.better or "", 0)
+            out.better[name] = int((sign * d > 0).sum()) if sign else 0
+            out.worse[name] = int((sign * d < 0).sum()) if sign else 0
+        return out
+
+    def merge(self, other: PairedStats) -> PairedStats:
+        out = PairedStats.empty(list(self.n))
+        for k in self.n:
+            na, nb = self.n[k], other.n[k]
+            n = na + nb
+            out.n[k] = n
+            out.better[k] = self.better[k] + other.better[k]
+            out.worse[k] = self.worse[k] + other.worse[k]
+            if n == 0:
+                continue
+            for field in ("mean_base", "mean_scen"):
+                getattr(out, field)[k] = (na * getattr(self, field)[k] + nb * getattr(other, field)[k]) / n
+            delta = other.mean_diff[k] - self.mean_diff[k]
+            out.mean_diff[k] = self.mean_diff[k] + delta * nb / n
+            out.m2_diff[k] = self.m2_diff[k] + other.m2_diff[k] + delta * delta * na * nb / n
+        return out
+
+    def row(self, name: str, level: float = 0.95) -> Comparison:
+        o, n = OUTCOMES[name], self.n[name]
+        if n == 0:
+            nan = float("nan")
+            return Comparison(name, o.unit, o.better, 0, nan, nan, nan, nan, nan, nan, nan)
+        mean = self.mean_diff[name]
+        if n > 1:
+            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * np.sqrt(self.m2_diff[name] / (n - 1) / n))
+        else:
+            half = float("nan")
+        better = self.better[name] / n if o.better else float("nan")
+        worse = self.worse[name] / n if o.better else float("nan")
+        return Comparison(name, o.unit, o.better, n, self.mean_base[name], self.mean_scen[name], mean,
+                          mean - half, mean + half, better, worse)
+
+    def rows(self, outcomes: list[str] | None = None) -> list[Comparison]:
+        return [self.row(name) for name in outcomes or HEADLINE]
+
+
+HEADLINE = [o.name for o in OUTCOMES.values() if o.headline]
+
+
 def compare(baseline: dict[str, np.ndarray], scenario: dict[str, np.ndarray],
             outcomes: list[str] | None = None) -> list[Comparison]:
     """One row per outcome: both means, the paired difference with its 95% CI, who did better."""
-    rows = []
-    for name in outcomes or [o.name for o in OUTCOMES.values() if o.headline]:
-        o = OUTCOMES[name]
-        b, s = np.asarray(baseline[name], float), np.asarray(scenario[name], float)
-        ok = ~(np.isnan(b) | np.isnan(s))
-        diff, lo, hi = paired_difference(b[ok], s[ok])
-        d = s[ok] - b[ok]
-        n = int(ok.sum())
-        if o.better == "lower":
-            better, worse = np.mean(d < 0) if n else np.nan, np.mean(d > 0) if n else np.nan
-        elif o.better == "higher":
-            better, worse = np.mean(d > 0) if n else np.nan, np.mean(d < 0) if n else np.nan
-        else:
-            better = worse = np.nan
-        rows.append(Comparison(name, o.unit, o.better, n, float(np.mean(b[ok])) if n else np.nan,
-                               float(np.mean(s[ok])) if n else np.nan, diff, lo, hi,
-                               float(better), float(worse)))
-    return rows
+    return PairedStats.from_arrays(baseline, scenario).rows(outcomes)
 
 
 def _fmt(x: float) -> str:

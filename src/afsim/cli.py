@@ -57,33 +57,100 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications per arm (default: the file's).")
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the file's).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
               show_default=True, help="Folder that receives results/<scenario>/<timestamp>/.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores). Never changes the numbers.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Local process pool, or a Dask distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786 "
+              "(default: start a LocalCluster).")
+@click.option("--series", type=click.Choice(["auto", "full", "summary", "none"]), default="auto",
+              show_default=True, help="Monthly series: every replication, per-month statistics, or none. "
+              f"auto = full up to {5000} replications, else summary.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Replications per chunk (the unit of work, of writing and of resuming).")
+@click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95%% CI is narrower "
+              "than WIDTH: '10%%' of the baseline mean, or an absolute width like '0.5'.")
+@click.option("--max-replications", type=click.IntRange(min=2), default=100_000, show_default=True,
+              help="Cap for --precision.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Finish an interrupted run in this result folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path.")
-def run(scenario: Path, replications: int | None, seed: int | None, out: Path, quiet: bool) -> None:
+def run(scenario: Path | None, replications: int | None, seed: int | None, out: Path, workers: int | None,
+        executor: str, scheduler: str | None, series: str, chunk_size: int, precision: str | None,
+        max_replications: int, resume_dir: Path | None, quiet: bool) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
+    import signal
+
     from tqdm import tqdm
 
-    from afsim.analysis import compare, format_table
-    from afsim.experiment import run_paired
-    from afsim.results import prepare_output, write_result_set
-    from afsim.scenario import load_scenario
+    from afsim import experiment
+    from afsim.results import RunDirectory
 
-    spec = load_scenario(scenario)
-    prepare_output(out, spec.name)
-    n = replications or spec.replications
+    if (scenario is None) == (resume_dir is None):
+        raise click.UsageError("give either SCENARIO or --resume DIR")
+    workers = workers or os.cpu_count() or 1
+    if resume_dir is not None:
+        run_dir = RunDirectory.existing(resume_dir)
+        plan, target = experiment.resume_plan(run_dir)
+    else:
+        from afsim.results import prepare_output
+        from afsim.scenario import load_scenario
+
+        spec = load_scenario(scenario)
+        target = experiment.Precision.parse(precision, max_replications) if precision else None
+        n = replications or spec.replications
+        if target:
+            n = min(chunk_size * -(-n // chunk_size), max_replications)
+        if series == "auto":
+            series = "full" if (target.max_replications if target else n) <= experiment.AUTO_FULL_LIMIT else "summary"
+        prepare_output(out, spec.name)
+        plan = experiment.RunPlan(spec, spec.seed if seed is None else seed, n, chunk_size, series)
+        run_dir = experiment.start_run(plan, out, target)
+    run_dir.lock()
     started = time.time()
     show = not quiet and sys.stderr.isatty()
-    with tqdm(total=n, desc=f"{spec.name}", unit="rep", disable=not show, file=sys.stderr) as bar:
-        result = run_paired(spec, replications=n, seed=seed, on_batch=bar.update)
-    rows = compare(result.arms["baseline"].summaries, result.arms["scenario"].summaries)
-    table = format_table(rows, spec.name, spec.baseline_name, n)
-    folder = write_result_set(result, rows, table, out, started)
+    bar = tqdm(total=plan.replications, desc=plan.scenario.name, unit="rep", disable=not show, file=sys.stderr)
+
+    def progress(done: int, planned: int) -> None:
+        bar.total = planned
+        bar.update(done - bar.n)
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        outcome = experiment.run_plan(plan, run_dir, workers=workers, executor=executor, scheduler=scheduler,
+                                      precision=target, on_chunk=progress)
+    except KeyboardInterrupt:
+        bar.close()
+        done = len(list((run_dir.path / "replications").glob("part-*.parquet"))) if (
+            run_dir.path / "replications").is_dir() else 0
+        experiment.mark_interrupted(run_dir, done * plan.chunk_size)
+        click.echo(f"afsim: interrupted; {done} finished chunk(s) kept in {run_dir.path}", err=True)
+        click.echo(f"resume with: afsim run --resume {run_dir.path}", err=True)
+        sys.exit(130)
+    except Exception:
+        run_dir.update_manifest(status="failed")
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        run_dir.unlock()
+        bar.close()
+    _, table, status = experiment.finish_run(run_dir, plan, outcome)
     click.echo(table)
-    click.echo(f"results: {folder}  ({time.time() - started:.1f} s)")
+    if target:
+        click.echo(f"stopped: {outcome.stopped_because}")
+    click.echo(f"results: {run_dir.path}  ({time.time() - started:.1f} s, {workers} worker(s), {executor})")
+    if status == "partial":
+        click.echo(f"afsim: {len(outcome.failures)} replication(s) failed; the result set is partial. "
+                   f"Seeds and tracebacks: {run_dir.path / 'failures'}", err=True)
+        sys.exit(1)
 
 
 @cli.command()

@@ -1,31 +1,349 @@
-"""Experiments: paired replications of a scenario and its baseline with common random numbers.
+"""Experiments: paired replications in chunks, on local processes or a Dask cluster.
 
-Replication *i* of both arms uses the same key (``replication_keys(seed, [i])``), so the same
-draw slot gives the same uniform in both: differences between arms come from the policy, not
-from luck.  Replications run in batches (one Mesa model per batch and arm); a replication's
-numbers do not depend on the batch it lands in.
+Seeding.  Replication *i* of both arms uses the key ``SeedSequence(seed, spawn_key=(i,))``
+(:func:`afsim.model.streams.replication_keys`), so scenario and baseline share their random
+numbers (common random numbers) and a replication's numbers depend on nothing but the root
+seed and its index.
+
+Chunking.  Replications are cut into chunks of a fixed size (``chunk_size``, 500 by default)
+that does not depend on the number of workers; a chunk runs both arms as two batched Mesa
+models and writes its own Parquet parts.  Statistics are merged in chunk order, so the numbers
+are the same for 1, 2 or 40 workers, and for any executor.
+
+Failures.  If a chunk raises, its replications are rerun one at a time: those that succeed
+keep their numbers (a replication's numbers do not depend on its batch), those that fail are
+recorded with their key and traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import math
+import signal
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
+from afsim.analysis import PairedStats
 from afsim.model import AfsimModel
 from afsim.model.streams import replication_keys
 from afsim.outcomes import summarise
+from afsim.results import ChunkOutput, RunDirectory, series_summary
 from afsim.scenario import Scenario, World
 
 ARMS = ("baseline", "scenario")
-DEFAULT_BATCH = 500
+DEFAULT_CHUNK = 500
+SERIES_MODES = ("full", "summary", "none")
+AUTO_FULL_LIMIT = 5000  # --series auto keeps full monthly series up to this many replications
+
+
+def run_world(world: World, horizon: int, keys: np.ndarray) -> dict[str, np.ndarray]:
+    """Run one batch of one arm; return its monthly record, (months, replications) per series."""
+    return AfsimModel(world.params, world.policy(horizon), keys).run()
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to run one chunk, and nothing it must share."""
+
+    index: int
+    start: int
+    stop: int
+    seed: int
+    horizon: int
+    worlds: tuple[World, World]  # baseline, scenario
+    series: str = "full"
+    out: str | None = None  # write the parts here (shared filesystem), else return them
+
+
+def _run_arms(task: ChunkTask, keys: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    return {arm: run_world(world, task.horizon, keys) for arm, world in zip(ARMS, task.worlds, strict=True)}
+
+
+def _isolate_failures(task: ChunkTask, keys: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], np.ndarray,
+                                                                     list[dict[str, Any]]]:
+    """Rerun a failed chunk one replication at a time; keep the good ones, record the bad."""
+    good: list[dict[str, dict[str, np.ndarray]]] = []
+    indices, failures = [], []
+    for offset, key in enumerate(keys):
+        replication = task.start + offset
+        try:
+            good.append(_run_arms(task, keys[[offset]]))
+            indices.append(replication)
+        except Exception:
+            failures.append({"replication": replication, "key": int(key), "seed": task.seed,
+                             "traceback": traceback.format_exc()})
+    if not good:
+        return {}, np.array([], dtype=np.int64), failures
+    records = {arm: {name: np.concatenate([g[arm][name] for g in good], axis=1) for name in good[0][arm]}
+               for arm in ARMS}
+    return records, np.array(indices), failures
+
+
+def _tables(task: ChunkTask, replications: np.ndarray, records: dict, summaries: dict) -> dict[str, Any]:
+    import pyarrow as pa
+
+    tables: dict[str, Any] = {}
+    tables["replications"] = pa.concat_tables([
+        pa.table({"arm": pa.array([arm] * len(replications)).dictionary_encode(),
+                  "replication": replications.astype(np.int64),
+                  **{name: np.asarray(values, dtype=np.float64) for name, values in summaries[arm].items()}})
+        for arm in ARMS])
+    if task.series == "full":
+        parts = []
+        for arm in ARMS:
+            months = task.horizon
+            parts.append(pa.table({
+                "arm": pa.array([arm] * (months * len(replications))).dictionary_encode(),
+                "replication": np.tile(replications.astype(np.int64), months),
+                "month": np.repeat(np.arange(months, dtype=np.int16), len(replications)),
+                **{name: values.astype(np.float32).ravel() for name, values in records[arm].items()},
+            }))
+        tables["series"] = pa.concat_tables(parts)
+    elif task.series == "summary":
+        import pyarrow as pa
+
+        tables["series_summary"] = pa.concat_tables([series_summary(records[arm], arm) for arm in ARMS])
+    return tables
+
+
+def run_chunk(task: ChunkTask) -> ChunkOutput:
+    """Run one chunk of paired replications; write its parts if ``task.out`` is set."""
+    keys = replication_keys(task.seed, range(task.start, task.stop))
+    failures: list[dict[str, Any]] = []
+    try:
+        records = _run_arms(task, keys)
+        replications = np.arange(task.start, task.stop)
+    except Exception:
+        records, replications, failures = _isolate_failures(task, keys)
+    if len(replications):
+        summaries = {arm: summarise(records[arm]) for arm in ARMS}
+        stats = PairedStats.from_arrays(summaries["baseline"], summaries["scenario"])
+        tables = _tables(task, replications, records, summaries)
+    else:
+        stats, tables = PairedStats.empty([]), {}
+    output = ChunkOutput(task.index, len(replications), stats, failures, tables)
+    if task.out is not None:
+        RunDirectory(task.out).write_chunk(output)
+        output.tables = {}
+    return output
+
+
+# -- executors ------------------------------------------------------------------------------
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def execute_local(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkOutput]:
+    """Run chunks in this process (1 worker) or on a local process pool."""
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield run_chunk(task)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=mp.get_context(method),
+                               initializer=_quiet_worker)
+    try:
+        futures = [pool.submit(run_chunk, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def execute_dask(tasks: list[ChunkTask], workers: int, scheduler: str | None) -> Iterator[ChunkOutput]:
+    """Run chunks on a Dask distributed cluster; parts come back to this process to be written.
+
+    With ``scheduler`` the cluster must already run (``dask scheduler`` / ``dask worker``);
+    without it a LocalCluster of ``workers`` single-threaded processes is started.
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        from afsim.errors import InputError
+
+        raise InputError("--executor dask", "Dask is not installed; pip install 'afsim[dask]'") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = client.map(run_chunk, [replace(t, out=None) for t in tasks], pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# -- orchestration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Stop adding replications when every headline CI is narrower than ``width``."""
+
+    width: float
+    relative: bool  # relative to |baseline mean|, else absolute in the outcome's unit
+    max_replications: int
+
+    @classmethod
+    def parse(cls, text: str, max_replications: int) -> Precision:
+        from afsim.errors import InputError
+
+        relative = text.strip().endswith("%")
+        try:
+            value = float(text.strip().rstrip("%"))
+        except ValueError:
+            raise InputError("--precision", f"expected a width like 10% or 0.5, got {text!r}") from None
+        if not value > 0:
+            raise InputError("--precision", f"expected a positive width, got {text!r}")
+        return cls(value / 100 if relative else value, relative, max_replications)
+
+    def describe(self) -> str:
+        return f"{self.width:.0%} of the baseline mean" if self.relative else f"{self.width:g} (absolute)"
+
+    def widths(self, stats: PairedStats, outcomes: list[str]) -> dict[str, float]:
+        """Each outcome's CI width in the precision's terms (relative or absolute)."""
+        out = {}
+        for name in outcomes:
+            row = stats.row(name)
+            width = row.ci_high - row.ci_low
+            if math.isnan(width):
+                width = math.inf
+            if self.relative:
+                width = 0.0 if width == 0 else (width / abs(row.baseline_mean) if row.baseline_mean else math.inf)
+            out[name] = width
+        return out
+
+
+@dataclass
+class RunPlan:
+    """The fixed facts of a run: what is run, how it is cut into chunks, where it goes."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    chunk_size: int = DEFAULT_CHUNK
+    series: str = "full"
+
+    def chunks(self, start_index: int = 0) -> list[tuple[int, int, int]]:
+        n_chunks = math.ceil(self.replications / self.chunk_size)
+        return [(k, k * self.chunk_size, min((k + 1) * self.chunk_size, self.replications))
+                for k in range(start_index, n_chunks)]
+
+    def task(self, index: int, start: int, stop: int, out: str | None) -> ChunkTask:
+        s = self.scenario
+        return ChunkTask(index, start, stop, self.seed, s.horizon_months, (s.baseline, s.world), self.series, out)
+
+
+@dataclass
+class RunOutcome:
+    stats: PairedStats
+    replications: int
+    failures: list[dict[str, Any]]
+    stopped_because: str
+
+
+def execute(tasks: list[ChunkTask], workers: int, executor: str, scheduler: str | None) -> Iterator[ChunkOutput]:
+    if executor == "dask":
+        return execute_dask(tasks, workers, scheduler)
+    return execute_local(tasks, workers)
+
+
+def run_plan(
+    plan: RunPlan,
+    run: RunDirectory,
+    *,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    precision: Precision | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> RunOutcome:
+    """Run every chunk not yet on disk; with ``precision``, keep adding chunks until it is met.
+
+    ``on_chunk(done_replications, planned_replications)`` reports progress.
+    """
+    stats_by_chunk: dict[int, PairedStats] = {}
+    failures: list[dict[str, Any]] = []
+    for index, _, _ in plan.chunks():
+        if run.chunk_done(index):
+            stats_by_chunk[index] = run.chunk_stats(index)
+            failures += run.chunk_failures(index)
+    stopped = f"all {plan.replications} replications run"
+    while True:
+        todo = [plan.task(k, a, b, str(run.path)) for k, a, b in plan.chunks() if k not in stats_by_chunk]
+        for output in execute(todo, workers, executor, scheduler):
+            if output.tables:
+                run.write_chunk(output)
+            stats_by_chunk[output.index] = output.stats
+            failures += output.failures
+            if on_chunk:
+                on_chunk(sum(s_n(s) for s in stats_by_chunk.values()) + len(failures), plan.replications)
+        merged = merge_in_order(stats_by_chunk)
+        if precision is None:
+            break
+        widths = precision.widths(merged, headline_outcomes())
+        widest = max(widths, key=widths.get)
+        if widths[widest] < precision.width:
+            stopped = f"precision reached: every headline CI narrower than {precision.describe()}"
+            break
+        if plan.replications >= precision.max_replications:
+            stopped = (f"--max-replications cap ({precision.max_replications}) hit; widest CI: {widest} "
+                       f"({_show_width(widths[widest], precision)} > {precision.describe()})")
+            break
+        ratio = (widths[widest] / precision.width) ** 2 if math.isfinite(widths[widest]) else 2.0
+        wanted = min(precision.max_replications, math.ceil(plan.replications * min(max(ratio, 1.25), 4.0)))
+        plan.replications = max(plan.chunk_size * math.ceil(wanted / plan.chunk_size), plan.replications + 1)
+        plan.replications = min(plan.replications, precision.max_replications)
+        run.update_manifest(replications=plan.replications)
+    return RunOutcome(merged, plan.replications, failures, stopped)
+
+
+def _show_width(width: float, precision: Precision) -> str:
+    return f"{width:.1%}" if precision.relative else f"{width:.3g}"
+
+
+def s_n(stats: PairedStats) -> int:
+    """Replications summarised in a chunk's statistics."""
+    return max(stats.n.values(), default=0) if stats.n else 0
+
+
+def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
+    from afsim.outcomes import OUTCOMES
+
+    merged = PairedStats.empty(list(OUTCOMES))
+    for index in sorted(stats_by_chunk):
+        if stats_by_chunk[index].n:
+            merged = merged.merge(stats_by_chunk[index])
+    return merged
+
+
+def headline_outcomes() -> list[str]:
+    from afsim.analysis import HEADLINE
+
+    return HEADLINE
+
+
+# -- in-memory convenience for tests and notebooks -----------------------------------------
 
 
 @dataclass
 class ArmResult:
-    """Per-replication outcomes and the monthly record of one arm."""
-
     summaries: dict[str, np.ndarray]  # outcome -> (replications,)
     series: dict[str, np.ndarray]  # series -> (months, replications)
 
@@ -38,25 +356,14 @@ class PairedResult:
     arms: dict[str, ArmResult]
 
 
-def run_world(world: World, horizon: int, keys: np.ndarray) -> dict[str, np.ndarray]:
-    """Run one batch of one arm; return its monthly record."""
-    return AfsimModel(world.params, world.policy(horizon), keys).run()
-
-
-def batches(replications: int, size: int) -> Iterator[range]:
+def batches(replications: int, size: int) -> Iterable[range]:
     for start in range(0, replications, size):
         yield range(start, min(start + size, replications))
 
 
-def run_paired(
-    scenario: Scenario,
-    *,
-    replications: int | None = None,
-    seed: int | None = None,
-    batch_size: int = DEFAULT_BATCH,
-    on_batch: Callable[[int], None] | None = None,
-) -> PairedResult:
-    """Run scenario and baseline for the same replication indices; collect outcomes and series."""
+def run_paired(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
+               batch_size: int = DEFAULT_CHUNK) -> PairedResult:
+    """Run scenario and baseline in memory (small jobs): outcomes and monthly series per arm."""
     n = replications or scenario.replications
     root = scenario.seed if seed is None else seed
     worlds = {"baseline": scenario.baseline, "scenario": scenario.world}
@@ -65,10 +372,88 @@ def run_paired(
         keys = replication_keys(root, batch)
         for arm in ARMS:
             parts[arm].append(run_world(worlds[arm], scenario.horizon_months, keys))
-        if on_batch:
-            on_batch(len(batch))
     arms = {}
     for arm in ARMS:
         series = {name: np.concatenate([p[name] for p in parts[arm]], axis=1) for name in parts[arm][0]}
         arms[arm] = ArmResult(summaries=summarise(series), series=series)
     return PairedResult(scenario=scenario, replications=n, seed=root, arms=arms)
+
+
+# -- result-set life cycle ------------------------------------------------------------------
+
+
+def start_run(plan: RunPlan, out_root: Any, precision: Precision | None) -> RunDirectory:
+    """Create the result folder with a 'running' manifest that records how to reproduce it."""
+    from afsim.model.streams import SCHEME
+    from afsim.results import now, versions
+
+    s = plan.scenario
+    run = RunDirectory.create(out_root, s.name)
+    (run.path / "scenario.yaml").write_text(s.text, encoding="utf-8")
+    run.write_manifest({
+        "afsim_result": "paired-run",
+        "status": "running",
+        "scenario": s.name,
+        "scenario_file": str(s.path.resolve()) if s.path else None,
+        "scenario_sha256": s.sha256,
+        "scenario_text": s.text,
+        "baseline": s.baseline_name,
+        "replications": plan.replications,
+        "horizon_months": s.horizon_months,
+        "seed": plan.seed,
+        "random_scheme": SCHEME,
+        "chunk_size": plan.chunk_size,
+        "series": plan.series,
+        "precision": None if precision is None else {
+            "width": precision.width, "relative": precision.relative,
+            "max_replications": precision.max_replications},
+        "parameters": {"scenario": s.world.params.flat(), "baseline": s.baseline.params.flat()},
+        "levers": {"scenario": [vars(x) for x in s.world.levers], "baseline": [vars(x) for x in s.baseline.levers]},
+        "events": {"scenario": [vars(x) for x in s.world.events], "baseline": [vars(x) for x in s.baseline.events]},
+        "versions": versions(),
+        "started": now(),
+    })
+    return run
+
+
+def resume_plan(run: RunDirectory) -> tuple[RunPlan, Precision | None]:
+    """Rebuild a run's plan from its manifest; refuse if the scenario file changed since."""
+    from pathlib import Path
+
+    from afsim.errors import InputError
+    from afsim.scenario import load_scenario
+
+    info = run.read_manifest()
+    if info.get("status") == "complete":
+        raise InputError(str(run.path), "this result set is already complete; nothing to resume")
+    file = info.get("scenario_file")
+    if not file or not Path(file).is_file():
+        raise InputError(str(run.path), f"cannot resume: the scenario file {file} is gone")
+    scenario = load_scenario(file)
+    if scenario.sha256 != info["scenario_sha256"]:
+        raise InputError(str(run.path), f"cannot resume: {file} changed since the run began "
+                         "(its SHA-256 differs from the manifest's); start a new run instead")
+    p = info.get("precision")
+    precision = None if p is None else Precision(p["width"], p["relative"], p["max_replications"])
+    plan = RunPlan(scenario, info["seed"], info["replications"], info["chunk_size"], info["series"])
+    return plan, precision
+
+
+def mark_interrupted(run: RunDirectory, done: int) -> None:
+    run.update_manifest(status="interrupted", replications_done=done, resume=f"afsim run --resume {run.path}")
+
+
+def finish_run(run: RunDirectory, plan: RunPlan, outcome: RunOutcome) -> tuple[list, str, str]:
+    """Write the comparison and mark the manifest complete (or partial if replications failed)."""
+    from afsim.analysis import format_table
+    from afsim.results import now
+
+    rows = outcome.stats.rows()
+    done = s_n(outcome.stats)
+    table = format_table(rows, plan.scenario.name, plan.scenario.baseline_name, done)
+    run.write_comparison(rows, table)
+    status = "partial" if outcome.failures else "complete"
+    run.update_manifest(status=status, replications=outcome.replications, replications_done=done,
+                        failed_replications=len(outcome.failures), stopped_because=outcome.stopped_because,
+                        finished=now(), resume=None)
+    return rows, table, status
