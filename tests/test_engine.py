@@ -45,7 +45,8 @@ def run_ok(invoke, *args):
 def test_numbers_do_not_depend_on_the_number_of_workers(invoke, tmp_path, workers):
     one = run_ok(invoke, INTEL, "-n", 120, "--chunk-size", 25, "--workers", 1, "--out", tmp_path / "one")
     many = run_ok(invoke, INTEL, "-n", 120, "--chunk-size", 25, "--workers", workers, "--out", tmp_path / "many")
-    pd.testing.assert_frame_equal(replications(result_dir(tmp_path / "one")), replications(result_dir(tmp_path / "many")))
+    pd.testing.assert_frame_equal(replications(result_dir(tmp_path / "one")),
+                                  replications(result_dir(tmp_path / "many")))
     table = [line for line in one.stdout.splitlines() if not line.startswith("results:")]
     assert table == [line for line in many.stdout.splitlines() if not line.startswith("results:")]
 
