@@ -221,3 +221,18 @@ def test_sigterm_stops_cleanly_and_leaves_no_workers(tmp_path):
         except OSError:
             continue
     assert not leftovers, f"worker processes left behind: {leftovers}"
+
+
+def test_chunk_series_summary_quantiles_equal_numpys():
+    import numpy as np
+
+    from afsim.results import QUANTILES, series_summary
+
+    rng = np.random.default_rng(0)
+    series = {"counts": rng.poisson(3, size=(12, 37)).astype(float), "index": rng.random((12, 37))}
+    table = series_summary(series, "scenario").to_pandas()
+    for name, values in series.items():
+        rows = table[table.variable == name]
+        np.testing.assert_allclose(rows["mean"], values.mean(axis=1))
+        for q in QUANTILES:
+            np.testing.assert_allclose(rows[f"q{round(q * 100):02d}"], np.quantile(values, q, axis=1))

@@ -110,3 +110,11 @@ def test_strength_stays_non_negative_and_bounded(strikes):
     s = np.array([0.0, 10.0, 2000.0, 50000.0])
     out = rules.isisk_strength(s, np.full(4, 0.4), strikes, np.zeros(4), P)
     assert (out >= 0).all() and out[3] < s[3]
+
+
+def test_sparse_normals_equal_the_dense_ones():
+    s = Streams(replication_keys(9, range(30)))
+    dense = s.normal(7, 4, 6)
+    rows = np.array([0, 3, 3, 29])
+    index = np.array([0, 1, 5, 2])
+    np.testing.assert_array_equal(s.normal_at(7, np.full(4, 4), rows, index), dense[rows, index])

@@ -11,7 +11,6 @@ import os
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import click
 
@@ -38,6 +37,7 @@ class AfsimGroup(click.Group):
         except Exception:
             import tempfile
             import traceback
+            from pathlib import Path
 
             log = Path(tempfile.gettempdir()) / f"afsim-error-{os.getpid()}.log"
             log.write_text(traceback.format_exc(), encoding="utf-8")
@@ -57,10 +57,10 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("scenario", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications per arm (default: the file's).")
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the file's).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
+@click.option("--out", type=click.Path(file_okay=False), default="results",
               show_default=True, help="Folder that receives results/<scenario>/<timestamp>/.")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: all cores). Never changes the numbers.")
@@ -77,12 +77,12 @@ def cli() -> None:
               "than WIDTH: '10%%' of the baseline mean, or an absolute width like '0.5'.")
 @click.option("--max-replications", type=click.IntRange(min=2), default=100_000, show_default=True,
               help="Cap for --precision.")
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Finish an interrupted run in this result folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path.")
-def run(scenario: Path | None, replications: int | None, seed: int | None, out: Path, workers: int | None,
+def run(scenario: str | None, replications: int | None, seed: int | None, out: str, workers: int | None,
         executor: str, scheduler: str | None, series: str, chunk_size: int, precision: str | None,
-        max_replications: int, resume_dir: Path | None, quiet: bool) -> None:
+        max_replications: int, resume_dir: str | None, quiet: bool) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
     import signal
 
@@ -154,8 +154,8 @@ def run(scenario: Path | None, replications: int | None, seed: int | None, out: 
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES without running them (exit 2 if any is invalid)."""
     from afsim.scenario import load_scenario
 

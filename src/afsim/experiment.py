@@ -18,6 +18,7 @@ recorded with their key and traceback.
 from __future__ import annotations
 
 import math
+import os
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -394,7 +395,7 @@ def start_run(plan: RunPlan, out_root: Any, precision: Precision | None) -> RunD
         "afsim_result": "paired-run",
         "status": "running",
         "scenario": s.name,
-        "scenario_file": str(s.path.resolve()) if s.path else None,
+        "scenario_file": os.path.realpath(s.path) if s.path else None,
         "scenario_sha256": s.sha256,
         "scenario_text": s.text,
         "baseline": s.baseline_name,
@@ -408,8 +409,10 @@ def start_run(plan: RunPlan, out_root: Any, precision: Precision | None) -> RunD
             "width": precision.width, "relative": precision.relative,
             "max_replications": precision.max_replications},
         "parameters": {"scenario": s.world.params.flat(), "baseline": s.baseline.params.flat()},
-        "levers": {"scenario": [vars(x) for x in s.world.levers], "baseline": [vars(x) for x in s.baseline.levers]},
-        "events": {"scenario": [vars(x) for x in s.world.events], "baseline": [vars(x) for x in s.baseline.events]},
+        "levers": {"scenario": [x._asdict() for x in s.world.levers],
+                   "baseline": [x._asdict() for x in s.baseline.levers]},
+        "events": {"scenario": [x._asdict() for x in s.world.events],
+                   "baseline": [x._asdict() for x in s.baseline.events]},
         "versions": versions(),
         "started": now(),
     })

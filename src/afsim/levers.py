@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from afsim.errors import InputError
 
@@ -20,8 +20,7 @@ TARGETS = ("afghanistan", "pakistan", "russia", "iran", "west")
 SHARING_LEVELS = ("none", "duty_to_warn", "routine")
 
 
-@dataclass(frozen=True)
-class LeverSpec:
+class LeverSpec(NamedTuple):
     name: str
     kind: str  # "sharing", "switch" or "number"
     default: Any
@@ -91,16 +90,14 @@ def check_lever_value(name: str, value: Any, where: str) -> Any:
     return float(value)
 
 
-@dataclass(frozen=True)
-class LeverSetting:
+class LeverSetting(NamedTuple):
     lever: str
     value: Any
     from_month: int = 0
     until_month: int | None = None
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     event: str
     month: int
 

@@ -9,14 +9,12 @@ shapes behaviour: the model reads only a :class:`Parameters` instance.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from afsim.errors import InputError
 
 
-@dataclass(frozen=True)
-class ParameterSpec:
+class ParameterSpec(NamedTuple):
     """What one parameter means and where its value comes from."""
 
     path: str
@@ -65,7 +63,7 @@ class _Group:
         cls.SPECS = {}
         for name, value in list(vars(cls).items()):
             if isinstance(value, ParameterSpec):
-                cls.SPECS[name] = ParameterSpec(f"{group}.{name}", *astuple_spec(value)[1:])
+                cls.SPECS[name] = value._replace(path=f"{group}.{name}")
                 delattr(cls, name)
 
     def __init__(self, **values: Any):
@@ -97,11 +95,6 @@ class _Group:
 
     def replace(self, **changes: Any) -> _Group:
         return type(self)(**{**vars(self), **changes})
-
-
-def astuple_spec(spec: ParameterSpec) -> tuple:
-    return (spec.path, spec.default, spec.lo, spec.hi, spec.unit, spec.meaning, spec.claims, spec.assumption,
-            spec.contested)
 
 
 class ISISK(_Group, group="isisk"):

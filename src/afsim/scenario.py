@@ -7,9 +7,8 @@ all errors naming the file, the line and the key path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from yaml.events import AliasEvent
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_BASELINE = "default"
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One key of the scenario schema: its type, whether required, its default and range."""
 
     kind: str  # "int", "number", "str", "name", "mapping", "list", "int_or_null", "any"
@@ -100,8 +98,7 @@ def check_keys(raw: Any, schema: dict[str, Key], loc: tuple, where: Any) -> dict
     return out
 
 
-@dataclass(frozen=True)
-class World:
+class World(NamedTuple):
     """What one arm of an experiment runs: a parameter set and a policy over time."""
 
     params: Parameters
@@ -114,8 +111,7 @@ class World:
         return Policy.compile(horizon, self.levers, self.events)
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(NamedTuple):
     name: str
     description: str
     horizon_months: int
@@ -124,8 +120,8 @@ class Scenario:
     world: World
     baseline: World
     baseline_name: str
-    overrides: dict[str, float] = field(default_factory=dict)
-    path: Path | None = None
+    overrides: dict[str, float] = {}  # noqa: RUF012 - never mutated
+    path: str | None = None  # as given; os.path keeps `afsim validate` free of pathlib
     text: str = ""
 
     @property
@@ -201,8 +197,7 @@ def _located(lines: dict[tuple, int], loc: tuple) -> str:
     return _dotted(loc)
 
 
-@dataclass(frozen=True)
-class ScenarioFile:
+class ScenarioFile(NamedTuple):
     """A scenario file's content after schema validation."""
 
     name: str
@@ -267,9 +262,10 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str) -> World:
     return World(params, tuple(settings), tuple(events))
 
 
-def _read(path: Path) -> str:
+def _read(path: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
     except FileNotFoundError:
         raise InputError("(file)", "file not found", file=str(path)) from None
     except IsADirectoryError:
@@ -278,27 +274,27 @@ def _read(path: Path) -> str:
         raise InputError("(file)", f"cannot read: {exc}", file=str(path)) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Load and fully validate a scenario file and its baseline."""
-    path = Path(path)
+    path = os.fspath(path)
     text = _read(path)
-    data, lines = parse_yaml(text, str(path))
-    spec = validate_file(data, lines, str(path))
-    world = _world(spec, lines, str(path))
+    data, lines = parse_yaml(text, path)
+    spec = validate_file(data, lines, path)
+    world = _world(spec, lines, path)
     if spec.baseline == DEFAULT_BASELINE:
         baseline, baseline_name = World(Parameters()), "default world"
     else:
-        base_path = (path.parent / spec.baseline).resolve()
-        if base_path == path.resolve():
-            raise InputError(_located(lines, ("baseline",)), "a scenario cannot be its own baseline", file=str(path))
-        if not base_path.is_file():
+        base_path = os.path.realpath(os.path.join(os.path.dirname(path), spec.baseline))
+        if base_path == os.path.realpath(path):
+            raise InputError(_located(lines, ("baseline",)), "a scenario cannot be its own baseline", file=path)
+        if not os.path.isfile(base_path):
             raise InputError(_located(lines, ("baseline",)),
                              f"expected '{DEFAULT_BASELINE}' or a scenario file; {base_path} not found",
-                             file=str(path))
+                             file=path)
         base_text = _read(base_path)
-        base_data, base_lines = parse_yaml(base_text, str(base_path))
-        base_spec = validate_file(base_data, base_lines, str(base_path))
-        baseline, baseline_name = _world(base_spec, base_lines, str(base_path)), base_spec.name
+        base_data, base_lines = parse_yaml(base_text, base_path)
+        base_spec = validate_file(base_data, base_lines, base_path)
+        baseline, baseline_name = _world(base_spec, base_lines, base_path), base_spec.name
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),

@@ -126,12 +126,14 @@ class AfsimModel(mesa.Model):
         u = self.streams.uniform(self.month, self.SLOT_FATES, rates.shape[1] * rates.shape[2])
         fates = poisson_from_uniform(rates, u.reshape(rates.shape))
         attacks = fates[..., 3] + fates[..., 4]
-        most = int(attacks.max(initial=0))
         killed = np.zeros(attacks.shape)
-        if most:
-            normals = np.stack([self.streams.normal(self.month, self.SLOT_CASUALTIES + j, most)
-                                for j in range(len(TARGETS))], axis=1)
-            killed = rules.casualties(normals, attacks, self.params)
+        rows, targets = np.nonzero(attacks)
+        if len(rows):
+            counts = attacks[rows, targets]
+            rows, targets = np.repeat(rows, counts), np.repeat(targets, counts)
+            nth = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+            normals = self.streams.normal_at(self.month, self.SLOT_CASUALTIES + targets, rows, nth)
+            np.add.at(killed, (rows, targets), rules.casualties(normals, self.params))
         return fates, killed
 
     def update_relations(self, fates: np.ndarray) -> None:

@@ -121,16 +121,13 @@ def fate_probabilities(
     return fates
 
 
-def casualties(normals: np.ndarray, attacks: np.ndarray, p: Parameters) -> np.ndarray:
-    """ODD 7.5 Casualties: lognormal killed per attack, summed over a month's attacks.
+def casualties(normals: np.ndarray, p: Parameters) -> np.ndarray:
+    """ODD 7.5 Casualties: killed in each successful attack, lognormal around the median.
 
-    ``normals`` has shape (replications, targets, k) with k >= the most attacks on any target;
-    only the first ``attacks`` draws of each target count.
+    ``normals`` holds one standard normal draw per attack.
     """
     q = p.isisk
-    killed = np.round(q.casualty_median * np.exp(q.casualty_sigma * normals))
-    used = np.arange(normals.shape[2])[None, None, :] < attacks[..., None]
-    return (killed * used).sum(axis=2)
+    return np.round(q.casualty_median * np.exp(q.casualty_sigma * normals))
 
 
 def russia_support(threat: np.ndarray, offer: float, p: Parameters) -> np.ndarray:

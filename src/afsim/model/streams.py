@@ -64,6 +64,16 @@ class Streams:
     def normal(self, month: int, slot: int, n: int = 1) -> np.ndarray:
         return ndtri(self.uniform(month, slot, n))
 
+    def normal_at(self, month: int, slots: np.ndarray, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Only the draws that are needed: the ``index``-th normal of ``slots`` for replications ``rows``.
+
+        Element-wise equal to ``normal(month, slot, n)[row, index]``, without drawing the rest.
+        """
+        base = (month * 64 + np.asarray(slots, dtype=np.uint64)) * np.uint64(_SLOT_SPACE)
+        counters = base + np.asarray(index, dtype=np.uint64) + np.uint64(1)
+        z = _mix(self.keys[rows] + counters * _GOLDEN)
+        return ndtri(((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / (1 << 53)))
+
 
 def poisson_from_uniform(rate: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Poisson counts by inversion: monotone in ``rate`` for a fixed ``u``.
