@@ -62,11 +62,20 @@ class PairedStats:
     m2_diff: dict[str, float]
     better: dict[str, int]
     worse: dict[str, int]
+    m2_base: dict[str, float]
+    m2_scen: dict[str, float]
 
     @classmethod
     def empty(cls, outcomes: list[str]) -> PairedStats:
         zero = dict.fromkeys(outcomes, 0)
-        return cls(dict(zero), {**zero}, {**zero}, {**zero}, {**zero}, dict(zero), dict(zero))
+        return cls(*(dict(zero) for _ in range(9)))
+
+    def to_json(self) -> dict[str, dict[str, float]]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, dict[str, float]]) -> PairedStats:
+        return cls(**data)
 
     @classmethod
     def from_arrays(cls, baseline: dict[str, np.ndarray], scenario: dict[str, np.ndarray]) -> PairedStats:
@@ -83,6 +92,8 @@ class PairedStats:
                 out.mean_base[name], out.mean_scen[name] = float(b.mean()), float(s.mean())
                 out.mean_diff[name] = float(d.mean())
                 out.m2_diff[name] = float(((d - d.mean()) ** 2).sum())
+                out.m2_base[name] = float(((b - b.mean()) ** 2).sum())
+                out.m2_scen[name] = float(((s - s.mean()) ** 2).sum())
             sign = {"lower": -1, "higher": 1}.get(o.better or "", 0)
             out.better[name] = int((sign * d > 0).sum()) if sign else 0
             out.worse[name] = int((sign * d < 0).sum()) if sign else 0
@@ -98,11 +109,11 @@ class PairedStats:
             out.worse[k] = self.worse[k] + other.worse[k]
             if n == 0:
                 continue
-            for field in ("mean_base", "mean_scen"):
-                getattr(out, field)[k] = (na * getattr(self, field)[k] + nb * getattr(other, field)[k]) / n
-            delta = other.mean_diff[k] - self.mean_diff[k]
-            out.mean_diff[k] = self.mean_diff[k] + delta * nb / n
-            out.m2_diff[k] = self.m2_diff[k] + other.m2_diff[k] + delta * delta * na * nb / n
+            for mean, m2 in (("mean_base", "m2_base"), ("mean_scen", "m2_scen"), ("mean_diff", "m2_diff")):
+                a, b = getattr(self, mean)[k], getattr(other, mean)[k]
+                delta = b - a
+                getattr(out, mean)[k] = a + delta * nb / n
+                getattr(out, m2)[k] = getattr(self, m2)[k] + getattr(other, m2)[k] + delta * delta * na * nb / n
         return out
 
     def row(self, name: str, level: float = 0.95) -> Comparison:
@@ -119,6 +130,16 @@ class PairedStats:
         worse = self.worse[name] / n if o.better else float("nan")
         return Comparison(name, o.unit, o.better, n, self.mean_base[name], self.mean_scen[name], mean,
                           mean - half, mean + half, better, worse)
+
+    def mean_interval(self, name: str, arm: str, level: float = 0.95) -> tuple[float, float, float]:
+        """An arm's mean with its t interval (not paired): for sweeps' per-point outcome means."""
+        n = self.n[name]
+        mean = self.mean_scen[name] if arm == "scenario" else self.mean_base[name]
+        m2 = self.m2_scen[name] if arm == "scenario" else self.m2_base[name]
+        if n < 2:
+            return mean, float("nan"), float("nan")
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * np.sqrt(m2 / (n - 1) / n))
+        return mean, mean - half, mean + half
 
     def rows(self, outcomes: list[str] | None = None) -> list[Comparison]:
         return [self.row(name) for name in outcomes or HEADLINE]

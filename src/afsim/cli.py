@@ -153,6 +153,159 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         sys.exit(1)
 
 
+def engine_options(command):
+    """--workers, --executor, --scheduler: where the chunks run (never what they compute)."""
+    command = click.option("--scheduler", metavar="ADDRESS",
+                           help="Dask scheduler address (default: start a LocalCluster).")(command)
+    command = click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                           help="Local process pool, or a Dask distributed cluster.")(command)
+    return click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                        help="Worker processes (default: all cores). Never changes the numbers.")(command)
+
+
+def _progress(total: int, desc: str, quiet: bool, unit: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
+
+
+@cli.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--vary", multiple=True, metavar="PATH=LO:HI:N",
+              help="Quick grid without a spec file (SPEC is then a scenario), e.g. us.intel_capability=0:1:11.")
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point and arm.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the spec's).")
+@click.option("--outcome", "outcomes", multiple=True, help="Outcome of interest (repeatable; default: headline).")
+@click.option("--per-replication", is_flag=True, help="Also store every replication's outcomes.")
+@engine_options
+@click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True)
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), help="Finish an interrupted sweep.")
+@click.option("--yes", is_flag=True, help=f"Run sweeps of more than {1_000_000:,} simulated runs.")
+@click.option("--quiet", "-q", is_flag=True)
+def sweep(spec: str | None, vary: tuple[str, ...], replications: int | None, seed: int | None,
+          outcomes: tuple[str, ...], per_replication: bool, workers: int | None, executor: str,
+          scheduler: str | None, out: str, resume_dir: str | None, yes: bool, quiet: bool) -> None:
+    """Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point."""
+    from afsim import sweep as sw
+    from afsim.results import RunDirectory
+
+    if (spec is None) == (resume_dir is None):
+        raise click.UsageError("give either SPEC (or a scenario with --vary) or --resume DIR")
+    if resume_dir:
+        run_dir = RunDirectory.existing(resume_dir)
+        info = run_dir.read_manifest()
+        if info.get("status") == "complete":
+            raise InputError(resume_dir, "this sweep is already complete; nothing to resume")
+        plan = sw.spec_from_manifest(info)
+        chunk_size, per_replication = info["chunk_size"], info["per_replication"]
+    else:
+        plan = sw.quick_sweep(spec, vary, replications or 100, seed, outcomes) if vary else sw.load_sweep(spec)
+        if not vary:
+            plan = plan._replace(replications=replications or plan.replications,
+                                 seed=plan.seed if seed is None else seed,
+                                 outcomes=sw._check_outcomes(list(outcomes), "--outcome") if outcomes
+                                 else plan.outcomes)
+        chunk_size = 500
+    X = sw.design_points(plan)
+    runs = len(X) * plan.replications * 2
+    click.echo(f"sweep {plan.name}: {len(X)} points ({plan.method}) x {plan.replications} replications x 2 arms "
+               f"= {runs:,} runs", err=True)
+    if runs > sw.SWEEP_CONFIRM_RUNS and not yes and not resume_dir:
+        raise InputError("--yes", f"{runs:,} runs is more than {sw.SWEEP_CONFIRM_RUNS:,}; add --yes to run it")
+    if not resume_dir:
+        from afsim.results import prepare_output
+
+        prepare_output(out, plan.name)
+        run_dir = RunDirectory.create(out, plan.name)
+        (run_dir.path / "sweep.yaml").write_text(plan.text, encoding="utf-8")
+        run_dir.write_manifest(sw.manifest(plan, len(X), chunk_size, per_replication))
+    run_dir.lock()
+    bar = _progress(len(X), plan.name, quiet, "point")
+    try:
+        stats = sw.run_points(run_dir, plan.scenario, [sw.point_overrides(plan, row) for row in X],
+                              plan.replications, plan.seed, common_random_numbers=plan.common_random_numbers,
+                              chunk_size=chunk_size, keep_replications=per_replication,
+                              workers=workers or os.cpu_count() or 1, executor=executor, scheduler=scheduler,
+                              on_point=lambda p: bar.update(1))
+    except KeyboardInterrupt:
+        run_dir.update_manifest(status="interrupted", resume=f"afsim sweep --resume {run_dir.path}")
+        click.echo(f"afsim: interrupted; resume with: afsim sweep --resume {run_dir.path}", err=True)
+        sys.exit(130)
+    finally:
+        bar.close()
+        run_dir.unlock()
+    points, results = sw.finish_sweep(run_dir, plan, X, stats)
+    click.echo(sw.effect_table(plan, points))
+    if results:
+        click.echo(sw.ranking_text(results, plan.method))
+    click.echo(f"results: {run_dir.path}")
+
+
+@cli.command()
+@click.argument("sweep_dir", type=click.Path(file_okay=False))
+def analyze(sweep_dir: str) -> None:
+    """Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it."""
+    from afsim import sweep as sw
+    from afsim.results import RunDirectory
+
+    info, points = sw.load_sweep_result(sweep_dir)
+    method = info["design"]["method"]
+    if method not in ("sobol", "morris"):
+        raise InputError(sweep_dir, f"sensitivity indices need a sobol or morris design; this sweep is {method}")
+    problem = {"num_vars": len(info["vary"]), "names": [v["path"] for v in info["vary"]],
+               "bounds": [[v["lo"], v["hi"]] for v in info["vary"]]}
+    results = sw.analyze_points(method, problem, points, info["outcomes"], info["design"]["seed"])
+    sw.write_sensitivity(RunDirectory(sweep_dir), method, results)
+    click.echo(sw.ranking_text(results, method, top=len(problem["names"])))
+    click.echo(f"written: {os.path.join(sweep_dir, 'sensitivity.json')}")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--outcome", default="killed_russia", show_default=True, help="Outcome whose effect is ranked.")
+@click.option("--parameters", help="Comma-separated parameter paths (default: all).")
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=200, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the scenario's).")
+@engine_options
+@click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+def tornado(scenario: str, outcome: str, parameters: str | None, replications: int, seed: int | None,
+            workers: int | None, executor: str, scheduler: str | None, out: str, quiet: bool) -> None:
+    """Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome."""
+    from afsim import sweep as sw
+    from afsim import tornado as td
+    from afsim.results import RunDirectory, now, prepare_output
+    from afsim.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    sw._check_outcomes([outcome], "--outcome")
+    specs = td.parameters_to_test(parameters)
+    points = td.tornado_points(specs)
+    root = spec.seed if seed is None else seed
+    click.echo(f"tornado {spec.name}: {len(points)} points x {replications} replications x 2 arms "
+               f"= {len(points) * replications * 2:,} runs", err=True)
+    prepare_output(out, f"{spec.name}-tornado")
+    run_dir = RunDirectory.create(out, f"{spec.name}-tornado")
+    run_dir.write_manifest(td.manifest(spec, outcome, replications, root, len(specs)))
+    run_dir.lock()
+    bar = _progress(len(points), f"{spec.name} tornado", quiet, "point")
+    try:
+        stats = sw.run_points(run_dir, spec, points, replications, root, workers=workers or os.cpu_count() or 1,
+                              executor=executor, scheduler=scheduler, on_point=lambda p: bar.update(1))
+    except KeyboardInterrupt:
+        run_dir.update_manifest(status="interrupted")
+        click.echo("afsim: interrupted", err=True)
+        sys.exit(130)
+    finally:
+        bar.close()
+        run_dir.unlock()
+    table = td.tornado_table(specs, stats, outcome)
+    table.to_csv(run_dir.path / "tornado.csv", index=False)
+    run_dir.update_manifest(status="complete", finished=now())
+    click.echo(td.format_tornado(table, outcome))
+    click.echo(f"results: {run_dir.path}")
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:

@@ -184,6 +184,18 @@ class RunDirectory:
         return PairedStats.from_arrays(*({name: arms[arm][name].to_numpy() for name in outcomes}
                                          for arm in ("baseline", "scenario")))
 
+    def write_chunk_stats(self, index: int, stats: Any) -> None:
+        """Sweeps keep each chunk's paired statistics (not its replications) so they can resume."""
+        folder = self.path / "chunks"
+        folder.mkdir(exist_ok=True)
+        _atomic_write_text(folder / f"part-{index:05d}.json", json.dumps(stats.to_json()))
+
+    def read_chunk_stats(self, index: int) -> Any | None:
+        from afsim.analysis import PairedStats
+
+        path = self.path / "chunks" / f"part-{index:05d}.json"
+        return PairedStats.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+
     def chunk_failures(self, index: int) -> list[dict[str, Any]]:
         path = self.path / "failures" / f"chunk-{index:05d}.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []

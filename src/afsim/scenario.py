@@ -26,7 +26,7 @@ DEFAULT_BASELINE = "default"
 class Key(NamedTuple):
     """One key of the scenario schema: its type, whether required, its default and range."""
 
-    kind: str  # "int", "number", "str", "name", "mapping", "list", "int_or_null", "any"
+    kind: str  # "int", "number", "bool", "str", "name", "mapping", "list", "int_or_null", "any"
     required: bool = False
     default: Any = None
     lo: float | None = None
@@ -49,7 +49,8 @@ SCENARIO_KEYS = {
 }
 """The scenario schema (README, "Scenario format")."""
 
-_EXPECTED = {"int": "an integer", "number": "a number", "str": "a string", "mapping": "a mapping",
+_EXPECTED = {"int": "an integer", "number": "a number", "bool": "true or false", "str": "a string",
+             "mapping": "a mapping",
              "list": "a list", "int_or_null": "an integer or null",
              "name": "a name of letters, digits, _ and - (at most 80 characters)"}
 
@@ -63,6 +64,8 @@ def _type_ok(kind: str, value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "number":
         return is_number(value)
+    if kind == "bool":
+        return isinstance(value, bool)
     if kind == "name":
         return (isinstance(value, str) and 0 < len(value) <= 80
                 and all(c.isascii() and (c.isalnum() or c in "_-") for c in value))

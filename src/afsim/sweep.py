@@ -1,0 +1,439 @@
+"""Parameter sweeps: a scenario run at many points of parameter space, paired with its baseline.
+
+A varied parameter is an uncertainty about the world, so it is set in *both* arms at each
+point; the point's paired effect (scenario - baseline, common random numbers) then says how the
+policy's effect depends on it.  By default every point also uses the same replication keys
+(common random numbers across points), so differences between points are not seed noise.
+
+Points run as chunks through the experiment engine (local pool or Dask); each chunk's paired
+statistics are stored as it finishes, so a sweep resumes like a run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from afsim.errors import InputError
+from afsim.scenario import DEFAULT_BASELINE, Key, Scenario, World, check_keys, load_scenario, parse_yaml
+
+SWEEP_CONFIRM_RUNS = 1_000_000  # more simulated runs than this need --yes
+DUMMY_PREFIX = "dummy"
+
+VARY_KEYS = {"lo": Key("number"), "hi": Key("number"), "steps": Key("int", lo=2, hi=1000),
+             "values": Key("list"), "dummy": Key("bool", default=False)}
+DESIGN_KEYS = {"method": Key("str", required=True), "size": Key("int", default=8, lo=1, hi=1_000_000),
+               "seed": Key("int", default=1, lo=0, hi=2**32 - 1)}
+SWEEP_KEYS = {
+    "name": Key("name", required=True),
+    "description": Key("str", default=""),
+    "scenario": Key("str", required=True),
+    "baseline": Key("str"),
+    "vary": Key("mapping", required=True),
+    "design": Key("mapping", default={"method": "grid"}),
+    "replications": Key("int", default=100, lo=1, hi=10_000_000),
+    "seed": Key("int", lo=0, hi=2**63 - 1),
+    "outcomes": Key("list", default=[]),
+    "common_random_numbers": Key("bool", default=True),
+}
+"""The sweep-spec schema (README, "Sweeps")."""
+
+
+class Factor(NamedTuple):
+    """One varied parameter (or a dummy that the model never reads)."""
+
+    path: str
+    lo: float
+    hi: float
+    values: tuple[float, ...] | None = None  # grid levels
+    dummy: bool = False
+
+    @property
+    def claims(self) -> tuple[str, ...]:
+        from afsim.parameters import spec
+
+        return () if self.dummy else spec(self.path).claims
+
+
+class SweepSpec(NamedTuple):
+    name: str
+    scenario: Scenario
+    factors: tuple[Factor, ...]
+    method: str
+    size: int
+    design_seed: int
+    replications: int
+    seed: int
+    outcomes: tuple[str, ...]
+    common_random_numbers: bool = True
+    text: str = ""
+    path: str | None = None
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        return {"num_vars": len(self.factors), "names": [f.path for f in self.factors],
+                "bounds": [[f.lo, f.hi] for f in self.factors]}
+
+
+def _closest(word: str, choices: Any) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return match[0] if match else None
+
+
+def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> Factor:
+    """Validate one ``vary`` entry against the parameter's own range."""
+    from afsim.parameters import _SPECS
+
+    dummy = bool(entry.get("dummy")) or path.startswith(DUMMY_PREFIX)
+    if dummy:
+        lo, hi = 0.0, 1.0
+    elif path not in _SPECS:
+        raise InputError(where, "unknown parameter", hint=_closest(path, _SPECS))
+    else:
+        lo, hi = _SPECS[path].lo, _SPECS[path].hi
+    values = entry.get("values")
+    if values is not None:
+        if method != "grid":
+            raise InputError(f"{where}.values", f"value lists need the grid design, not {method}; give lo and hi")
+        if not values or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            raise InputError(f"{where}.values", f"expected a non-empty list of numbers, got {values!r}")
+        bad = [v for v in values if not lo <= v <= hi]
+        if bad:
+            raise InputError(f"{where}.values", f"expected numbers in [{lo:g}, {hi:g}], got {bad[0]!r}")
+        return Factor(path, float(min(values)), float(max(values)), tuple(float(v) for v in values), dummy)
+    f_lo = lo if entry.get("lo") is None else entry["lo"]
+    f_hi = hi if entry.get("hi") is None else entry["hi"]
+    for key, value in (("lo", f_lo), ("hi", f_hi)):
+        if not lo <= value <= hi:
+            raise InputError(f"{where}.{key}", f"expected a number in [{lo:g}, {hi:g}], got {value!r}")
+    if not f_lo < f_hi:
+        raise InputError(f"{where}.hi", f"expected hi > lo ({f_lo:g}), got {f_hi!r}")
+    levels = None
+    if method == "grid":
+        steps = entry.get("steps") or 5
+        levels = tuple(float(v) for v in np.linspace(f_lo, f_hi, steps))
+    return Factor(path, float(f_lo), float(f_hi), levels, dummy)
+
+
+def _check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
+    from afsim.analysis import HEADLINE
+    from afsim.outcomes import OUTCOMES
+
+    for name in outcomes:
+        if name not in OUTCOMES:
+            raise InputError(where, f"unknown outcome {name!r}", hint=_closest(str(name), OUTCOMES))
+    return tuple(outcomes) or tuple(HEADLINE)
+
+
+def _with_baseline(scenario: Scenario, baseline: str | None, relative_to: str) -> Scenario:
+    if baseline is None:
+        return scenario
+    if baseline == DEFAULT_BASELINE:
+        from afsim.parameters import Parameters
+
+        return scenario._replace(baseline=World(Parameters()), baseline_name="default world")
+    other = load_scenario(os.path.join(relative_to, baseline))
+    return scenario._replace(baseline=other.world, baseline_name=other.name)
+
+
+def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
+    """Load and validate a sweep spec file (and the scenario it names)."""
+    from afsim.sensitivity import DESIGNS
+
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        raise InputError("(file)", f"cannot read: {exc.strerror or exc}", file=path) from None
+    data, lines = parse_yaml(text, path)
+    from afsim.scenario import _located
+
+    def where(loc: tuple) -> str:
+        return _located(lines, loc)
+
+    try:
+        top = check_keys(data, SWEEP_KEYS, (), where)
+        design = check_keys(top["design"], DESIGN_KEYS, ("design",), where)
+        method = design["method"]
+        if method not in DESIGNS:
+            raise InputError(where(("design", "method")), f"expected one of {', '.join(DESIGNS)}, got {method!r}")
+        if not top["vary"]:
+            raise InputError(where(("vary",)), "expected at least one parameter to vary")
+        factors = tuple(parse_factor(str(name), check_keys(entry or {}, VARY_KEYS, ("vary", name), where), method,
+                                     where(("vary", name)))
+                        for name, entry in top["vary"].items())
+        outcomes = _check_outcomes(top["outcomes"], where(("outcomes",)))
+    except InputError as exc:
+        raise (exc if exc.file else exc.in_file(path)) from None
+    folder = os.path.dirname(path)
+    scenario = _with_baseline(load_scenario(os.path.join(folder, top["scenario"])), top["baseline"], folder)
+    return SweepSpec(top["name"], scenario, factors, method, design["size"], design["seed"], top["replications"],
+                     scenario.seed if top["seed"] is None else top["seed"], outcomes,
+                     top["common_random_numbers"], text, path)
+
+
+def quick_sweep(scenario_path: str, vary: tuple[str, ...], replications: int, seed: int | None,
+                outcomes: tuple[str, ...]) -> SweepSpec:
+    """``afsim sweep SCENARIO --vary PATH=LO:HI:N ...``: a grid without a spec file."""
+    factors = []
+    for item in vary:
+        path, _, grid = item.partition("=")
+        parts = grid.split(":")
+        try:
+            lo, hi, steps = float(parts[0]), float(parts[1]), int(parts[2])
+        except (ValueError, IndexError):
+            raise InputError(f"--vary {item}", "expected PATH=LO:HI:N, e.g. us.intel_capability=0:1:11") from None
+        factors.append(parse_factor(path, {"lo": lo, "hi": hi, "steps": steps}, "grid", f"--vary {path}"))
+    scenario = load_scenario(scenario_path)
+    name = f"{scenario.name}-sweep"
+    text = f"# quick sweep: afsim sweep {scenario_path} " + " ".join(f"--vary {v}" for v in vary) + "\n"
+    return SweepSpec(name, scenario, tuple(factors), "grid", 0, 0, replications,
+                     scenario.seed if seed is None else seed, _check_outcomes(list(outcomes), "--outcome"),
+                     True, text, None)
+
+
+def design_points(spec: SweepSpec) -> np.ndarray:
+    """The design matrix: points x factors, in the factors' units."""
+    from afsim.sensitivity import DESIGNS
+
+    if spec.method == "grid":
+        return DESIGNS["grid"].sample(spec.problem, spec.size, spec.design_seed,
+                                      levels=[list(f.values or ()) for f in spec.factors])
+    return DESIGNS[spec.method].sample(spec.problem, spec.size, spec.design_seed)
+
+
+def point_overrides(spec: SweepSpec, row: np.ndarray) -> dict[str, float]:
+    return {f.path: float(v) for f, v in zip(spec.factors, row, strict=True) if not f.dummy}
+
+
+# -- running points -------------------------------------------------------------------------
+
+
+def run_points(
+    run: Any,
+    scenario: Scenario,
+    overrides: list[dict[str, float]],
+    replications: int,
+    seed: int,
+    *,
+    common_random_numbers: bool = True,
+    chunk_size: int = 500,
+    keep_replications: bool = False,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    on_point: Any = None,
+) -> list[Any]:
+    """Run scenario and baseline at each point (parameter overrides applied to both arms).
+
+    Returns each point's merged :class:`~afsim.analysis.PairedStats`, in point order.
+    """
+    from afsim.experiment import ChunkTask, execute, merge_in_order
+
+    per_point = math.ceil(replications / chunk_size)
+    stats: dict[int, dict[int, Any]] = {p: {} for p in range(len(overrides))}
+    tasks = []
+    for p, changes in enumerate(overrides):
+        worlds = (scenario.baseline._replace(params=scenario.baseline.params.with_overrides(changes)),
+                  scenario.world._replace(params=scenario.world.params.with_overrides(changes)))
+        point_seed = seed if common_random_numbers else seed + p
+        for k in range(per_point):
+            index = p * per_point + k
+            done = run.read_chunk_stats(index)
+            if done is not None:
+                stats[p][index] = done
+                continue
+            start, stop = k * chunk_size, min((k + 1) * chunk_size, replications)
+            tasks.append(ChunkTask(index, start, stop, point_seed, scenario.horizon_months, worlds, "none", None))
+    for output in execute(tasks, workers, executor, scheduler):
+        p = output.index // per_point
+        if keep_replications and output.tables:
+            import pyarrow as pa
+
+            table = output.tables["replications"]
+            output.tables = {"replications": table.append_column("point", pa.array([p] * table.num_rows))}
+            run.write_chunk(output)
+        run.write_chunk_stats(output.index, output.stats)
+        stats[p][output.index] = output.stats
+        if on_point and len(stats[p]) == per_point:
+            on_point(p)
+    return [merge_in_order(stats[p]) for p in range(len(overrides))]
+
+
+def points_table(spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> Any:
+    """One row per point: parameter values, per outcome the arms' means with CI and the paired effect."""
+    import pandas as pd
+
+    rows = []
+    for p, (row, st) in enumerate(zip(X, stats, strict=True)):
+        record: dict[str, Any] = {"point": p, **{f.path: float(v) for f, v in zip(spec.factors, row, strict=True)}}
+        record["n"] = max(st.n.values(), default=0)
+        for name in spec.outcomes:
+            comparison = st.row(name)
+            mean, lo, hi = st.mean_interval(name, "scenario")
+            record.update({f"{name}:baseline_mean": comparison.baseline_mean, f"{name}:scenario_mean": mean,
+                           f"{name}:scenario_lo": lo, f"{name}:scenario_hi": hi,
+                           f"{name}:effect": comparison.difference, f"{name}:effect_lo": comparison.ci_low,
+                           f"{name}:effect_hi": comparison.ci_high})
+        rows.append(record)
+    return pd.DataFrame(rows)
+
+
+def analyze_points(method: str, problem: dict[str, Any], points: Any, outcomes: list[str],
+                   design_seed: int) -> list[dict[str, Any]]:
+    """Sensitivity indices on replication-averaged outputs (scenario mean) and on paired effects."""
+    from afsim.sensitivity import DESIGNS
+
+    module = DESIGNS[method]
+    X = points[problem["names"]].to_numpy(float)
+    results = []
+    for name in outcomes:
+        for target, column in (("effect", f"{name}:effect"), ("scenario", f"{name}:scenario_mean")):
+            Y = points[column].to_numpy(float)
+            if np.isnan(Y).any() or np.ptp(Y) == 0:
+                continue  # undefined at some point, or flat: no index to compute
+            indices = module.analyze(problem, X, Y, design_seed)
+            results += [{"outcome": name, "target": target, **entry} for entry in indices or []]
+    return results
+
+
+def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8) -> str:
+    """Plain-text ranking of parameters per outcome and target."""
+    key = "ST" if method == "sobol" else "mu_star"
+    lines = []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in results:
+        groups.setdefault((entry["outcome"], entry["target"]), []).append(entry)
+    for (outcome, target), entries in groups.items():
+        lines.append(f"{outcome} ({'paired effect' if target == 'effect' else 'scenario mean'}), ranked by {key}:")
+        for e in sorted(entries, key=lambda e: -e[key])[:top]:
+            if method == "sobol":
+                lines.append(f"  {e['parameter']:40s} ST {e['ST']:6.3f} ± {e['ST_conf']:.3f}   "
+                             f"S1 {e['S1']:6.3f} ± {e['S1_conf']:.3f}")
+            else:
+                lines.append(f"  {e['parameter']:40s} mu* {e['mu_star']:9.3g} ± {e['mu_star_conf']:.3g}   "
+                             f"sigma {e['sigma']:.3g}")
+    return "\n".join(lines)
+
+
+# -- sweep result sets ----------------------------------------------------------------------
+
+
+def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: bool) -> dict[str, Any]:
+    from afsim.model.streams import SCHEME
+    from afsim.results import now, versions
+
+    s = spec.scenario
+    return {
+        "afsim_result": "sweep",
+        "status": "running",
+        "name": spec.name,
+        "spec_file": os.path.realpath(spec.path) if spec.path else None,
+        "spec_text": spec.text,
+        "scenario": s.name,
+        "scenario_file": os.path.realpath(s.path) if s.path else None,
+        "scenario_sha256": s.sha256,
+        "baseline": s.baseline_name,
+        "design": {"method": spec.method, "size": spec.size, "seed": spec.design_seed},
+        "vary": [{"path": f.path, "lo": f.lo, "hi": f.hi, "values": list(f.values) if f.values else None,
+                  "dummy": f.dummy, "claims": list(f.claims)} for f in spec.factors],
+        "outcomes": list(spec.outcomes),
+        "replications": spec.replications,
+        "seed": spec.seed,
+        "common_random_numbers": spec.common_random_numbers,
+        "random_scheme": SCHEME,
+        "points": points,
+        "chunk_size": chunk_size,
+        "per_replication": keep_replications,
+        "parameters": {"scenario": s.world.params.flat(), "baseline": s.baseline.params.flat()},
+        "versions": versions(),
+        "started": now(),
+    }
+
+
+def spec_from_manifest(info: dict[str, Any]) -> SweepSpec:
+    """Rebuild a sweep from its manifest, refusing if its scenario file changed."""
+    file = info.get("scenario_file")
+    if not file or not os.path.isfile(file):
+        raise InputError("--resume", f"cannot resume: the scenario file {file} is gone")
+    scenario = load_scenario(file)
+    if scenario.sha256 != info["scenario_sha256"]:
+        raise InputError("--resume", f"cannot resume: {file} changed since the sweep began; start a new sweep")
+    if info.get("spec_file"):
+        spec = load_sweep(info["spec_file"])
+        if spec.text != info["spec_text"]:
+            raise InputError("--resume", f"cannot resume: {info['spec_file']} changed since the sweep began")
+        return spec
+    factors = tuple(Factor(v["path"], v["lo"], v["hi"], tuple(v["values"]) if v["values"] else None, v["dummy"])
+                    for v in info["vary"])
+    return SweepSpec(info["name"], scenario, factors, info["design"]["method"], info["design"]["size"],
+                     info["design"]["seed"], info["replications"], info["seed"], tuple(info["outcomes"]),
+                     info["common_random_numbers"], info["spec_text"], None)
+
+
+def finish_sweep(run: Any, spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> tuple[Any, list[dict[str, Any]]]:
+    """Write points.parquet (and sensitivity indices for sobol/morris); mark the sweep complete."""
+    from afsim.results import now
+
+    points = points_table(spec, X, stats)
+    tmp = run.path / f".points.parquet.tmp-{os.getpid()}"
+    points.to_parquet(tmp, index=False)
+    os.replace(tmp, run.path / "points.parquet")
+    results: list[dict[str, Any]] = []
+    if spec.method in ("sobol", "morris"):
+        results = analyze_points(spec.method, spec.problem, points, list(spec.outcomes), spec.design_seed)
+        write_sensitivity(run, spec.method, results)
+    run.update_manifest(status="complete", finished=now())
+    return points, results
+
+
+def write_sensitivity(run: Any, method: str, results: list[dict[str, Any]]) -> None:
+    import json
+
+    import pandas as pd
+
+    text = json.dumps({"method": method, "results": results}, indent=2)
+    tmp = run.path / f".sensitivity.json.tmp-{os.getpid()}"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, run.path / "sensitivity.json")
+    pd.DataFrame(results).to_csv(run.path / "sensitivity.csv", index=False)
+
+
+def load_sweep_result(path: str) -> tuple[dict[str, Any], Any]:
+    """A complete sweep's manifest and points table."""
+    import pandas as pd
+
+    from afsim.results import RunDirectory
+
+    run = RunDirectory.existing(path)
+    info = run.read_manifest()
+    if info.get("afsim_result") != "sweep":
+        raise InputError(str(path), f"not a sweep result set (it is a {info.get('afsim_result')})")
+    if info.get("status") != "complete":
+        raise InputError(str(path), f"sweep is not complete (status: {info.get('status')}); "
+                         f"resume it with: afsim sweep --resume {path}")
+    return info, pd.read_parquet(run.path / "points.parquet")
+
+
+def effect_table(spec: SweepSpec, points: Any, max_rows: int = 30) -> str:
+    """A short text table of the paired effect at each point (first outcomes)."""
+    names = [f.path for f in spec.factors]
+    shown = list(spec.outcomes)[:3]
+    header = [*names, *(f"{o} effect [95% CI]" for o in shown)]
+    body = []
+    for _, row in points.head(max_rows).iterrows():
+        cells = [f"{row[n]:.4g}" for n in names]
+        cells += [f"{row[f'{o}:effect']:.3g} [{row[f'{o}:effect_lo']:.3g}, {row[f'{o}:effect_hi']:.3g}]"
+                  for o in shown]
+        body.append(cells)
+    widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
+    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in (header, *body)]
+    if len(points) > max_rows:
+        out.append(f"... {len(points) - max_rows} more points in points.parquet")
+    return "\n".join(out)
