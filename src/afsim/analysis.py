@@ -187,3 +187,31 @@ def format_table(rows: list[Comparison], scenario: str, baseline: str, replicati
              "better/worse = share of replications in which the scenario did better/worse")
     rule = "-" * len(line(header))
     return "\n".join([title, rule, line(header), rule, *(line(b) for b in body), rule])
+
+
+def sign_flag(rows: list[Comparison]) -> str:
+    """'REVERSES' if two readings' CIs exclude zero on opposite sides; 'sign differs' if only estimates do."""
+    above = any(r.ci_low > 0 for r in rows)
+    below = any(r.ci_high < 0 for r in rows)
+    if above and below:
+        return "REVERSES"
+    signs = {np.sign(r.difference) for r in rows if r.difference and not np.isnan(r.difference)}
+    return "sign differs" if len(signs) > 1 else ""
+
+
+def format_across(by_reading: dict[str, list[Comparison]], scenario: str, baseline: str) -> str:
+    """Paired effects of one scenario under each reading, side by side, with sign flags."""
+    names = list(by_reading)
+    outcomes = [r.outcome for r in next(iter(by_reading.values()))]
+    header = ["outcome", *names, "flag"]
+    body = []
+    for i, outcome in enumerate(outcomes):
+        rows = [by_reading[n][i] for n in names]
+        cells = [f"{_fmt(r.difference)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" for r in rows]
+        body.append([outcome, *cells, sign_flag(rows)])
+    widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in (header, *body)]
+    title = (f"{scenario} vs {baseline} under each reading of the evidence: paired effect (scenario - baseline) "
+             "with 95% CI\nflag: REVERSES = CIs exclude zero on opposite sides; sign differs = point estimates do")
+    rule = "-" * len(lines[0])
+    return "\n".join([title, rule, lines[0], rule, *lines[1:], rule])

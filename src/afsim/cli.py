@@ -79,10 +79,13 @@ def cli() -> None:
               help="Cap for --precision.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Finish an interrupted run in this result folder.")
+@click.option("--beliefs", help="Reading of the evidence to run under (see `afsim beliefs`); overrides the file's.")
+@click.option("--across-beliefs", is_flag=True, help="Run under every reading; print the effects side by side.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path.")
 def run(scenario: str | None, replications: int | None, seed: int | None, out: str, workers: int | None,
         executor: str, scheduler: str | None, series: str, chunk_size: int, precision: str | None,
-        max_replications: int, resume_dir: str | None, quiet: bool) -> None:
+        max_replications: int, resume_dir: str | None, beliefs: str | None, across_beliefs: bool,
+        quiet: bool) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
     import signal
 
@@ -94,6 +97,9 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
     if (scenario is None) == (resume_dir is None):
         raise click.UsageError("give either SCENARIO or --resume DIR")
     workers = workers or os.cpu_count() or 1
+    if across_beliefs:
+        _across_beliefs(scenario, replications, seed, out, workers, executor, scheduler, series, quiet)
+        return
     if resume_dir is not None:
         run_dir = RunDirectory.existing(resume_dir)
         plan, target = experiment.resume_plan(run_dir)
@@ -101,7 +107,7 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         from afsim.results import prepare_output
         from afsim.scenario import load_scenario
 
-        spec = load_scenario(scenario)
+        spec = load_scenario(scenario, beliefs=beliefs)
         target = experiment.Precision.parse(precision, max_replications) if precision else None
         n = replications or spec.replications
         if target:
@@ -143,6 +149,8 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         run_dir.unlock()
         bar.close()
     _, table, status = experiment.finish_run(run_dir, plan, outcome)
+    if plan.scenario.beliefs != "default":
+        click.echo(f"reading of the evidence: {plan.scenario.beliefs} (afsim beliefs)")
     click.echo(table)
     if target:
         click.echo(f"stopped: {outcome.stopped_because}")
@@ -151,6 +159,57 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         click.echo(f"afsim: {len(outcome.failures)} replication(s) failed; the result set is partial. "
                    f"Seeds and tracebacks: {run_dir.path / 'failures'}", err=True)
         sys.exit(1)
+
+
+def _across_beliefs(scenario: str, replications: int | None, seed: int | None, out: str, workers: int,
+                    executor: str, scheduler: str | None, series: str, quiet: bool) -> None:
+    from afsim import experiment
+    from afsim.analysis import format_across
+    from afsim.beliefs import readings
+    from afsim.results import prepare_output
+    from afsim.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    prepare_output(out, spec.name)
+    names = list(readings())
+    bar = _progress(len(names), f"{spec.name} across beliefs", quiet, "reading")
+    try:
+        parent, by_reading = experiment.run_across_beliefs(
+            scenario, names, out, replications=replications, seed=seed,
+            series="none" if series == "auto" else series, workers=workers, executor=executor,
+            scheduler=scheduler, on_reading=lambda name: bar.update(1))
+    finally:
+        bar.close()
+    table = format_across(by_reading, spec.name, spec.baseline_name)
+    (parent.path / "across_beliefs.txt").write_text(table + "\n", encoding="utf-8")
+    click.echo(table)
+    click.echo(f"results: {parent.path}")
+
+
+@cli.command("beliefs")
+def beliefs_command() -> None:
+    """List the readings of the evidence: what each asserts, with its claims and quotes."""
+    from afsim.beliefs import disputes, readings
+    from afsim.claims import load_claims
+
+    claims = load_claims()
+    click.echo("Disputes (contested questions) and their sides:")
+    for d in disputes().values():
+        click.echo(f"\n{d.name}: {d.question}")
+        for side in d.sides.values():
+            sets = ", ".join(f"{k} = {v:g}" for k, v in side.sets.items())
+            click.echo(f"  {side.name} (default credence {d.credence[side.name]:.2f}): sets {sets}")
+            for cid in side.claims:
+                c = claims[cid]
+                click.echo(textwrap.fill(f"{cid} [{c.source[:3]}, {c.evidence}]: \u201c{c.quote}\u201d", 100,
+                                         initial_indent="    ", subsequent_indent="      "))
+        click.echo(textwrap.fill(f"credence: {d.credence_reason}", 100, initial_indent="  ",
+                                 subsequent_indent="    "))
+    click.echo("\nReadings (use with `afsim run --beliefs NAME` or `beliefs: NAME` in a scenario):")
+    for r in readings().values():
+        sides = ", ".join(f"{k}={v}" for k, v in r.sides.items()) or "no side taken (parameter defaults)"
+        click.echo(f"  {r.name:20s} {sides}")
+        click.echo(textwrap.fill(r.description, 100, initial_indent=" " * 23, subsequent_indent=" " * 23))
 
 
 def engine_options(command):
@@ -303,6 +362,82 @@ def tornado(scenario: str, outcome: str, parameters: str | None, replications: i
     table.to_csv(run_dir.path / "tornado.csv", index=False)
     run_dir.update_manifest(status="complete", finished=now())
     click.echo(td.format_tornado(table, outcome))
+    click.echo(f"results: {run_dir.path}")
+
+
+@cli.command()
+@click.option("--beliefs", "reading_names", multiple=True, help="Reading(s) to judge under (default: all).")
+@click.option("--argument", "argument_ids", multiple=True, help="Argument id(s) (default: all).")
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=400, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: each scenario's).")
+@click.option("--scenarios", default="scenarios", show_default=True, type=click.Path(file_okay=False),
+              help="Folder holding the scenarios the arguments name.")
+@click.option("--flip", is_flag=True, help="Also find, per contested parameter, where each verdict flips.")
+@click.option("--flip-replications", type=click.IntRange(min=2), default=200, show_default=True)
+@engine_options
+@click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replications: int, seed: int | None,
+          scenarios: str, flip: bool, flip_replications: int, workers: int | None, executor: str,
+          scheduler: str | None, out: str, quiet: bool) -> None:
+    """Judge the sources' arguments under each reading: supported, not supported or reversed."""
+    import json
+
+    import pandas as pd
+
+    from afsim import arguments as ag
+    from afsim.beliefs import contested_parameters, reading, readings
+    from afsim.results import RunDirectory, now, prepare_output, versions
+
+    known = ag.load_arguments()
+    for a in argument_ids:
+        if a not in known:
+            import difflib
+
+            match = difflib.get_close_matches(a, list(known), n=1, cutoff=0.5)
+            raise InputError(f"--argument {a}", f"unknown argument; known: {', '.join(known)}",
+                             hint=match[0] if match else None)
+    chosen = [known[a] for a in argument_ids] if argument_ids else list(known.values())
+    names = [reading(r, "--beliefs").name for r in reading_names] if reading_names else list(readings())
+    for a in chosen:
+        ag.scenario_path(a, scenarios)
+    prepare_output(out, "argue")
+    run_dir = RunDirectory.create(out, "argue")
+    run_dir.write_manifest({"afsim_result": "argue", "status": "running", "arguments": [a.id for a in chosen],
+                            "readings": names, "replications": replications, "seed": seed,
+                            "scenarios": os.path.realpath(scenarios), "versions": versions(), "started": now()})
+    total = len(chosen) * len(names)
+    click.echo(f"argue: {len(chosen)} arguments x {len(names)} readings x {replications} replications x 2 arms "
+               f"= {total * replications * 2:,} runs", err=True)
+    bar = _progress(total, "argue", quiet, "verdict")
+    try:
+        stats = ag.run_verdicts(run_dir, chosen, names, scenarios, replications, seed,
+                                workers=workers or os.cpu_count() or 1, executor=executor, scheduler=scheduler,
+                                on_point=lambda p: bar.update(1))
+    finally:
+        bar.close()
+    rows = ag.verdict_rows(chosen, names, stats)
+    pd.DataFrame(rows).to_csv(run_dir.path / "verdicts.csv", index=False)
+    table = ag.format_verdicts(chosen, names, rows)
+    flips_out = []
+    if flip:
+        params = contested_parameters()
+        fbar = _progress(len(chosen) * len(params), "flip points", quiet, "search")
+        lines = ["", f"Flip points (default reading; each contested parameter over its range, "
+                 f"{flip_replications} replications per evaluation):"]
+        for a in chosen:
+            default = next(r["verdict"] for r in rows if r["argument"] == a.id and r["reading"] == names[0])
+            lines.append(f"{a.id} ({default} under {names[0]}):")
+            for f in ag.flip_points(a, params, scenarios, flip_replications, seed, default):
+                fbar.update(1)
+                lines.append(f"  {f.describe()}")
+                flips_out.append({"argument": a.id, **f._asdict()})
+        fbar.close()
+        table += "\n".join(lines)
+        (run_dir.path / "flips.json").write_text(json.dumps(flips_out, indent=2), encoding="utf-8")
+    (run_dir.path / "verdicts.txt").write_text(table + "\n", encoding="utf-8")
+    run_dir.update_manifest(status="complete", finished=now())
+    click.echo(table)
     click.echo(f"results: {run_dir.path}")
 
 

@@ -57,6 +57,7 @@ class ChunkTask:
     worlds: tuple[World, World]  # baseline, scenario
     series: str = "full"
     out: str | None = None  # write the parts here (shared filesystem), else return them
+    indices: tuple[int, ...] | None = None  # explicit replication indices instead of start..stop
 
 
 def _run_arms(task: ChunkTask, keys: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -67,12 +68,12 @@ def _isolate_failures(task: ChunkTask, keys: np.ndarray) -> tuple[dict[str, dict
                                                                      list[dict[str, Any]]]:
     """Rerun a failed chunk one replication at a time; keep the good ones, record the bad."""
     good: list[dict[str, dict[str, np.ndarray]]] = []
-    indices, failures = [], []
-    for offset, key in enumerate(keys):
-        replication = task.start + offset
+    kept, failures = [], []
+    requested = task.indices if task.indices is not None else range(task.start, task.stop)
+    for offset, (key, replication) in enumerate(zip(keys, requested, strict=True)):
         try:
             good.append(_run_arms(task, keys[[offset]]))
-            indices.append(replication)
+            kept.append(replication)
         except Exception:
             failures.append({"replication": replication, "key": int(key), "seed": task.seed,
                              "traceback": traceback.format_exc()})
@@ -80,7 +81,7 @@ def _isolate_failures(task: ChunkTask, keys: np.ndarray) -> tuple[dict[str, dict
         return {}, np.array([], dtype=np.int64), failures
     records = {arm: {name: np.concatenate([g[arm][name] for g in good], axis=1) for name in good[0][arm]}
                for arm in ARMS}
-    return records, np.array(indices), failures
+    return records, np.array(kept), failures
 
 
 def _tables(task: ChunkTask, replications: np.ndarray, records: dict, summaries: dict) -> dict[str, Any]:
@@ -112,11 +113,12 @@ def _tables(task: ChunkTask, replications: np.ndarray, records: dict, summaries:
 
 def run_chunk(task: ChunkTask) -> ChunkOutput:
     """Run one chunk of paired replications; write its parts if ``task.out`` is set."""
-    keys = replication_keys(task.seed, range(task.start, task.stop))
+    indices = np.array(task.indices if task.indices is not None else range(task.start, task.stop), dtype=np.int64)
+    keys = replication_keys(task.seed, indices)
     failures: list[dict[str, Any]] = []
     try:
         records = _run_arms(task, keys)
-        replications = np.arange(task.start, task.stop)
+        replications = indices
     except Exception:
         records, replications, failures = _isolate_failures(task, keys)
     if len(replications):
@@ -340,6 +342,50 @@ def headline_outcomes() -> list[str]:
     return HEADLINE
 
 
+def run_pairs(
+    run: RunDirectory,
+    pairs: list[tuple[World, World, int, int]],
+    replications: int,
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    keep_replications: bool = False,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    on_point: Callable[[int], None] | None = None,
+) -> list[PairedStats]:
+    """Run many (baseline, scenario, horizon, seed) pairs: sweeps, tornadoes, arguments.
+
+    Each pair is cut into chunks whose paired statistics are stored as they finish (so the job
+    resumes), and merged in chunk order per pair.
+    """
+    per_point = math.ceil(replications / chunk_size)
+    stats: dict[int, dict[int, PairedStats]] = {p: {} for p in range(len(pairs))}
+    tasks = []
+    for p, (baseline, scenario, horizon, seed) in enumerate(pairs):
+        for k in range(per_point):
+            index = p * per_point + k
+            done = run.read_chunk_stats(index)
+            if done is not None:
+                stats[p][index] = done
+                continue
+            start, stop = k * chunk_size, min((k + 1) * chunk_size, replications)
+            tasks.append(ChunkTask(index, start, stop, seed, horizon, (baseline, scenario), "none", None))
+    for output in execute(tasks, workers, executor, scheduler):
+        p = output.index // per_point
+        if keep_replications and output.tables:
+            import pyarrow as pa
+
+            table = output.tables["replications"]
+            output.tables = {"replications": table.append_column("point", pa.array([p] * table.num_rows))}
+            run.write_chunk(output)
+        run.write_chunk_stats(output.index, output.stats)
+        stats[p][output.index] = output.stats
+        if on_point and len(stats[p]) == per_point:
+            on_point(p)
+    return [merge_in_order(stats[p]) for p in range(len(pairs))]
+
+
 # -- in-memory convenience for tests and notebooks -----------------------------------------
 
 
@@ -383,13 +429,19 @@ def run_paired(scenario: Scenario, *, replications: int | None = None, seed: int
 # -- result-set life cycle ------------------------------------------------------------------
 
 
-def start_run(plan: RunPlan, out_root: Any, precision: Precision | None) -> RunDirectory:
-    """Create the result folder with a 'running' manifest that records how to reproduce it."""
+def start_run(plan: RunPlan, out_root: Any, precision: Precision | None, at: Any = None) -> RunDirectory:
+    """Create the result folder (``at``, or a new one under ``out_root``) with a 'running' manifest."""
+    from pathlib import Path
+
     from afsim.model.streams import SCHEME
     from afsim.results import now, versions
 
     s = plan.scenario
-    run = RunDirectory.create(out_root, s.name)
+    if at is None:
+        run = RunDirectory.create(out_root, s.name)
+    else:
+        Path(at).mkdir(parents=True)
+        run = RunDirectory(at)
     (run.path / "scenario.yaml").write_text(s.text, encoding="utf-8")
     run.write_manifest({
         "afsim_result": "paired-run",
@@ -399,6 +451,7 @@ def start_run(plan: RunPlan, out_root: Any, precision: Precision | None) -> RunD
         "scenario_sha256": s.sha256,
         "scenario_text": s.text,
         "baseline": s.baseline_name,
+        "beliefs": s.beliefs,
         "replications": plan.replications,
         "horizon_months": s.horizon_months,
         "seed": plan.seed,
@@ -432,7 +485,7 @@ def resume_plan(run: RunDirectory) -> tuple[RunPlan, Precision | None]:
     file = info.get("scenario_file")
     if not file or not Path(file).is_file():
         raise InputError(str(run.path), f"cannot resume: the scenario file {file} is gone")
-    scenario = load_scenario(file)
+    scenario = load_scenario(file, beliefs=info.get("beliefs"))
     if scenario.sha256 != info["scenario_sha256"]:
         raise InputError(str(run.path), f"cannot resume: {file} changed since the run began "
                          "(its SHA-256 differs from the manifest's); start a new run instead")
@@ -460,3 +513,31 @@ def finish_run(run: RunDirectory, plan: RunPlan, outcome: RunOutcome) -> tuple[l
                         failed_replications=len(outcome.failures), stopped_because=outcome.stopped_because,
                         finished=now(), resume=None)
     return rows, table, status
+
+
+def run_across_beliefs(path: str, names: list[str], out_root: Any, *, replications: int | None, seed: int | None,
+                       series: str, workers: int, executor: str, scheduler: str | None,
+                       on_reading: Callable[[str], None] | None = None) -> tuple[Any, dict[str, list]]:
+    """Run one scenario under each reading; each reading's result set sits in one parent folder."""
+    import json
+
+    from afsim.results import now
+    from afsim.scenario import load_scenario
+
+    first = load_scenario(path)
+    parent = RunDirectory.create(out_root, f"{first.name}-across-beliefs")
+    by_reading: dict[str, list] = {}
+    for name in names:
+        scenario = load_scenario(path, beliefs=name)
+        plan = RunPlan(scenario, scenario.seed if seed is None else seed, replications or scenario.replications,
+                       DEFAULT_CHUNK, series)
+        run = start_run(plan, None, None, at=parent.path / name)
+        outcome = run_plan(plan, run, workers=workers, executor=executor, scheduler=scheduler)
+        by_reading[name] = finish_run(run, plan, outcome)[0]
+        if on_reading:
+            on_reading(name)
+    parent.write_manifest({"afsim_result": "across-beliefs", "status": "complete", "scenario": first.name,
+                           "baseline": first.baseline_name, "readings": names, "finished": now()})
+    rows = [{"reading": n, **r.as_dict()} for n, rs in by_reading.items() for r in rs]
+    (parent.path / "across_beliefs.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return parent, by_reading

@@ -260,7 +260,8 @@ class Russia(_Group, group="russia"):
     )
     zero_sum: float = param(
         0.6, 0.0, 1.0, "index 0-1", "How far the Kremlin discounts gains from US cooperation",
-        claims=("C003-zero-sum", "C003-main-threat"),
+        claims=("C003-zero-sum", "C003-main-threat", "C004-doesnt-make-sense", "C004-backing-nato"),
+        contested=True,
     )
     sanctions_behaviour_effect: float = param(
         0.003, 0.0, 0.2, "1/month", "Monthly cut in arms to the Taliban under US sanctions",
@@ -418,7 +419,8 @@ class Relations(_Group, group="relations"):
     )
     revelation_trust_hit: float = param(
         0.1, 0.0, 0.5, "trust", "US-Russia trust lost at a bounty revelation",
-        claims=("C003-bounty-allegation", "C003-risk-deterioration", "C003-distrustful"),
+        claims=("C003-bounty-allegation", "C003-no-corroboration", "C003-risk-deterioration", "C003-distrustful"),
+        contested=True,
     )
     trust_reversion: float = param(
         0.02, 0.0, 0.5, "1/month", "Pull of trust back toward its initial level",

@@ -43,6 +43,7 @@ SCENARIO_KEYS = {
     "replications": Key("int", default=1000, lo=2, hi=10_000_000),
     "seed": Key("int", default=20250101, lo=0, hi=2**63 - 1),
     "baseline": Key("str", default=DEFAULT_BASELINE),
+    "beliefs": Key("str", default="default"),
     "parameters": Key("mapping", default={}),
     "levers": Key("list", default=[]),
     "events": Key("list", default=[]),
@@ -124,6 +125,7 @@ class Scenario(NamedTuple):
     baseline: World
     baseline_name: str
     overrides: dict[str, float] = {}  # noqa: RUF012 - never mutated
+    beliefs: str = "default"
     path: str | None = None  # as given; os.path keeps `afsim validate` free of pathlib
     text: str = ""
 
@@ -209,6 +211,7 @@ class ScenarioFile(NamedTuple):
     replications: int
     seed: int
     baseline: str
+    beliefs: str
     parameters: dict[str, Any]
     levers: list[dict[str, Any]]
     events: list[dict[str, Any]]
@@ -227,9 +230,9 @@ def validate_file(data: dict[str, Any], lines: dict[tuple, int], file: str) -> S
     return ScenarioFile(**{**top, "levers": levers, "events": events})
 
 
-def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str) -> World:
+def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str, reading: dict[str, float]) -> World:
     try:
-        params = Parameters().with_overrides(spec.parameters, where="parameters")
+        params = Parameters().with_overrides(reading).with_overrides(spec.parameters, where="parameters")
     except InputError as exc:
         loc = ("parameters", exc.where.removeprefix("parameters."))
         raise InputError(_located(lines, loc), exc.problem, hint=exc.hint, file=file) from None
@@ -277,15 +280,29 @@ def _read(path: str) -> str:
         raise InputError("(file)", f"cannot read: {exc}", file=str(path)) from None
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Load and fully validate a scenario file and its baseline."""
+def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None) -> Scenario:
+    """Load and fully validate a scenario file and its baseline.
+
+    ``beliefs`` (a reading's name) overrides the file's ``beliefs:``; the reading's parameter
+    values apply to both arms, under each file's own ``parameters:``.
+    """
+    from afsim.beliefs import reading
+
     path = os.fspath(path)
     text = _read(path)
     data, lines = parse_yaml(text, path)
     spec = validate_file(data, lines, path)
-    world = _world(spec, lines, path)
+    if beliefs is None:
+        try:
+            chosen = reading(spec.beliefs, _located(lines, ("beliefs",)))
+        except InputError as exc:
+            raise exc.in_file(path) from None
+    else:
+        chosen = reading(beliefs, "--beliefs")
+    implied = chosen.overrides()
+    world = _world(spec, lines, path, implied)
     if spec.baseline == DEFAULT_BASELINE:
-        baseline, baseline_name = World(Parameters()), "default world"
+        baseline, baseline_name = World(Parameters().with_overrides(implied)), "default world"
     else:
         base_path = os.path.realpath(os.path.join(os.path.dirname(path), spec.baseline))
         if base_path == os.path.realpath(path):
@@ -297,7 +314,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         base_text = _read(base_path)
         base_data, base_lines = parse_yaml(base_text, base_path)
         base_spec = validate_file(base_data, base_lines, base_path)
-        baseline, baseline_name = _world(base_spec, base_lines, base_path), base_spec.name
+        baseline, baseline_name = _world(base_spec, base_lines, base_path, implied), base_spec.name
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),
@@ -310,6 +327,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         overrides=dict(spec.parameters),
         path=path,
         text=text,
+        beliefs=chosen.name,
     )
 
 

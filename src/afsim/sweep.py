@@ -11,7 +11,6 @@ statistics are stored as it finishes, so a sweep resumes like a run.
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any, NamedTuple
 
@@ -223,47 +222,19 @@ def run_points(
     seed: int,
     *,
     common_random_numbers: bool = True,
-    chunk_size: int = 500,
-    keep_replications: bool = False,
-    workers: int = 1,
-    executor: str = "local",
-    scheduler: str | None = None,
-    on_point: Any = None,
+    **engine: Any,
 ) -> list[Any]:
     """Run scenario and baseline at each point (parameter overrides applied to both arms).
 
     Returns each point's merged :class:`~afsim.analysis.PairedStats`, in point order.
     """
-    from afsim.experiment import ChunkTask, execute, merge_in_order
+    from afsim.experiment import run_pairs
 
-    per_point = math.ceil(replications / chunk_size)
-    stats: dict[int, dict[int, Any]] = {p: {} for p in range(len(overrides))}
-    tasks = []
-    for p, changes in enumerate(overrides):
-        worlds = (scenario.baseline._replace(params=scenario.baseline.params.with_overrides(changes)),
-                  scenario.world._replace(params=scenario.world.params.with_overrides(changes)))
-        point_seed = seed if common_random_numbers else seed + p
-        for k in range(per_point):
-            index = p * per_point + k
-            done = run.read_chunk_stats(index)
-            if done is not None:
-                stats[p][index] = done
-                continue
-            start, stop = k * chunk_size, min((k + 1) * chunk_size, replications)
-            tasks.append(ChunkTask(index, start, stop, point_seed, scenario.horizon_months, worlds, "none", None))
-    for output in execute(tasks, workers, executor, scheduler):
-        p = output.index // per_point
-        if keep_replications and output.tables:
-            import pyarrow as pa
-
-            table = output.tables["replications"]
-            output.tables = {"replications": table.append_column("point", pa.array([p] * table.num_rows))}
-            run.write_chunk(output)
-        run.write_chunk_stats(output.index, output.stats)
-        stats[p][output.index] = output.stats
-        if on_point and len(stats[p]) == per_point:
-            on_point(p)
-    return [merge_in_order(stats[p]) for p in range(len(overrides))]
+    pairs = [(scenario.baseline._replace(params=scenario.baseline.params.with_overrides(changes)),
+              scenario.world._replace(params=scenario.world.params.with_overrides(changes)),
+              scenario.horizon_months, seed if common_random_numbers else seed + p)
+             for p, changes in enumerate(overrides)]
+    return run_pairs(run, pairs, replications, **engine)
 
 
 def points_table(spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> Any:

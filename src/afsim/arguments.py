@@ -1,0 +1,244 @@
+"""The sources' arguments as testable propositions: verdicts per reading, and flip points.
+
+Each argument (``data/arguments.yaml``) names the scenario that tests it and the direction it
+claims for each outcome.  ``afsim argue`` runs every argument under every reading of the
+evidence and gives a verdict: *supported*, *not supported* or *reversed*.  ``--flip`` then asks,
+for each contested parameter, at which value in its range the verdict changes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any, NamedTuple
+
+from afsim.analysis import Comparison
+from afsim.errors import InputError
+
+SUPPORTED, NOT_SUPPORTED, REVERSED = "supported", "not supported", "reversed"
+
+
+class OutcomeTest(NamedTuple):
+    outcome: str
+    direction: str  # lower | higher | none | at_most
+    tolerance: float = 0.1
+    value: float = math.inf
+
+    def describe(self) -> str:
+        if self.direction == "none":
+            return f"{self.outcome} unchanged (within {self.tolerance:.0%})"
+        if self.direction == "at_most":
+            return f"{self.outcome} rises by at most {self.value:g}"
+        return f"{self.outcome} {self.direction}"
+
+    def verdict(self, row: Comparison) -> str:
+        lo, hi = row.ci_low, row.ci_high
+        if math.isnan(lo) or math.isnan(hi):
+            return NOT_SUPPORTED
+        if self.direction == "lower":
+            return SUPPORTED if hi < 0 else REVERSED if lo > 0 else NOT_SUPPORTED
+        if self.direction == "higher":
+            return SUPPORTED if lo > 0 else REVERSED if hi < 0 else NOT_SUPPORTED
+        if self.direction == "at_most":
+            return SUPPORTED if hi <= self.value else REVERSED if lo > self.value else NOT_SUPPORTED
+        band = self.tolerance * abs(row.baseline_mean)
+        if -band <= lo and hi <= band:
+            return SUPPORTED
+        return REVERSED if (lo > band or hi < -band) else NOT_SUPPORTED
+
+
+class Argument(NamedTuple):
+    id: str
+    source: str
+    argument: str
+    claims: tuple[str, ...]
+    scenario: str
+    outcomes: tuple[OutcomeTest, ...]
+    note: str = ""
+
+    def verdict(self, rows: dict[str, Comparison]) -> tuple[str, dict[str, str]]:
+        """Overall verdict and each outcome's; every outcome must hold for 'supported'."""
+        each = {t.outcome: t.verdict(rows[t.outcome]) for t in self.outcomes}
+        if any(v == REVERSED for v in each.values()):
+            return REVERSED, each
+        return (SUPPORTED if all(v == SUPPORTED for v in each.values()) else NOT_SUPPORTED), each
+
+
+@cache
+def load_arguments() -> dict[str, Argument]:
+    import yaml
+
+    with open(os.path.join(os.path.dirname(__file__), "data", "arguments.yaml"), encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    out = {}
+    for a in raw:
+        tests = tuple(OutcomeTest(o["outcome"], o["direction"], float(o.get("tolerance", 0.1)),
+                                  float(o.get("value", math.inf))) for o in a["outcomes"])
+        out[a["id"]] = Argument(a["id"], a["source"], " ".join(a["argument"].split()), tuple(a["claims"]),
+                                a["scenario"], tests, " ".join(a.get("note", "").split()))
+    return out
+
+
+def scenario_path(argument: Argument, scenarios: str) -> str:
+    path = os.path.join(scenarios, argument.scenario)
+    if not os.path.isfile(path):
+        raise InputError("--scenarios", f"{argument.id} needs {path}, which does not exist; run from the "
+                         "repository root or point --scenarios at the scenarios folder")
+    return path
+
+
+# -- flip points ----------------------------------------------------------------------------
+
+
+class Flip(NamedTuple):
+    """Where a verdict changes as one value moves through its range."""
+
+    parameter: str
+    default_verdict: str
+    interval: tuple[float, float] | None  # the value at which the verdict flips lies inside
+    verdict_below: str | None
+    verdict_above: str | None
+
+    def describe(self) -> str:
+        if self.interval is None:
+            return f"{self.parameter}: robust ({self.default_verdict} across its whole range)"
+        lo, hi = self.interval
+        return (f"{self.parameter}: flips between {lo:.4g} and {hi:.4g} "
+                f"({self.verdict_below} below, {self.verdict_above} above)")
+
+
+def find_flip(verdict_at: Callable[[float], str], lo: float, hi: float, *, grid: int = 5, steps: int = 4,
+              name: str = "", default_verdict: str = "") -> Flip:
+    """Scan ``grid`` values from lo to hi; bisect the first bracket where the verdict changes.
+
+    The returned interval has width (hi - lo) / (grid - 1) / 2**steps.  Verdicts are taken with
+    common random numbers, so the search follows the mechanism, not seed noise.
+    """
+    xs = [lo + (hi - lo) * i / (grid - 1) for i in range(grid)]
+    verdicts = [verdict_at(x) for x in xs]
+    for i in range(grid - 1):
+        if verdicts[i] != verdicts[i + 1]:
+            a, b, va, vb = xs[i], xs[i + 1], verdicts[i], verdicts[i + 1]
+            for _ in range(steps):
+                mid = (a + b) / 2
+                vm = verdict_at(mid)
+                if vm == va:
+                    a = mid
+                else:
+                    b, vb = mid, vm
+            return Flip(name, default_verdict, (a, b), va, vb)
+    return Flip(name, default_verdict or verdicts[0], None, None, None)
+
+
+def credence_flip(effect_a: float, effect_b: float, threshold: float = 0.0) -> float | None:
+    """Credence in side A at which the mixture's mean effect crosses ``threshold``.
+
+    In the credence-weighted ensemble the mixture's expected effect is p*A + (1-p)*B, so the
+    crossing is linear; ``None`` when both sides are on the same side of the threshold.
+    """
+    if (effect_a - threshold) * (effect_b - threshold) >= 0:
+        return None
+    return (threshold - effect_b) / (effect_a - effect_b)
+
+
+# -- the verdict table ----------------------------------------------------------------------
+
+
+def verdict_rows(arguments: list[Argument], readings: list[str], stats: dict[tuple[str, str], Any]) -> list[dict]:
+    """Flat rows (argument, reading, outcome) for verdicts.csv."""
+    rows = []
+    for a in arguments:
+        for r in readings:
+            comparisons = {t.outcome: stats[(a.id, r)].row(t.outcome) for t in a.outcomes}
+            overall, each = a.verdict(comparisons)
+            for t in a.outcomes:
+                c = comparisons[t.outcome]
+                rows.append({"argument": a.id, "source": a.source[:3], "reading": r, "outcome": t.outcome,
+                             "claimed": t.describe(), "baseline_mean": c.baseline_mean, "effect": c.difference,
+                             "ci_low": c.ci_low, "ci_high": c.ci_high, "outcome_verdict": each[t.outcome],
+                             "verdict": overall})
+    return rows
+
+
+def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
+    from afsim.analysis import _fmt
+
+    index = {(r["argument"], r["reading"], r["outcome"]): r for r in rows}
+    width = max(27, *(len(r) + 2 for r in readings))
+    out = [f"Verdicts under each reading of the evidence (paired effect, 95% CI; {SUPPORTED} / {NOT_SUPPORTED} / "
+           f"{REVERSED})"]
+    for a in arguments:
+        out.append("")
+        out.append(f"{a.id} ({a.source[:3]}): {a.argument}")
+        out.append("  " + "claimed".ljust(44) + "".join(r.ljust(width) for r in readings))
+        for t in a.outcomes:
+            cells = []
+            for r in readings:
+                row = index[(a.id, r, t.outcome)]
+                mark = {SUPPORTED: "+", NOT_SUPPORTED: "?", REVERSED: "!"}[row["outcome_verdict"]]
+                cells.append(f"{mark} {_fmt(row['effect'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+                             .ljust(width))
+            out.append("  " + t.describe()[:43].ljust(44) + "".join(cells))
+        verdicts = [index[(a.id, r, a.outcomes[0].outcome)]["verdict"] for r in readings]
+        out.append("  " + "VERDICT".ljust(44) + "".join(v.upper().ljust(width) for v in verdicts))
+    out.append("")
+    out.append("+ as claimed   ? CI includes the threshold   ! CI on the opposite side")
+    return "\n".join(out)
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+class Unstored:
+    """A stand-in result folder for throwaway evaluations (flip-point searches)."""
+
+    def read_chunk_stats(self, index: int) -> None:
+        return None
+
+    def write_chunk_stats(self, index: int, stats: Any) -> None:
+        return None
+
+    def write_chunk(self, output: Any) -> None:
+        return None
+
+
+def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scenarios: str, replications: int,
+                 seed: int | None, **engine: Any) -> dict[tuple[str, str], Any]:
+    """Paired statistics for every (argument, reading)."""
+    from afsim.experiment import run_pairs
+    from afsim.scenario import load_scenario
+
+    keys, pairs = [], []
+    for a in arguments:
+        path = scenario_path(a, scenarios)
+        for r in readings:
+            s = load_scenario(path, beliefs=r)
+            keys.append((a.id, r))
+            pairs.append((s.baseline, s.world, s.horizon_months, s.seed if seed is None else seed))
+    stats = run_pairs(run, pairs, replications, **engine)
+    return dict(zip(keys, stats, strict=True))
+
+
+def flip_points(argument: Argument, parameters: list[str], scenarios: str, replications: int,
+                seed: int | None, default_verdict: str) -> list[Flip]:
+    """For each parameter: where in its range the argument's verdict flips (default reading otherwise)."""
+    from afsim.experiment import run_pairs
+    from afsim.parameters import spec
+    from afsim.scenario import load_scenario
+
+    s = load_scenario(scenario_path(argument, scenarios))
+    root = s.seed if seed is None else seed
+    flips = []
+    for path in parameters:
+        def verdict_at(x: float, path: str = path) -> str:
+            changes = {path: x}
+            pair = (s.baseline._replace(params=s.baseline.params.with_overrides(changes)),
+                    s.world._replace(params=s.world.params.with_overrides(changes)), s.horizon_months, root)
+            stats = run_pairs(Unstored(), [pair], replications)[0]
+            return argument.verdict({t.outcome: stats.row(t.outcome) for t in argument.outcomes})[0]
+
+        p = spec(path)
+        flips.append(find_flip(verdict_at, p.lo, p.hi, name=path, default_verdict=default_verdict))
+    return flips
