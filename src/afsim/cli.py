@@ -442,6 +442,16 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
 
 
 @cli.command()
+@click.argument("name")
+@click.option("--no-measure", is_flag=True, help="Skip the quick run that measures which outcomes move.")
+def explain(name: str, no_measure: bool) -> None:
+    """Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome."""
+    from afsim.explain import explain as explain_text
+
+    click.echo(explain_text(name, measure=not no_measure))
+
+
+@cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES without running them (exit 2 if any is invalid)."""
