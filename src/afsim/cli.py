@@ -81,11 +81,15 @@ def cli() -> None:
               help="Finish an interrupted run in this result folder.")
 @click.option("--beliefs", help="Reading of the evidence to run under (see `afsim beliefs`); overrides the file's.")
 @click.option("--across-beliefs", is_flag=True, help="Run under every reading; print the effects side by side.")
+@click.option("--credence", is_flag=True, help="Credence-weighted ensemble: each replication draws the side of "
+              "every dispute in proportion to its credence; report the mixture and each side's effect.")
+@click.option("--credence-set", multiple=True, metavar="DISPUTE.SIDE=P",
+              help="Credence of one side (repeatable), e.g. russia_arms.armed=0.8; defaults: afsim beliefs.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path.")
 def run(scenario: str | None, replications: int | None, seed: int | None, out: str, workers: int | None,
         executor: str, scheduler: str | None, series: str, chunk_size: int, precision: str | None,
         max_replications: int, resume_dir: str | None, beliefs: str | None, across_beliefs: bool,
-        quiet: bool) -> None:
+        credence: bool, credence_set: tuple[str, ...], quiet: bool) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
     import signal
 
@@ -99,6 +103,9 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
     workers = workers or os.cpu_count() or 1
     if across_beliefs:
         _across_beliefs(scenario, replications, seed, out, workers, executor, scheduler, series, quiet)
+        return
+    if credence or credence_set:
+        _credence(scenario, credence_set, replications, seed, out, workers, executor, scheduler, quiet)
         return
     if resume_dir is not None:
         run_dir = RunDirectory.existing(resume_dir)
@@ -184,6 +191,44 @@ def _across_beliefs(scenario: str, replications: int | None, seed: int | None, o
     (parent.path / "across_beliefs.txt").write_text(table + "\n", encoding="utf-8")
     click.echo(table)
     click.echo(f"results: {parent.path}")
+
+
+def _credence(scenario: str, credence_set: tuple[str, ...], replications: int | None, seed: int | None, out: str,
+              workers: int, executor: str, scheduler: str | None, quiet: bool) -> None:
+    import json
+
+    from afsim import credence as cr
+    from afsim.analysis import HEADLINE, format_table
+    from afsim.results import RunDirectory, now, prepare_output, versions
+    from afsim.scenario import load_scenario
+
+    credences = cr.parse_credences(credence_set)
+    spec = load_scenario(scenario)
+    n = replications or spec.replications
+    prepare_output(out, f"{spec.name}-credence")
+    run_dir = RunDirectory.create(out, f"{spec.name}-credence")
+    run_dir.write_manifest({"afsim_result": "credence-ensemble", "status": "running", "scenario": spec.name,
+                            "scenario_file": os.path.realpath(scenario), "scenario_sha256": spec.sha256,
+                            "baseline": spec.baseline_name, "credences": credences, "replications": n,
+                            "seed": spec.seed if seed is None else seed, "versions": versions(), "started": now()})
+    bar = _progress(n, f"{spec.name} ensemble", quiet, "rep")
+    try:
+        _, by_combo, sides = cr.run_ensemble(scenario, credences, run_dir, n, seed, workers=workers,
+                                             executor=executor, scheduler=scheduler, on_chunk=bar.update)
+    finally:
+        bar.close()
+    mix = cr.mixture(by_combo)
+    table = format_table(mix.rows(), f"{spec.name} (credence-weighted ensemble)", spec.baseline_name, n)
+    rows = cr.conditional_rows(by_combo, credences, HEADLINE)
+    cond = cr.format_conditional([r for r in rows if r["outcome"] in HEADLINE[:7]])
+    (run_dir.path / "conditional.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    run_dir.write_comparison(mix.rows(), table)
+    shares = cr.drawn_shares(sides, credences)
+    run_dir.update_manifest(status="complete", finished=now(), drawn_shares=shares)
+    click.echo(table)
+    click.echo(f"drawn: {shares}")
+    click.echo(cond)
+    click.echo(f"results: {run_dir.path}")
 
 
 @cli.command("beliefs")

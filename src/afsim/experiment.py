@@ -261,7 +261,8 @@ class RunOutcome:
     stopped_because: str
 
 
-def execute(tasks: list[ChunkTask], workers: int, executor: str, scheduler: str | None) -> Iterator[ChunkOutput]:
+def execute(tasks: list[ChunkTask], workers: int = 1, executor: str = "local",
+            scheduler: str | None = None) -> Iterator[ChunkOutput]:
     if executor == "dask":
         return execute_dask(tasks, workers, scheduler)
     return execute_local(tasks, workers)

@@ -280,11 +280,13 @@ def _read(path: str) -> str:
         raise InputError("(file)", f"cannot read: {exc}", file=str(path)) from None
 
 
-def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
+                  implied: dict[str, float] | None = None) -> Scenario:
     """Load and fully validate a scenario file and its baseline.
 
     ``beliefs`` (a reading's name) overrides the file's ``beliefs:``; the reading's parameter
-    values apply to both arms, under each file's own ``parameters:``.
+    values apply to both arms, under each file's own ``parameters:``.  ``implied`` gives such
+    values directly (one draw of the credence-weighted ensemble).
     """
     from afsim.beliefs import reading
 
@@ -299,7 +301,7 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None) -> S
             raise exc.in_file(path) from None
     else:
         chosen = reading(beliefs, "--beliefs")
-    implied = chosen.overrides()
+    implied = chosen.overrides() if implied is None else implied
     world = _world(spec, lines, path, implied)
     if spec.baseline == DEFAULT_BASELINE:
         baseline, baseline_name = World(Parameters().with_overrides(implied)), "default world"
