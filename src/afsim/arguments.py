@@ -242,3 +242,16 @@ def flip_points(argument: Argument, parameters: list[str], scenarios: str, repli
         p = spec(path)
         flips.append(find_flip(verdict_at, p.lo, p.hi, name=path, default_verdict=default_verdict))
     return flips
+
+
+def format_verdict_matrix(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
+    """One line per argument, one column per reading: the verdict at a glance."""
+    short = {SUPPORTED: "supported", NOT_SUPPORTED: "not supp.", REVERSED: "REVERSED"}
+    verdict = {(r["argument"], r["reading"]): r["verdict"] for r in rows}
+    width = max(11, *(len(r) + 1 for r in readings))
+    head = "argument".ljust(27) + "src  " + "".join(r.ljust(width) for r in readings)
+    lines = ["Verdict matrix", head, "-" * len(head)]
+    for a in arguments:
+        cells = "".join(short[verdict[(a.id, r)]].ljust(width) for r in readings)
+        lines.append(a.id.ljust(27) + a.source[:3].ljust(5) + cells)
+    return "\n".join(lines)

@@ -463,7 +463,7 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
         bar.close()
     rows = ag.verdict_rows(chosen, names, stats)
     pd.DataFrame(rows).to_csv(run_dir.path / "verdicts.csv", index=False)
-    table = ag.format_verdicts(chosen, names, rows)
+    table = ag.format_verdicts(chosen, names, rows) + "\n\n" + ag.format_verdict_matrix(chosen, names, rows)
     flips_out = []
     if flip:
         params = contested_parameters()
