@@ -478,7 +478,7 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
                 lines.append(f"  {f.describe()}")
                 flips_out.append({"argument": a.id, **f._asdict()})
         fbar.close()
-        table += "\n".join(lines)
+        table += "\n" + "\n".join(lines)
         (run_dir.path / "flips.json").write_text(json.dumps(flips_out, indent=2), encoding="utf-8")
     (run_dir.path / "verdicts.txt").write_text(table + "\n", encoding="utf-8")
     run_dir.update_manifest(status="complete", finished=now())
