@@ -228,3 +228,9 @@ def test_spec_copy_keeps_relative_scenario_paths(tmp_path):
     assert sw.load_sweep(spec).scenario.name == "intel_sharing"
     with pytest.raises(InputError, match=r"nothere.yaml: \(file\): file not found"):
         sw.load_sweep(_write(tmp_path, GRID + "baseline: nothere.yaml\n"))
+
+
+@pytest.mark.parametrize("path", sorted((SCENARIOS.parent / "sweeps").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_sweep_specs_load(path):
+    spec = sw.load_sweep(path)
+    assert spec.name == path.stem and len(sw.design_points(spec)) > 0
