@@ -497,6 +497,28 @@ def explain(name: str, no_measure: bool) -> None:
 
 
 @cli.command()
+@click.argument("result_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), help="Folder for the figures (default: <first>/plots).")
+def plot(result_dirs: tuple[str, ...], fmt: str, out: str | None) -> None:
+    """Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side."""
+    from afsim.plots import plot_result_sets
+
+    for path in plot_result_sets(list(result_dirs), fmt, out):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.argument("result_dir", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="HTML file (default: <result set>/report.html).")
+def report(result_dir: str, out: str | None) -> None:
+    """Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance)."""
+    from afsim.report import write_report
+
+    click.echo(str(write_report(result_dir, out)))
+
+
+@cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES without running them (exit 2 if any is invalid)."""
