@@ -94,19 +94,21 @@ def large_job(replications: int, series: str) -> dict:
 
 
 def startup(repeats: int) -> dict:
-    def median(cmd: list[str]) -> float:
-        times = []
-        for _ in range(repeats):
+    """Best (minimum) and median wall time of each command, the three interleaved.
+
+    The minimum is the usual start-up statistic: other load on the machine only ever adds time.
+    """
+    commands = {"click": [sys.executable, "-c", "import click"], "help": [str(BIN), "--help"],
+                "validate": [str(BIN), "validate", str(SCENARIO)]}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, cmd in commands.items():
             start = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
-    click = median([sys.executable, "-c", "import click"])
-    help_ = median([str(BIN), "--help"])
-    validate = median([str(BIN), "validate", str(SCENARIO)])
-    return {"click_s": click, "help_s": help_, "validate_s": validate,
-            "help_ratio": help_ / click, "validate_ratio": validate / click}
+            times[name].append(time.perf_counter() - start)
+    best = {name: min(t) for name, t in times.items()}
+    median = {name: statistics.median(t) for name, t in times.items()}
+    return {"best": best, "median": median}
 
 
 def main() -> None:
@@ -118,9 +120,9 @@ def main() -> None:
         large_job_child(int(args.child[0]), args.child[1])
         return
     q = args.quick
-    sizes = {"paired": 200 if q else 1000, "sample": 20 if q else 100, "parallel": 1000 if q else 4000,
-             "large": 4000 if q else 100_000, "full": 2000 if q else 10_000, "startup": 3 if q else 20,
-             "repeats": 2 if q else 5}
+    sizes = {"paired": 200 if q else 1000, "sample": 20 if q else 100, "parallel": 1000 if q else 20_000,
+             "large": 4000 if q else 100_000, "full": 2000 if q else 10_000, "startup": 3 if q else 30,
+             "repeats": 2 if q else 3}
     print(f"afsim benchmarks{' (quick sizes)' if q else ''}: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
 
@@ -161,9 +163,14 @@ def main() -> None:
           f"{m} with --series full: parent {full_on['parent_mib']:.0f} MiB, worker {full_on['worker_mib']:.0f} MiB")
 
     s = startup(sizes["startup"])
-    print(f"\n5. start-up (median of {sizes['startup']}): python -c 'import click' {s['click_s'] * 1000:.0f} ms, "
-          f"afsim --help {s['help_s'] * 1000:.0f} ms ({s['help_ratio']:.2f}x), "
-          f"afsim validate {s['validate_s'] * 1000:.0f} ms ({s['validate_ratio']:.2f}x)   (target < 2x)")
+    for stat in ("best", "median"):
+        t = s[stat]
+        print(f"\n5. start-up ({stat} of {sizes['startup']}): python -c 'import click' {t['click'] * 1000:.0f} ms, "
+              f"afsim --help {t['help'] * 1000:.0f} ms ({t['help'] / t['click']:.2f}x), "
+              f"afsim validate {t['validate'] * 1000:.0f} ms ({t['validate'] / t['click']:.2f}x)   (target < 2x)"
+              if stat == "best" else
+              f"   median: click {t['click'] * 1000:.0f} ms, --help {t['help'] / t['click']:.2f}x, "
+              f"validate {t['validate'] / t['click']:.2f}x")
 
 
 if __name__ == "__main__":

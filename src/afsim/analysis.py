@@ -154,8 +154,9 @@ def compare(baseline: dict[str, np.ndarray], scenario: dict[str, np.ndarray],
     return PairedStats.from_arrays(baseline, scenario).rows(outcomes)
 
 
-def _fmt(x: float) -> str:
-    if np.isnan(x):
+def format_number(x: float) -> str:
+    """Numbers as the comparison table prints them: few digits, thousands separators."""
+    if x is None or np.isnan(x):
         return "n/a"
     if x == 0:
         return "0"
@@ -171,10 +172,11 @@ def format_table(rows: list[Comparison], scenario: str, baseline: str, replicati
     header = ("outcome", "unit", "baseline", "scenario", "difference [95% CI]", "better", "worse")
     body = []
     for r in rows:
-        ci = f"{_fmt(r.difference)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+        ci = f"{format_number(r.difference)} [{format_number(r.ci_low)}, {format_number(r.ci_high)}]"
         better = "-" if np.isnan(r.share_better) else f"{r.share_better:.0%}"
         worse = "-" if np.isnan(r.share_worse) else f"{r.share_worse:.0%}"
-        body.append((r.outcome, r.unit, _fmt(r.baseline_mean), _fmt(r.scenario_mean), ci, better, worse))
+        body.append((r.outcome, r.unit, format_number(r.baseline_mean), format_number(r.scenario_mean), ci,
+                     better, worse))
     widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
     right = {2, 3, 5, 6}
 
@@ -207,7 +209,7 @@ def format_across(by_reading: dict[str, list[Comparison]], scenario: str, baseli
     body = []
     for i, outcome in enumerate(outcomes):
         rows = [by_reading[n][i] for n in names]
-        cells = [f"{_fmt(r.difference)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" for r in rows]
+        cells = [f"{format_number(r.difference)} [{format_number(r.ci_low)}, {format_number(r.ci_high)}]" for r in rows]
         body.append([outcome, *cells, sign_flag(rows)])
     widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in (header, *body)]

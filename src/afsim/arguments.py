@@ -71,7 +71,7 @@ def load_arguments() -> dict[str, Argument]:
     import yaml
 
     with open(os.path.join(os.path.dirname(__file__), "data", "arguments.yaml"), encoding="utf-8") as f:
-        raw = yaml.safe_load(f)
+        raw = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     out = {}
     for a in raw:
         tests = tuple(OutcomeTest(o["outcome"], o["direction"], float(o.get("tolerance", 0.1)),
@@ -163,7 +163,7 @@ def verdict_rows(arguments: list[Argument], readings: list[str], stats: dict[tup
 
 
 def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
-    from afsim.analysis import _fmt
+    from afsim.analysis import format_number as _fmt
 
     index = {(r["argument"], r["reading"], r["outcome"]): r for r in rows}
     width = max(27, *(len(r) + 2 for r in readings))

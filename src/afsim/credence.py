@@ -126,7 +126,7 @@ def conditional_rows(by_combo: dict[tuple[int, ...], Any], credences: dict[str, 
 
 
 def format_conditional(rows: list[dict[str, Any]]) -> str:
-    from afsim.analysis import _fmt
+    from afsim.analysis import format_number as _fmt
 
     out = ["Effect conditional on each side of each dispute (replications that drew it); where the two sides'",
            "CIs lie on opposite sides of zero, 'flips at' is the credence in the first side at which the",

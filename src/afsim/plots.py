@@ -314,18 +314,10 @@ def _symlog_percent(ax: Axes) -> None:
 
 
 def format_number(x: float) -> str:
-    """Numbers as the comparison table prints them: few digits, thousands separators."""
-    import math
+    """Numbers as the comparison table prints them (one formatter for tables, plots and reports)."""
+    from afsim.analysis import format_number as table_number
 
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if x == 0:
-        return "0"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
+    return table_number(x)
 
 
 # -- paired runs --------------------------------------------------------------------------------
