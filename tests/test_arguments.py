@@ -159,3 +159,19 @@ def test_argue_refuses_unknown_names(invoke, tmp_path):
     assert invoke("argue", "--beliefs", "hawk").exit_code == 2
     missing = invoke("argue", "--scenarios", tmp_path / "none", "--out", tmp_path / "r")
     assert missing.exit_code == 2 and "--scenarios" in missing.stderr
+
+
+def test_credence_flip_on_the_mixture_of_two_sides():
+    a = comparison(-3.0, -1.0)  # side a: clearly lower
+    b = comparison(1.0, 3.0)  # side b: clearly higher
+    assert ag.mixture_row(a, b, 1.0).difference == a.difference
+    assert ag.mixture_row(a, b, 0.5).difference == pytest.approx(0.0)
+    test = ag.Argument("X", "000", "x", (), "s.yaml", (ag.OutcomeTest("x", "lower"),))
+
+    def verdict_at(p: float) -> str:
+        return test.verdict({"x": ag.mixture_row(a, b, p)})[0]
+
+    flip = ag.find_flip(verdict_at, 0.0, 1.0, grid=11, steps=6)
+    lo, hi = flip.interval  # reversed while the mixture's lower CI end is above zero: p < 0.25
+    assert lo <= 0.25 <= hi and hi - lo <= 0.1 / 2**6 + 1e-12
+    assert (flip.verdict_below, flip.verdict_above) == (ag.REVERSED, ag.NOT_SUPPORTED)

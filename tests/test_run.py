@@ -128,3 +128,16 @@ def test_help_lists_the_commands(invoke):
         assert command in result.stdout
     assert invoke("levers").exit_code == 0
     assert invoke("run").exit_code == 2  # missing argument is a usage error
+
+
+def test_help_and_validate_import_no_heavy_library():
+    """Start-up stays fast because Mesa, numpy, pandas, matplotlib and Dask load only when needed."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from afsim.cli import cli; "
+            f"r = CliRunner(); r.invoke(cli, ['--help']); r.invoke(cli, ['validate', {str(INTEL)!r}]); "
+            "print(sorted(m for m in ('numpy', 'mesa', 'pandas', 'matplotlib', 'distributed', 'scipy') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

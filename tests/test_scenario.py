@@ -118,3 +118,17 @@ def test_a_scenario_cannot_be_its_own_baseline(write_scenario):
     path = write_scenario(GOOD + "baseline: scenario.yaml\n")
     with pytest.raises(InputError, match="own baseline"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("case", ["duplicate key", "alias", "malformed yaml", "unknown nested key"])
+def test_the_pure_python_parser_catches_the_same_errors(case, write_scenario, monkeypatch):
+    """Without libyaml afsim falls back to a pure-Python strict loader with the same messages."""
+    import yaml
+
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    text, *fragments = BAD[case]
+    with pytest.raises(InputError) as err:
+        load_scenario(write_scenario(text))
+    for fragment in fragments:
+        assert fragment in str(err.value)
+    assert load_scenario(write_scenario(GOOD, "good.yaml")).name == "probe"

@@ -255,3 +255,50 @@ def format_verdict_matrix(arguments: list[Argument], readings: list[str], rows: 
         cells = "".join(short[verdict[(a.id, r)]].ljust(width) for r in readings)
         lines.append(a.id.ljust(27) + a.source[:3].ljust(5) + cells)
     return "\n".join(lines)
+
+
+def mixture_row(a: Comparison, b: Comparison, p: float) -> Comparison:
+    """The credence-weighted mixture of two sides' paired effects, credence ``p`` in side a.
+
+    The mixture's expected effect is exactly p*a + (1-p)*b; its CI half-width is interpolated
+    the same way (an approximation, exact at p = 0 and 1).
+    """
+    def lerp(x: float, y: float) -> float:
+        return p * x + (1 - p) * y
+
+    mean = lerp(a.difference, b.difference)
+    half = lerp((a.ci_high - a.ci_low) / 2, (b.ci_high - b.ci_low) / 2)
+    from dataclasses import replace
+
+    return replace(a, baseline_mean=lerp(a.baseline_mean, b.baseline_mean), difference=mean,
+                   ci_low=mean - half, ci_high=mean + half)
+
+
+def credence_flips(argument: Argument, scenarios: str, replications: int, seed: int | None) -> list[Flip]:
+    """For each dispute: the credence in its first side at which the argument's verdict flips.
+
+    Runs the argument's scenario once under each side (other disputes at the defaults), then
+    searches p in [0, 1] on the credence-weighted mixture of the two (no further simulation).
+    """
+    from afsim.beliefs import disputes
+    from afsim.experiment import run_pairs
+    from afsim.scenario import load_scenario
+
+    path = scenario_path(argument, scenarios)
+    flips = []
+    for d in disputes().values():
+        side_a, side_b = d.sides.values()
+        rows = []
+        for side in (side_a, side_b):
+            s = load_scenario(path, implied=dict(side.sets))
+            stats = run_pairs(Unstored(), [(s.baseline, s.world, s.horizon_months,
+                                            s.seed if seed is None else seed)], replications)[0]
+            rows.append({t.outcome: stats.row(t.outcome) for t in argument.outcomes})
+
+        def verdict_at(p: float, rows: list = rows) -> str:
+            return argument.verdict({o: mixture_row(rows[0][o], rows[1][o], p) for o in rows[0]})[0]
+
+        flips.append(find_flip(verdict_at, 0.0, 1.0, grid=11, steps=6,
+                               name=f"credence in {d.name}.{side_a.name} (vs {side_b.name})",
+                               default_verdict=verdict_at(d.credence[side_a.name])))
+    return flips

@@ -468,15 +468,19 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
     if flip:
         params = contested_parameters()
         fbar = _progress(len(chosen) * len(params), "flip points", quiet, "search")
-        lines = ["", f"Flip points (default reading; each contested parameter over its range, "
-                 f"{flip_replications} replications per evaluation):"]
+        lines = ["", f"Flip points: each contested parameter over its range (default reading), then the "
+                 f"credence in each dispute's first side (mixture of its two sides); {flip_replications} "
+                 "replications per evaluation:"]
         for a in chosen:
             default = next(r["verdict"] for r in rows if r["argument"] == a.id and r["reading"] == names[0])
             lines.append(f"{a.id} ({default} under {names[0]}):")
             for f in ag.flip_points(a, params, scenarios, flip_replications, seed, default):
                 fbar.update(1)
                 lines.append(f"  {f.describe()}")
-                flips_out.append({"argument": a.id, **f._asdict()})
+                flips_out.append({"argument": a.id, "kind": "parameter", **f._asdict()})
+            for f in ag.credence_flips(a, scenarios, flip_replications, seed):
+                lines.append(f"  {f.describe()}")
+                flips_out.append({"argument": a.id, "kind": "credence", **f._asdict()})
         fbar.close()
         table += "\n" + "\n".join(lines)
         (run_dir.path / "flips.json").write_text(json.dumps(flips_out, indent=2), encoding="utf-8")
