@@ -71,7 +71,7 @@ def load_arguments() -> dict[str, Argument]:
     import yaml
 
     with open(os.path.join(os.path.dirname(__file__), "data", "arguments.yaml"), encoding="utf-8") as f:
-        raw = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = yaml.load(f, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
     out = {}
     for a in raw:
         tests = tuple(OutcomeTest(o["outcome"], o["direction"], float(o.get("tolerance", 0.1)),

@@ -53,8 +53,8 @@ def quote_is_verbatim(claim: Claim) -> bool:
 
 @cache
 def load_claims() -> dict[str, Claim]:
-    raw = yaml.load((DATA / "claims.yaml").read_text(encoding="utf-8"),
-                    Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    text = (DATA / "claims.yaml").read_text(encoding="utf-8")
+    raw = yaml.load(text, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
     return {
         c["id"]: Claim(
             id=c["id"],

@@ -18,7 +18,6 @@ recorded with their key and traceback.
 from __future__ import annotations
 
 import math
-import os
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -434,8 +433,7 @@ def start_run(plan: RunPlan, out_root: Any, precision: Precision | None, at: Any
     """Create the result folder (``at``, or a new one under ``out_root``) with a 'running' manifest."""
     from pathlib import Path
 
-    from afsim.model.streams import SCHEME
-    from afsim.results import now, versions
+    from afsim.results import scenario_provenance
 
     s = plan.scenario
     if at is None:
@@ -447,16 +445,10 @@ def start_run(plan: RunPlan, out_root: Any, precision: Precision | None, at: Any
     run.write_manifest({
         "afsim_result": "paired-run",
         "status": "running",
-        "scenario": s.name,
-        "scenario_file": os.path.realpath(s.path) if s.path else None,
-        "scenario_sha256": s.sha256,
-        "scenario_text": s.text,
-        "baseline": s.baseline_name,
-        "beliefs": s.beliefs,
+        **scenario_provenance(s),
         "replications": plan.replications,
         "horizon_months": s.horizon_months,
         "seed": plan.seed,
-        "random_scheme": SCHEME,
         "chunk_size": plan.chunk_size,
         "series": plan.series,
         "precision": None if precision is None else {
@@ -467,8 +459,6 @@ def start_run(plan: RunPlan, out_root: Any, precision: Precision | None, at: Any
                    "baseline": [x._asdict() for x in s.baseline.levers]},
         "events": {"scenario": [x._asdict() for x in s.world.events],
                    "baseline": [x._asdict() for x in s.baseline.events]},
-        "versions": versions(),
-        "started": now(),
     })
     return run
 

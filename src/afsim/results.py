@@ -49,6 +49,23 @@ def versions() -> dict[str, str]:
     return out
 
 
+def scenario_provenance(scenario: Any) -> dict[str, Any]:
+    """The manifest fields every result set shares: what was run, how to redraw its numbers, on what."""
+    from afsim.model.streams import SCHEME
+
+    return {
+        "scenario": scenario.name,
+        "scenario_file": os.path.realpath(scenario.path) if scenario.path else None,
+        "scenario_sha256": scenario.sha256,
+        "scenario_text": scenario.text,
+        "baseline": scenario.baseline_name,
+        "beliefs": scenario.beliefs,
+        "random_scheme": SCHEME,
+        "versions": versions(),
+        "started": now(),
+    }
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat()
 

@@ -214,7 +214,7 @@ def _parse_portable(text: str) -> tuple[Any, Any]:
     node = yaml.compose(text, Loader=_StrictLoader)
     if node is None:
         return None, None
-    return node, yaml.load(text, Loader=_StrictLoader)
+    return node, yaml.load(text, Loader=_StrictLoader)  # _StrictLoader subclasses yaml.SafeLoader
 
 
 def parse_yaml(text: str, file: str) -> tuple[dict[str, Any], dict[tuple, int]]:

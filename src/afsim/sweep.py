@@ -297,8 +297,7 @@ def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8) -> st
 
 
 def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: bool) -> dict[str, Any]:
-    from afsim.model.streams import SCHEME
-    from afsim.results import now, versions
+    from afsim.results import scenario_provenance
 
     s = spec.scenario
     return {
@@ -307,10 +306,7 @@ def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: b
         "name": spec.name,
         "spec_file": os.path.realpath(spec.path) if spec.path else None,
         "spec_text": spec.text,
-        "scenario": s.name,
-        "scenario_file": os.path.realpath(s.path) if s.path else None,
-        "scenario_sha256": s.sha256,
-        "baseline": s.baseline_name,
+        **scenario_provenance(s),
         "design": {"method": spec.method, "size": spec.size, "seed": spec.design_seed},
         "vary": [{"path": f.path, "lo": f.lo, "hi": f.hi, "values": list(f.values) if f.values else None,
                   "dummy": f.dummy, "claims": list(f.claims)} for f in spec.factors],
@@ -318,13 +314,10 @@ def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: b
         "replications": spec.replications,
         "seed": spec.seed,
         "common_random_numbers": spec.common_random_numbers,
-        "random_scheme": SCHEME,
         "points": points,
         "chunk_size": chunk_size,
         "per_replication": keep_replications,
         "parameters": {"scenario": s.world.params.flat(), "baseline": s.baseline.params.flat()},
-        "versions": versions(),
-        "started": now(),
     }
 
 

@@ -8,7 +8,6 @@ moves this conclusion most?" before a global design (``afsim sweep``) says how t
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from afsim.errors import InputError
@@ -57,25 +56,17 @@ def tornado_table(specs: list[Any], stats: list[Any], outcome: str) -> Any:
 
 
 def manifest(scenario: Scenario, outcome: str, replications: int, seed: int, n_parameters: int) -> dict[str, Any]:
-    from afsim.model.streams import SCHEME
-    from afsim.results import now, versions
+    from afsim.results import scenario_provenance
 
     return {
         "afsim_result": "tornado",
         "status": "running",
-        "scenario": scenario.name,
-        "scenario_file": os.path.realpath(scenario.path) if scenario.path else None,
-        "scenario_sha256": scenario.sha256,
-        "scenario_text": scenario.text,
-        "baseline": scenario.baseline_name,
+        **scenario_provenance(scenario),
         "outcome": outcome,
         "replications": replications,
         "seed": seed,
-        "random_scheme": SCHEME,
         "parameters_tested": n_parameters,
         "range": "each parameter's valid range (afsim params)",
-        "versions": versions(),
-        "started": now(),
     }
 
 
