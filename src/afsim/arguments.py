@@ -81,6 +81,19 @@ def load_arguments() -> dict[str, Argument]:
     return out
 
 
+def select_arguments(ids: tuple[str, ...] | list[str]) -> list[Argument]:
+    """The named arguments (all when none are named); an unknown id is an input error."""
+    known = load_arguments()
+    for a in ids:
+        if a not in known:
+            import difflib
+
+            match = difflib.get_close_matches(a, list(known), n=1, cutoff=0.5)
+            raise InputError(f"--argument {a}", f"unknown argument; known: {', '.join(known)}",
+                             hint=match[0] if match else None)
+    return [known[a] for a in ids] if ids else list(known.values())
+
+
 def scenario_path(argument: Argument, scenarios: str) -> str:
     path = os.path.join(scenarios, argument.scenario)
     if not os.path.isfile(path):
@@ -222,13 +235,13 @@ def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scena
 
 
 def flip_points(argument: Argument, parameters: list[str], scenarios: str, replications: int,
-                seed: int | None, default_verdict: str) -> list[Flip]:
-    """For each parameter: where in its range the argument's verdict flips (default reading otherwise)."""
+                seed: int | None, default_verdict: str, reading: str = "default") -> list[Flip]:
+    """For each parameter: where in its range the argument's verdict flips (``reading`` otherwise)."""
     from afsim.experiment import run_pairs
     from afsim.parameters import spec
     from afsim.scenario import load_scenario
 
-    s = load_scenario(scenario_path(argument, scenarios))
+    s = load_scenario(scenario_path(argument, scenarios), beliefs=reading)
     root = s.seed if seed is None else seed
     flips = []
     for path in parameters:
@@ -302,3 +315,26 @@ def credence_flips(argument: Argument, scenarios: str, replications: int, seed: 
                                name=f"credence in {d.name}.{side_a.name} (vs {side_b.name})",
                                default_verdict=verdict_at(d.credence[side_a.name])))
     return flips
+
+
+def flip_report(arguments: list[Argument], rows: list[dict], reading: str, scenarios: str, replications: int,
+                seed: int | None, on_search: Callable[[], None] | None = None) -> tuple[str, list[dict]]:
+    """Parameter and credence flip points of each argument, as text and as records."""
+    from afsim.beliefs import contested_parameters
+
+    lines = [f"Flip points: each contested parameter over its range ({reading} reading otherwise), then the "
+             f"credence in each dispute's first side (mixture of its two sides); {replications} "
+             "replications per evaluation:"]
+    records = []
+    for a in arguments:
+        default = next(r["verdict"] for r in rows if r["argument"] == a.id and r["reading"] == reading)
+        lines.append(f"{a.id} ({default} under {reading}):")
+        for f in flip_points(a, contested_parameters(), scenarios, replications, seed, default, reading):
+            if on_search:
+                on_search()
+            lines.append(f"  {f.describe()}")
+            records.append({"argument": a.id, "kind": "parameter", **f._asdict()})
+        for f in credence_flips(a, scenarios, replications, seed):
+            lines.append(f"  {f.describe()}")
+            records.append({"argument": a.id, "kind": "credence", **f._asdict()})
+    return "\n".join(lines), records

@@ -434,15 +434,7 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
     from afsim.beliefs import contested_parameters, reading, readings
     from afsim.results import RunDirectory, now, prepare_output, versions
 
-    known = ag.load_arguments()
-    for a in argument_ids:
-        if a not in known:
-            import difflib
-
-            match = difflib.get_close_matches(a, list(known), n=1, cutoff=0.5)
-            raise InputError(f"--argument {a}", f"unknown argument; known: {', '.join(known)}",
-                             hint=match[0] if match else None)
-    chosen = [known[a] for a in argument_ids] if argument_ids else list(known.values())
+    chosen = ag.select_arguments(argument_ids)
     names = [reading(r, "--beliefs").name for r in reading_names] if reading_names else list(readings())
     for a in chosen:
         ag.scenario_path(a, scenarios)
@@ -464,26 +456,13 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
     rows = ag.verdict_rows(chosen, names, stats)
     pd.DataFrame(rows).to_csv(run_dir.path / "verdicts.csv", index=False)
     table = ag.format_verdicts(chosen, names, rows) + "\n\n" + ag.format_verdict_matrix(chosen, names, rows)
-    flips_out = []
     if flip:
-        params = contested_parameters()
-        fbar = _progress(len(chosen) * len(params), "flip points", quiet, "search")
-        lines = ["", f"Flip points: each contested parameter over its range (default reading), then the "
-                 f"credence in each dispute's first side (mixture of its two sides); {flip_replications} "
-                 "replications per evaluation:"]
-        for a in chosen:
-            default = next(r["verdict"] for r in rows if r["argument"] == a.id and r["reading"] == names[0])
-            lines.append(f"{a.id} ({default} under {names[0]}):")
-            for f in ag.flip_points(a, params, scenarios, flip_replications, seed, default):
-                fbar.update(1)
-                lines.append(f"  {f.describe()}")
-                flips_out.append({"argument": a.id, "kind": "parameter", **f._asdict()})
-            for f in ag.credence_flips(a, scenarios, flip_replications, seed):
-                lines.append(f"  {f.describe()}")
-                flips_out.append({"argument": a.id, "kind": "credence", **f._asdict()})
+        fbar = _progress(len(chosen) * len(contested_parameters()), "flip points", quiet, "search")
+        text, flips = ag.flip_report(chosen, rows, names[0], scenarios, flip_replications, seed,
+                                     on_search=lambda: fbar.update(1))
         fbar.close()
-        table += "\n" + "\n".join(lines)
-        (run_dir.path / "flips.json").write_text(json.dumps(flips_out, indent=2), encoding="utf-8")
+        table += "\n\n" + text
+        (run_dir.path / "flips.json").write_text(json.dumps(flips, indent=2), encoding="utf-8")
     (run_dir.path / "verdicts.txt").write_text(table + "\n", encoding="utf-8")
     run_dir.update_manifest(status="complete", finished=now())
     click.echo(table)
