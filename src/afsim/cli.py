@@ -21,6 +21,12 @@ class AfsimGroup(click.Group):
     """Maps afsim's errors to exit codes and one-line messages instead of tracebacks."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
+        import signal
+
+        def terminate(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt  # SIGTERM stops a command exactly as Ctrl-C does
+
+        previous = signal.signal(signal.SIGTERM, terminate)
         try:
             return super().invoke(ctx)
         except InputError as exc:
@@ -43,6 +49,8 @@ class AfsimGroup(click.Group):
             log.write_text(traceback.format_exc(), encoding="utf-8")
             click.echo(f"afsim: internal error (a bug in afsim); traceback written to {log}", err=True)
             ctx.exit(1)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,8 +99,6 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         max_replications: int, resume_dir: str | None, beliefs: str | None, across_beliefs: bool,
         credence: bool, credence_set: tuple[str, ...], quiet: bool) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
-    import signal
-
     from tqdm import tqdm
 
     from afsim import experiment
@@ -133,10 +139,6 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         bar.total = planned
         bar.update(done - bar.n)
 
-    def terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         outcome = experiment.run_plan(plan, run_dir, workers=workers, executor=executor, scheduler=scheduler,
                                       precision=target, on_chunk=progress)
@@ -144,7 +146,7 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         bar.close()
         done = len(list((run_dir.path / "replications").glob("part-*.parquet"))) if (
             run_dir.path / "replications").is_dir() else 0
-        experiment.mark_interrupted(run_dir, done * plan.chunk_size)
+        experiment.mark_interrupted(run_dir, done)
         click.echo(f"afsim: interrupted; {done} finished chunk(s) kept in {run_dir.path}", err=True)
         click.echo(f"resume with: afsim run --resume {run_dir.path}", err=True)
         sys.exit(130)
@@ -152,7 +154,6 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         run_dir.update_manifest(status="failed")
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
         run_dir.unlock()
         bar.close()
     _, table, status = experiment.finish_run(run_dir, plan, outcome)

@@ -486,8 +486,8 @@ def resume_plan(run: RunDirectory) -> tuple[RunPlan, Precision | None]:
     return plan, precision
 
 
-def mark_interrupted(run: RunDirectory, done: int) -> None:
-    run.update_manifest(status="interrupted", replications_done=done, resume=f"afsim run --resume {run.path}")
+def mark_interrupted(run: RunDirectory, chunks_done: int) -> None:
+    run.update_manifest(status="interrupted", chunks_done=chunks_done, resume=f"afsim run --resume {run.path}")
 
 
 def finish_run(run: RunDirectory, plan: RunPlan, outcome: RunOutcome) -> tuple[list, str, str]:
