@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from afsim.analysis import compare, format_table, paired_difference
+from afsim.analysis import compare, format_table
 
 
 def test_paired_interval_matches_scipy_ttest_rel():
     rng = np.random.default_rng(0)
     base = rng.normal(10, 3, 200)
     scen = base + rng.normal(-0.5, 1, 200)
-    mean, lo, hi = paired_difference(base, scen)
+    row = compare({"killed_russia": base}, {"killed_russia": scen}, ["killed_russia"])[0]
+    mean, lo, hi = row.difference, row.ci_low, row.ci_high
     ref = stats.ttest_rel(scen, base).confidence_interval(0.95)
     assert mean == pytest.approx(np.mean(scen - base))
     assert (lo, hi) == pytest.approx((ref.low, ref.high))

@@ -32,20 +32,6 @@ class Comparison:
         return asdict(self)
 
 
-def paired_difference(baseline: np.ndarray, scenario: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean of scenario - baseline and its t interval; pairs with a missing value are dropped."""
-    diff = np.asarray(scenario, float) - np.asarray(baseline, float)
-    diff = diff[~np.isnan(diff)]
-    n = len(diff)
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(diff.mean())
-    if n < 2:
-        return mean, np.nan, np.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * diff.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
-
-
 @dataclass
 class PairedStats:
     """Mergeable running statistics of paired differences, one entry per outcome.
@@ -69,6 +55,11 @@ class PairedStats:
     def empty(cls, outcomes: list[str]) -> PairedStats:
         zero = dict.fromkeys(outcomes, 0)
         return cls(*(dict(zero) for _ in range(9)))
+
+    @property
+    def replications(self) -> int:
+        """Replications summarised (the most complete outcome's count)."""
+        return max(self.n.values(), default=0)
 
     def to_json(self) -> dict[str, dict[str, float]]:
         return asdict(self)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from afsim.analysis import Comparison
 from afsim.errors import InputError
+from afsim.experiment import Unstored
 
 SUPPORTED, NOT_SUPPORTED, REVERSED = "supported", "not supported", "reversed"
 
@@ -202,19 +203,6 @@ def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[d
 
 
 # -- running --------------------------------------------------------------------------------
-
-
-class Unstored:
-    """A stand-in result folder for throwaway evaluations (flip-point searches)."""
-
-    def read_chunk_stats(self, index: int) -> None:
-        return None
-
-    def write_chunk_stats(self, index: int, stats: Any) -> None:
-        return None
-
-    def write_chunk(self, output: Any) -> None:
-        return None
 
 
 def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scenarios: str, replications: int,

@@ -99,8 +99,6 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         max_replications: int, resume_dir: str | None, beliefs: str | None, across_beliefs: bool,
         credence: bool, credence_set: tuple[str, ...], quiet: bool) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
-    from tqdm import tqdm
-
     from afsim import experiment
     from afsim.results import RunDirectory
 
@@ -132,8 +130,7 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         run_dir = experiment.start_run(plan, out, target)
     run_dir.lock()
     started = time.time()
-    show = not quiet and sys.stderr.isatty()
-    bar = tqdm(total=plan.replications, desc=plan.scenario.name, unit="rep", disable=not show, file=sys.stderr)
+    bar = _progress(plan.replications, plan.scenario.name, quiet, "rep")
 
     def progress(done: int, planned: int) -> None:
         bar.total = planned

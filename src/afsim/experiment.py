@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from afsim.analysis import PairedStats
+from afsim.analysis import HEADLINE, PairedStats
 from afsim.model import AfsimModel
 from afsim.model.streams import replication_keys
 from afsim.outcomes import summarise
@@ -296,11 +296,11 @@ def run_plan(
             stats_by_chunk[output.index] = output.stats
             failures += output.failures
             if on_chunk:
-                on_chunk(sum(s_n(s) for s in stats_by_chunk.values()) + len(failures), plan.replications)
+                on_chunk(sum(s.replications for s in stats_by_chunk.values()) + len(failures), plan.replications)
         merged = merge_in_order(stats_by_chunk)
         if precision is None:
             break
-        widths = precision.widths(merged, headline_outcomes())
+        widths = precision.widths(merged, HEADLINE)
         widest = max(widths, key=widths.get)
         if widths[widest] < precision.width:
             stopped = f"precision reached: every headline CI narrower than {precision.describe()}"
@@ -321,11 +321,6 @@ def _show_width(width: float, precision: Precision) -> str:
     return f"{width:.1%}" if precision.relative else f"{width:.3g}"
 
 
-def s_n(stats: PairedStats) -> int:
-    """Replications summarised in a chunk's statistics."""
-    return max(stats.n.values(), default=0) if stats.n else 0
-
-
 def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
     from afsim.outcomes import OUTCOMES
 
@@ -334,12 +329,6 @@ def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
         if stats_by_chunk[index].n:
             merged = merged.merge(stats_by_chunk[index])
     return merged
-
-
-def headline_outcomes() -> list[str]:
-    from afsim.analysis import HEADLINE
-
-    return HEADLINE
 
 
 def run_pairs(
@@ -384,6 +373,19 @@ def run_pairs(
         if on_point and len(stats[p]) == per_point:
             on_point(p)
     return [merge_in_order(stats[p]) for p in range(len(pairs))]
+
+
+class Unstored:
+    """A store that keeps nothing: for throwaway evaluations (flip-point searches, explanations)."""
+
+    def read_chunk_stats(self, index: int) -> None:
+        return None
+
+    def write_chunk_stats(self, index: int, stats: Any) -> None:
+        return None
+
+    def write_chunk(self, output: Any) -> None:
+        return None
 
 
 # -- in-memory convenience for tests and notebooks -----------------------------------------
@@ -496,7 +498,7 @@ def finish_run(run: RunDirectory, plan: RunPlan, outcome: RunOutcome) -> tuple[l
     from afsim.results import now
 
     rows = outcome.stats.rows()
-    done = s_n(outcome.stats)
+    done = outcome.stats.replications
     table = format_table(rows, plan.scenario.name, plan.scenario.baseline_name, done)
     run.write_comparison(rows, table)
     status = "partial" if outcome.failures else "complete"

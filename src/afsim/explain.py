@@ -52,20 +52,13 @@ def measured_outcomes(path: str, replications: int = 100) -> list[tuple[str, flo
     difference has a 95% CI excluding zero.
     """
     from afsim.analysis import HEADLINE
-    from afsim.experiment import run_pairs
+    from afsim.experiment import Unstored, run_pairs
     from afsim.parameters import Parameters, spec
     from afsim.scenario import World
 
     s = spec(path)
     low = World(Parameters().with_overrides({path: s.lo}))
     high = World(Parameters().with_overrides({path: s.hi}))
-
-    class Unstored:
-        def read_chunk_stats(self, index: int) -> None:
-            return None
-
-        def write_chunk_stats(self, index: int, stats: Any) -> None:
-            return None
 
     stats = run_pairs(Unstored(), [(low, high, 120, 20250101)], replications)[0]
     moved = []
