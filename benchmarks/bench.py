@@ -38,9 +38,9 @@ def timed(fn, *args, **kwargs) -> float:
 
 
 def throughput(paired: int, one_at_a_time_sample: int) -> dict:
-    from afsim.experiment import run_world
+    from afsim.engine.experiment import run_world
     from afsim.model.streams import replication_keys
-    from afsim.scenario import load_scenario
+    from afsim.world.scenario import load_scenario
 
     s = load_scenario(SCENARIO)
     keys = replication_keys(s.seed, range(paired))
@@ -66,8 +66,8 @@ def throughput(paired: int, one_at_a_time_sample: int) -> dict:
 
 def engine_job(replications: int, workers: int, series: str) -> float:
     """Wall time of a full engine run (pool start-up, chunks, Parquet writing, comparison)."""
-    from afsim import experiment
-    from afsim.scenario import load_scenario
+    from afsim.engine import experiment
+    from afsim.world.scenario import load_scenario
 
     s = load_scenario(SCENARIO)
     with tempfile.TemporaryDirectory() as out:

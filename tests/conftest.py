@@ -7,8 +7,8 @@ import yaml
 from click.testing import CliRunner
 
 from afsim.cli import cli
-from afsim.experiment import run_paired
-from afsim.scenario import load_scenario
+from afsim.engine.experiment import run_paired
+from afsim.world.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

@@ -8,12 +8,12 @@ import math
 import pandas as pd
 import pytest
 
-from afsim import arguments as ag
-from afsim import beliefs
-from afsim.analysis import Comparison
-from afsim.claims import load_claims
-from afsim.parameters import spec
-from afsim.scenario import load_scenario
+from afsim.engine.stats import Comparison
+from afsim.studies import arguments as ag
+from afsim.world import beliefs
+from afsim.world.claims import load_claims
+from afsim.world.parameters import spec
+from afsim.world.scenario import load_scenario
 from conftest import SCENARIOS
 
 

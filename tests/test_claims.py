@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from afsim.claims import EVIDENCE_KINDS, SOURCES, load_claims, normalise, quote_is_verbatim, source_text
-from afsim.parameters import parameter_specs
+from afsim.world.claims import EVIDENCE_KINDS, SOURCES, load_claims, normalise, quote_is_verbatim, source_text
+from afsim.world.parameters import parameter_specs
 from conftest import REPO
 
 CLAIMS = load_claims()

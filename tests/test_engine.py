@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import afsim.engine.results
 import afsim.errors
-import afsim.results
+from afsim.engine.results import load_result_set
 from afsim.model import AfsimModel
-from afsim.results import load_result_set
 from conftest import SCENARIOS
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
@@ -59,7 +59,7 @@ def test_chunk_size_does_not_change_any_replication(invoke, tmp_path):
 
 def interrupt_after(monkeypatch, chunks: int):
     """Make the run stop (as on Ctrl-C) once `chunks` chunks are on disk."""
-    original = afsim.results.RunDirectory.write_chunk
+    original = afsim.engine.results.RunDirectory.write_chunk
     written = []
 
     def write_then_maybe_stop(self, output):
@@ -68,7 +68,7 @@ def interrupt_after(monkeypatch, chunks: int):
         if len(written) >= chunks:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(afsim.results.RunDirectory, "write_chunk", write_then_maybe_stop)
+    monkeypatch.setattr(afsim.engine.results.RunDirectory, "write_chunk", write_then_maybe_stop)
 
 
 def test_interrupt_keeps_finished_chunks_and_resume_gives_the_same_numbers(invoke, tmp_path, monkeypatch):
@@ -226,7 +226,7 @@ def test_sigterm_stops_cleanly_and_leaves_no_workers(tmp_path):
 def test_chunk_series_summary_quantiles_equal_numpys():
     import numpy as np
 
-    from afsim.results import QUANTILES, series_summary
+    from afsim.engine.results import QUANTILES, series_summary
 
     rng = np.random.default_rng(0)
     series = {"counts": rng.poisson(3, size=(12, 37)).astype(float), "index": rng.random((12, 37))}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from afsim.arguments import load_arguments
-from afsim.claims import load_claims
-from afsim.explain import explain, mechanisms
-from afsim.parameters import parameter_specs
+from afsim.studies.arguments import load_arguments
+from afsim.studies.explain import explain, mechanisms
+from afsim.world.claims import load_claims
+from afsim.world.parameters import parameter_specs
 
 EVERYTHING = [s.path for s in parameter_specs()] + list(load_claims()) + list(load_arguments())
 

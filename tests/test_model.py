@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from afsim.levers import SHARING_LEVELS, TARGETS, Policy
 from afsim.model import SERIES, AfsimModel, rules
 from afsim.model.streams import Streams, poisson_from_uniform, replication_keys
-from afsim.parameters import Parameters
-from afsim.scenario import World
+from afsim.world.levers import SHARING_LEVELS, TARGETS, Policy
+from afsim.world.parameters import Parameters
+from afsim.world.scenario import World
 
 P = Parameters()
 DEFAULT_WORLD = World(P)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from afsim.errors import InputError
-from afsim.parameters import Parameters, parameter_specs
+from afsim.world.parameters import Parameters, parameter_specs
 
 SPECS = list(parameter_specs())
 
@@ -18,7 +18,7 @@ def test_every_parameter_has_provenance_range_and_meaning(spec):
 
 
 def test_contested_parameters_cite_claims_on_both_sides():
-    from afsim.claims import load_claims
+    from afsim.world.claims import load_claims
 
     claims = load_claims()
     for spec in SPECS:
@@ -57,8 +57,8 @@ def test_cli_params_table(invoke):
 
 
 def test_every_lever_has_provenance():
-    from afsim.claims import load_claims
-    from afsim.levers import LEVERS
+    from afsim.world.claims import load_claims
+    from afsim.world.levers import LEVERS
 
     claims = load_claims()
     for lever in LEVERS.values():

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 
 from afsim.model import rules
-from afsim.parameters import Parameters
+from afsim.world.parameters import Parameters
 
 
 @pytest.fixture(scope="module")
 def world():
-    from afsim.experiment import run_world
+    from afsim.engine.experiment import run_world
+    from afsim.model.outcomes import summarise
     from afsim.model.streams import replication_keys
-    from afsim.outcomes import summarise
-    from afsim.scenario import World
+    from afsim.world.scenario import World
 
     record = run_world(World(Parameters()), 120, replication_keys(20250101, range(1000)))
     return summarise(record)

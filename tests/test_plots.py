@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 from matplotlib.collections import PolyQuadMesh, QuadMesh
 
-from afsim import plots
 from afsim.cli import cli
 from afsim.errors import InputError
-from afsim.outcomes import OUTCOMES
+from afsim.model.outcomes import OUTCOMES
+from afsim.present import plots
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

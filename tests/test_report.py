@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from afsim import plots
-from afsim.claims import load_claims
 from afsim.cli import cli
 from afsim.errors import InputError
-from afsim.report import write_report
+from afsim.present import plots
+from afsim.present.report import write_report
+from afsim.world.claims import load_claims
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "screenshot_report.sh"

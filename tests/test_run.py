@@ -8,9 +8,9 @@ import os
 import pandas as pd
 import pytest
 
-import afsim.experiment
-from afsim.outcomes import OUTCOMES
-from afsim.results import load_result_set
+import afsim.engine.experiment
+from afsim.engine.results import load_result_set
+from afsim.model.outcomes import OUTCOMES
 from conftest import SCENARIOS
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
@@ -74,11 +74,11 @@ def test_same_seed_same_numbers(invoke, tmp_path):
 
 
 def test_batch_size_does_not_change_the_numbers(tmp_path):
-    from afsim.scenario import load_scenario
+    from afsim.world.scenario import load_scenario
 
     s = load_scenario(INTEL)
-    a = afsim.experiment.run_paired(s, replications=30, batch_size=7)
-    b = afsim.experiment.run_paired(s, replications=30, batch_size=30)
+    a = afsim.engine.experiment.run_paired(s, replications=30, batch_size=7)
+    b = afsim.engine.experiment.run_paired(s, replications=30, batch_size=30)
     for arm in a.arms:
         for name, values in a.arms[arm].summaries.items():
             pd.testing.assert_series_equal(pd.Series(values), pd.Series(b.arms[arm].summaries[name]))
@@ -88,7 +88,7 @@ def test_unwritable_output_is_exit_2_before_any_work(invoke, tmp_path, monkeypat
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     called = []
-    monkeypatch.setattr(afsim.experiment, "run_plan", lambda *a, **k: called.append(1))
+    monkeypatch.setattr(afsim.engine.experiment, "run_plan", lambda *a, **k: called.append(1))
     result = invoke("run", INTEL, "--out", blocker / "results")
     assert result.exit_code == 2
     assert "--out" in result.stderr and "cannot write" in result.stderr
@@ -99,7 +99,7 @@ def test_internal_error_is_exit_1_with_a_log(invoke, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(afsim.experiment, "run_plan", broken)
+    monkeypatch.setattr(afsim.engine.experiment, "run_plan", broken)
     out = tmp_path / "results"
     result = invoke("run", INTEL, "--out", out)
     assert result.exit_code == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from afsim.errors import InputError
-from afsim.scenario import load_scenario
+from afsim.world.scenario import load_scenario
 from conftest import SCENARIOS
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))

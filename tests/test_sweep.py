@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import afsim.results
-from afsim import sweep as sw
+import afsim.engine.results
+from afsim.engine.results import RunDirectory
 from afsim.errors import InputError
-from afsim.results import RunDirectory
-from afsim.scenario import load_scenario
+from afsim.studies import sweep as sw
+from afsim.world.scenario import load_scenario
 from conftest import SCENARIOS
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
@@ -64,7 +64,7 @@ def test_a_point_equals_a_run_with_the_same_parameters(invoke, write_scenario, t
     scen_text = INTEL.read_text().replace("baseline: baseline.yaml", f"baseline: {base.name}")
     scen_text += "parameters:\n  russia.warning_uptake: 0.5\n  iran.warning_uptake: 1.0\n"
     scen = write_scenario(scen_text, "s.yaml")
-    from afsim.experiment import run_paired
+    from afsim.engine.experiment import run_paired
 
     result = run_paired(load_scenario(scen), replications=40)
     diff = result.arms["scenario"].summaries["killed_russia"] - result.arms["baseline"].summaries["killed_russia"]
@@ -185,7 +185,7 @@ def test_per_replication_rows_when_asked(invoke, write_scenario, tmp_path):
 def test_interrupted_sweep_resumes_to_the_same_points(invoke, write_scenario, tmp_path, monkeypatch):
     spec = write_scenario(GRID, "grid.yaml")
     invoke("sweep", spec, "--out", tmp_path / "whole", "-q", "-w", 1)
-    original = afsim.results.RunDirectory.write_chunk_stats
+    original = afsim.engine.results.RunDirectory.write_chunk_stats
     calls = []
 
     def stop_after_two(self, index, stats):
@@ -195,7 +195,7 @@ def test_interrupted_sweep_resumes_to_the_same_points(invoke, write_scenario, tm
             raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
-        m.setattr(afsim.results.RunDirectory, "write_chunk_stats", stop_after_two)
+        m.setattr(afsim.engine.results.RunDirectory, "write_chunk_stats", stop_after_two)
         assert invoke("sweep", spec, "--out", tmp_path / "cut", "-q", "-w", 1).exit_code == 130
     folder = result_dir(tmp_path / "cut")
     assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"

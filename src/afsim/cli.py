@@ -99,8 +99,8 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         max_replications: int, resume_dir: str | None, beliefs: str | None, across_beliefs: bool,
         credence: bool, credence_set: tuple[str, ...], quiet: bool) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
-    from afsim import experiment
-    from afsim.results import RunDirectory
+    from afsim.engine import experiment
+    from afsim.engine.results import RunDirectory
 
     if (scenario is None) == (resume_dir is None):
         raise click.UsageError("give either SCENARIO or --resume DIR")
@@ -115,8 +115,8 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
         run_dir = RunDirectory.existing(resume_dir)
         plan, target = experiment.resume_plan(run_dir)
     else:
-        from afsim.results import prepare_output
-        from afsim.scenario import load_scenario
+        from afsim.engine.results import prepare_output
+        from afsim.world.scenario import load_scenario
 
         spec = load_scenario(scenario, beliefs=beliefs)
         target = experiment.Precision.parse(precision, max_replications) if precision else None
@@ -168,11 +168,11 @@ def run(scenario: str | None, replications: int | None, seed: int | None, out: s
 
 def _across_beliefs(scenario: str, replications: int | None, seed: int | None, out: str, workers: int,
                     executor: str, scheduler: str | None, series: str, quiet: bool) -> None:
-    from afsim import experiment
-    from afsim.analysis import format_across
-    from afsim.beliefs import readings
-    from afsim.results import prepare_output
-    from afsim.scenario import load_scenario
+    from afsim.engine import experiment
+    from afsim.engine.results import prepare_output
+    from afsim.engine.stats import format_across
+    from afsim.world.beliefs import readings
+    from afsim.world.scenario import load_scenario
 
     spec = load_scenario(scenario)
     prepare_output(out, spec.name)
@@ -195,10 +195,10 @@ def _credence(scenario: str, credence_set: tuple[str, ...], replications: int | 
               workers: int, executor: str, scheduler: str | None, quiet: bool) -> None:
     import json
 
-    from afsim import credence as cr
-    from afsim.analysis import HEADLINE, format_table
-    from afsim.results import RunDirectory, now, prepare_output, versions
-    from afsim.scenario import load_scenario
+    from afsim.engine.results import RunDirectory, now, prepare_output, versions
+    from afsim.engine.stats import HEADLINE, format_table
+    from afsim.studies import credence as cr
+    from afsim.world.scenario import load_scenario
 
     credences = cr.parse_credences(credence_set)
     spec = load_scenario(scenario)
@@ -232,8 +232,8 @@ def _credence(scenario: str, credence_set: tuple[str, ...], replications: int | 
 @cli.command("beliefs")
 def beliefs_command() -> None:
     """List the readings of the evidence: what each asserts, with its claims and quotes."""
-    from afsim.beliefs import disputes, readings
-    from afsim.claims import load_claims
+    from afsim.world.beliefs import disputes, readings
+    from afsim.world.claims import load_claims
 
     claims = load_claims()
     click.echo("Disputes (contested questions) and their sides:")
@@ -288,8 +288,8 @@ def sweep(spec: str | None, vary: tuple[str, ...], replications: int | None, see
           outcomes: tuple[str, ...], per_replication: bool, workers: int | None, executor: str,
           scheduler: str | None, out: str, resume_dir: str | None, yes: bool, quiet: bool) -> None:
     """Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point."""
-    from afsim import sweep as sw
-    from afsim.results import RunDirectory
+    from afsim.engine.results import RunDirectory
+    from afsim.studies import sweep as sw
 
     if (spec is None) == (resume_dir is None):
         raise click.UsageError("give either SPEC (or a scenario with --vary) or --resume DIR")
@@ -315,7 +315,7 @@ def sweep(spec: str | None, vary: tuple[str, ...], replications: int | None, see
     if runs > sw.SWEEP_CONFIRM_RUNS and not yes and not resume_dir:
         raise InputError("--yes", f"{runs:,} runs is more than {sw.SWEEP_CONFIRM_RUNS:,}; add --yes to run it")
     if not resume_dir:
-        from afsim.results import prepare_output
+        from afsim.engine.results import prepare_output
 
         prepare_output(out, plan.name)
         run_dir = RunDirectory.create(out, plan.name)
@@ -347,8 +347,8 @@ def sweep(spec: str | None, vary: tuple[str, ...], replications: int | None, see
 @click.argument("sweep_dir", type=click.Path(file_okay=False))
 def analyze(sweep_dir: str) -> None:
     """Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it."""
-    from afsim import sweep as sw
-    from afsim.results import RunDirectory
+    from afsim.engine.results import RunDirectory
+    from afsim.studies import sweep as sw
 
     info, points = sw.load_sweep_result(sweep_dir)
     method = info["design"]["method"]
@@ -374,10 +374,10 @@ def analyze(sweep_dir: str) -> None:
 def tornado(scenario: str, outcome: str, parameters: str | None, replications: int, seed: int | None,
             workers: int | None, executor: str, scheduler: str | None, out: str, quiet: bool) -> None:
     """Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome."""
-    from afsim import sweep as sw
-    from afsim import tornado as td
-    from afsim.results import RunDirectory, now, prepare_output
-    from afsim.scenario import load_scenario
+    from afsim.engine.results import RunDirectory, now, prepare_output
+    from afsim.studies import sweep as sw
+    from afsim.studies import tornado as td
+    from afsim.world.scenario import load_scenario
 
     spec = load_scenario(scenario)
     sw._check_outcomes([outcome], "--outcome")
@@ -428,9 +428,9 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
 
     import pandas as pd
 
-    from afsim import arguments as ag
-    from afsim.beliefs import contested_parameters, reading, readings
-    from afsim.results import RunDirectory, now, prepare_output, versions
+    from afsim.engine.results import RunDirectory, now, prepare_output, versions
+    from afsim.studies import arguments as ag
+    from afsim.world.beliefs import contested_parameters, reading, readings
 
     chosen = ag.select_arguments(argument_ids)
     names = [reading(r, "--beliefs").name for r in reading_names] if reading_names else list(readings())
@@ -472,7 +472,7 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
 @click.option("--no-measure", is_flag=True, help="Skip the quick run that measures which outcomes move.")
 def explain(name: str, no_measure: bool) -> None:
     """Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome."""
-    from afsim.explain import explain as explain_text
+    from afsim.studies.explain import explain as explain_text
 
     click.echo(explain_text(name, measure=not no_measure))
 
@@ -483,7 +483,7 @@ def explain(name: str, no_measure: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for the figures (default: <first>/plots).")
 def plot(result_dirs: tuple[str, ...], fmt: str, out: str | None) -> None:
     """Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side."""
-    from afsim.plots import plot_result_sets
+    from afsim.present.plots import plot_result_sets
 
     for path in plot_result_sets(list(result_dirs), fmt, out):
         click.echo(str(path))
@@ -494,7 +494,7 @@ def plot(result_dirs: tuple[str, ...], fmt: str, out: str | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML file (default: <result set>/report.html).")
 def report(result_dir: str, out: str | None) -> None:
     """Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance)."""
-    from afsim.report import write_report
+    from afsim.present.report import write_report
 
     click.echo(str(write_report(result_dir, out)))
 
@@ -503,7 +503,7 @@ def report(result_dir: str, out: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES without running them (exit 2 if any is invalid)."""
-    from afsim.scenario import load_scenario
+    from afsim.world.scenario import load_scenario
 
     failed = 0
     for file in files:
@@ -529,7 +529,7 @@ def claims(ctx: click.Context, actor: str | None, source: str | None, parameter:
     """List the claims drawn from the source documents (filter by actor, source, parameter)."""
     if ctx.invoked_subcommand:
         return
-    from afsim.claims import filter_claims
+    from afsim.world.claims import filter_claims
 
     found = filter_claims(actor=actor, source=source, parameter=parameter)
     for c in found:
@@ -544,7 +544,7 @@ def claims_show(claim_id: str) -> None:
     """Print one claim: its quote, source, what it informs, what contests it."""
     import difflib
 
-    from afsim.claims import load_claims
+    from afsim.world.claims import load_claims
 
     registry = load_claims()
     if claim_id not in registry:
@@ -568,7 +568,7 @@ def claims_show(claim_id: str) -> None:
 @click.option("--group", type=click.Choice(["isisk", "taliban", "russia", "iran", "us", "region", "relations"]))
 def params(group: str | None) -> None:
     """Print every parameter: default, range, unit and its sources (claims or assumption)."""
-    from afsim.parameters import parameter_specs
+    from afsim.world.parameters import parameter_specs
 
     for s in parameter_specs():
         if group and not s.path.startswith(group + "."):
@@ -585,7 +585,7 @@ def params(group: str | None) -> None:
 @cli.command()
 def levers() -> None:
     """List the policy levers and one-off events a scenario can use."""
-    from afsim.levers import EVENTS, LEVERS, SHARING_LEVELS
+    from afsim.world.levers import EVENTS, LEVERS, SHARING_LEVELS
 
     for s in LEVERS.values():
         if s.kind == "number":

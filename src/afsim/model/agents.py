@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from afsim.levers import TARGETS
 from afsim.model import rules
+from afsim.world.levers import TARGETS
 
 if TYPE_CHECKING:
     from afsim.model.model import AfsimModel

@@ -17,11 +17,11 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from afsim.levers import SHARING_LEVELS, TARGETS, Policy
 from afsim.model import rules
 from afsim.model.agents import ACTORS, ISISK, US, Iran, Russia, Taliban, rules_actor
 from afsim.model.streams import Streams, poisson_from_uniform
-from afsim.parameters import Parameters
+from afsim.world.levers import SHARING_LEVELS, TARGETS, Policy
+from afsim.world.parameters import Parameters
 
 ROUTINE = SHARING_LEVELS.index("routine")
 

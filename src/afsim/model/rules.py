@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from afsim.levers import TARGETS
-from afsim.parameters import Parameters
+from afsim.world.levers import TARGETS
+from afsim.world.parameters import Parameters
 
 ABROAD = np.array([t in ("russia", "iran", "west") for t in TARGETS])
 FATES = ("foiled_taliban", "foiled_own", "foiled_us", "attack_warned", "attack_unwarned")

@@ -14,11 +14,11 @@ import yaml
 from yaml.events import AliasEvent
 
 from afsim.errors import InputError
-from afsim.levers import EVENTS, LEVERS, Event, LeverSetting, check_lever_value
-from afsim.parameters import Parameters, is_number
+from afsim.world.levers import EVENTS, LEVERS, Event, LeverSetting, check_lever_value
+from afsim.world.parameters import Parameters, is_number
 
 if TYPE_CHECKING:
-    from afsim.levers import Policy
+    from afsim.world.levers import Policy
 
 DEFAULT_BASELINE = "default"
 
@@ -110,7 +110,7 @@ class World(NamedTuple):
     events: tuple[Event, ...] = ()
 
     def policy(self, horizon: int) -> Policy:
-        from afsim.levers import Policy
+        from afsim.world.levers import Policy
 
         return Policy.compile(horizon, self.levers, self.events)
 
@@ -328,7 +328,7 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
     values apply to both arms, under each file's own ``parameters:``.  ``implied`` gives such
     values directly (one draw of the credence-weighted ensemble).
     """
-    from afsim.beliefs import reading
+    from afsim.world.beliefs import reading
 
     path = os.fspath(path)
     text = _read(path)

@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from afsim.analysis import HEADLINE, PairedStats
+from afsim.engine.results import ChunkOutput, RunDirectory, series_summary
+from afsim.engine.stats import HEADLINE, PairedStats
 from afsim.model import AfsimModel
+from afsim.model.outcomes import summarise
 from afsim.model.streams import replication_keys
-from afsim.outcomes import summarise
-from afsim.results import ChunkOutput, RunDirectory, series_summary
-from afsim.scenario import Scenario, World
+from afsim.world.scenario import Scenario, World
 
 ARMS = ("baseline", "scenario")
 DEFAULT_CHUNK = 500
@@ -322,7 +322,7 @@ def _show_width(width: float, precision: Precision) -> str:
 
 
 def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
-    from afsim.outcomes import OUTCOMES
+    from afsim.model.outcomes import OUTCOMES
 
     merged = PairedStats.empty(list(OUTCOMES))
     for index in sorted(stats_by_chunk):
@@ -435,7 +435,7 @@ def start_run(plan: RunPlan, out_root: Any, precision: Precision | None, at: Any
     """Create the result folder (``at``, or a new one under ``out_root``) with a 'running' manifest."""
     from pathlib import Path
 
-    from afsim.results import scenario_provenance
+    from afsim.engine.results import scenario_provenance
 
     s = plan.scenario
     if at is None:
@@ -470,7 +470,7 @@ def resume_plan(run: RunDirectory) -> tuple[RunPlan, Precision | None]:
     from pathlib import Path
 
     from afsim.errors import InputError
-    from afsim.scenario import load_scenario
+    from afsim.world.scenario import load_scenario
 
     info = run.read_manifest()
     if info.get("status") == "complete":
@@ -494,8 +494,8 @@ def mark_interrupted(run: RunDirectory, chunks_done: int) -> None:
 
 def finish_run(run: RunDirectory, plan: RunPlan, outcome: RunOutcome) -> tuple[list, str, str]:
     """Write the comparison and mark the manifest complete (or partial if replications failed)."""
-    from afsim.analysis import format_table
-    from afsim.results import now
+    from afsim.engine.results import now
+    from afsim.engine.stats import format_table
 
     rows = outcome.stats.rows()
     done = outcome.stats.replications
@@ -514,8 +514,8 @@ def run_across_beliefs(path: str, names: list[str], out_root: Any, *, replicatio
     """Run one scenario under each reading; each reading's result set sits in one parent folder."""
     import json
 
-    from afsim.results import now
-    from afsim.scenario import load_scenario
+    from afsim.engine.results import now
+    from afsim.world.scenario import load_scenario
 
     first = load_scenario(path)
     parent = RunDirectory.create(out_root, f"{first.name}-across-beliefs")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from afsim.levers import TARGETS
+from afsim.world.levers import TARGETS
 
 Record = dict[str, np.ndarray]  # series name -> (months, replications)
 

@@ -50,7 +50,7 @@ def _data() -> dict[str, Any]:
 
     import yaml
 
-    with open(os.path.join(os.path.dirname(__file__), "data", "beliefs.yaml"), encoding="utf-8") as f:
+    with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "beliefs.yaml"), encoding="utf-8") as f:
         return yaml.load(f, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
 
 

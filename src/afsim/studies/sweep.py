@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from afsim.errors import InputError
-from afsim.scenario import DEFAULT_BASELINE, Key, Scenario, World, check_keys, load_scenario, parse_yaml
+from afsim.world.scenario import DEFAULT_BASELINE, Key, Scenario, World, check_keys, load_scenario, parse_yaml
 
 SWEEP_CONFIRM_RUNS = 1_000_000  # more simulated runs than this need --yes
 DUMMY_PREFIX = "dummy"
@@ -52,7 +52,7 @@ class Factor(NamedTuple):
 
     @property
     def claims(self) -> tuple[str, ...]:
-        from afsim.parameters import spec
+        from afsim.world.parameters import spec
 
         return () if self.dummy else spec(self.path).claims
 
@@ -86,7 +86,7 @@ def _closest(word: str, choices: Any) -> str | None:
 
 def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> Factor:
     """Validate one ``vary`` entry against the parameter's own range."""
-    from afsim.parameters import _SPECS
+    from afsim.world.parameters import _SPECS
 
     dummy = bool(entry.get("dummy")) or path.startswith(DUMMY_PREFIX)
     if dummy:
@@ -120,8 +120,8 @@ def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> F
 
 
 def _check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
-    from afsim.analysis import HEADLINE
-    from afsim.outcomes import OUTCOMES
+    from afsim.engine.stats import HEADLINE
+    from afsim.model.outcomes import OUTCOMES
 
     for name in outcomes:
         if name not in OUTCOMES:
@@ -133,7 +133,7 @@ def _with_baseline(scenario: Scenario, baseline: str | None, relative_to: str) -
     if baseline is None:
         return scenario
     if baseline == DEFAULT_BASELINE:
-        from afsim.parameters import Parameters
+        from afsim.world.parameters import Parameters
 
         return scenario._replace(baseline=World(Parameters()), baseline_name="default world")
     other = load_scenario(os.path.join(relative_to, baseline))
@@ -142,7 +142,7 @@ def _with_baseline(scenario: Scenario, baseline: str | None, relative_to: str) -
 
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     """Load and validate a sweep spec file (and the scenario it names)."""
-    from afsim.sensitivity import DESIGNS
+    from afsim.studies.sensitivity import DESIGNS
 
     path = os.fspath(path)
     try:
@@ -151,7 +151,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     except OSError as exc:
         raise InputError("(file)", f"cannot read: {exc.strerror or exc}", file=path) from None
     data, lines = parse_yaml(text, path)
-    from afsim.scenario import _located
+    from afsim.world.scenario import _located
 
     def where(loc: tuple) -> str:
         return _located(lines, loc)
@@ -199,7 +199,7 @@ def quick_sweep(scenario_path: str, vary: tuple[str, ...], replications: int, se
 
 def design_points(spec: SweepSpec) -> np.ndarray:
     """The design matrix: points x factors, in the factors' units."""
-    from afsim.sensitivity import DESIGNS
+    from afsim.studies.sensitivity import DESIGNS
 
     if spec.method == "grid":
         return DESIGNS["grid"].sample(spec.problem, spec.size, spec.design_seed,
@@ -226,9 +226,9 @@ def run_points(
 ) -> list[Any]:
     """Run scenario and baseline at each point (parameter overrides applied to both arms).
 
-    Returns each point's merged :class:`~afsim.analysis.PairedStats`, in point order.
+    Returns each point's merged :class:`~afsim.engine.stats.PairedStats`, in point order.
     """
-    from afsim.experiment import run_pairs
+    from afsim.engine.experiment import run_pairs
 
     pairs = [(scenario.baseline._replace(params=scenario.baseline.params.with_overrides(changes)),
               scenario.world._replace(params=scenario.world.params.with_overrides(changes)),
@@ -259,7 +259,7 @@ def points_table(spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> Any:
 def analyze_points(method: str, problem: dict[str, Any], points: Any, outcomes: list[str],
                    design_seed: int) -> list[dict[str, Any]]:
     """Sensitivity indices on replication-averaged outputs (scenario mean) and on paired effects."""
-    from afsim.sensitivity import DESIGNS
+    from afsim.studies.sensitivity import DESIGNS
 
     module = DESIGNS[method]
     X = points[problem["names"]].to_numpy(float)
@@ -297,7 +297,7 @@ def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8) -> st
 
 
 def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: bool) -> dict[str, Any]:
-    from afsim.results import scenario_provenance
+    from afsim.engine.results import scenario_provenance
 
     s = spec.scenario
     return {
@@ -343,7 +343,7 @@ def spec_from_manifest(info: dict[str, Any]) -> SweepSpec:
 
 def finish_sweep(run: Any, spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> tuple[Any, list[dict[str, Any]]]:
     """Write points.parquet (and sensitivity indices for sobol/morris); mark the sweep complete."""
-    from afsim.results import now
+    from afsim.engine.results import now
 
     points = points_table(spec, X, stats)
     tmp = run.path / f".points.parquet.tmp-{os.getpid()}"
@@ -373,7 +373,7 @@ def load_sweep_result(path: str) -> tuple[dict[str, Any], Any]:
     """A complete sweep's manifest and points table."""
     import pandas as pd
 
-    from afsim.results import RunDirectory
+    from afsim.engine.results import RunDirectory
 
     run = RunDirectory.existing(path)
     info = run.read_manifest()

@@ -22,7 +22,7 @@ SLOT_SIDES = 63
 
 def parse_credences(items: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """Default credences, updated by ``DISPUTE.SIDE=P`` items (the other side gets 1 - P)."""
-    from afsim.beliefs import disputes
+    from afsim.world.beliefs import disputes
 
     credences = {name: dict(d.credence) for name, d in disputes().items()}
     for item in items:
@@ -56,10 +56,10 @@ def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, re
                  chunk_size: int = 500, on_chunk: Callable[[int], None] | None = None,
                  **engine: Any) -> tuple[Any, dict[tuple[int, ...], Any], np.ndarray]:
     """Run the ensemble; return the scenario, stats per side-combination, and each replication's sides."""
-    from afsim.beliefs import disputes
-    from afsim.experiment import ChunkTask, execute, merge_in_order
+    from afsim.engine.experiment import ChunkTask, execute, merge_in_order
     from afsim.model.streams import replication_keys
-    from afsim.scenario import load_scenario
+    from afsim.world.beliefs import disputes
+    from afsim.world.scenario import load_scenario
 
     scenario = load_scenario(path)
     root = scenario.seed if seed is None else seed
@@ -93,14 +93,14 @@ def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, re
 
 def conditional(by_combo: dict[tuple[int, ...], Any], dispute: int, side: int) -> Any:
     """Merged statistics of the replications that drew ``side`` in ``dispute``."""
-    from afsim.experiment import merge_in_order
+    from afsim.engine.experiment import merge_in_order
 
     chosen = sorted(c for c in by_combo if c[dispute] == side)
     return merge_in_order({i: by_combo[c] for i, c in enumerate(chosen)})
 
 
 def mixture(by_combo: dict[tuple[int, ...], Any]) -> Any:
-    from afsim.experiment import merge_in_order
+    from afsim.engine.experiment import merge_in_order
 
     return merge_in_order({i: by_combo[c] for i, c in enumerate(sorted(by_combo))})
 
@@ -108,7 +108,7 @@ def mixture(by_combo: dict[tuple[int, ...], Any]) -> Any:
 def conditional_rows(by_combo: dict[tuple[int, ...], Any], credences: dict[str, dict[str, float]],
                      outcomes: list[str]) -> list[dict[str, Any]]:
     """Per dispute, side and outcome: the effect among replications that drew that side."""
-    from afsim.arguments import credence_flip
+    from afsim.studies.arguments import credence_flip
 
     rows = []
     for d, (name, sides) in enumerate(credences.items()):
@@ -126,7 +126,7 @@ def conditional_rows(by_combo: dict[tuple[int, ...], Any], credences: dict[str, 
 
 
 def format_conditional(rows: list[dict[str, Any]]) -> str:
-    from afsim.analysis import format_number as _fmt
+    from afsim.engine.stats import format_number as _fmt
 
     out = ["Effect conditional on each side of each dispute (replications that drew it); where the two sides'",
            "CIs lie on opposite sides of zero, 'flips at' is the credence in the first side at which the",

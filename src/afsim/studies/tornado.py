@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from afsim.errors import InputError
-from afsim.scenario import Scenario
+from afsim.world.scenario import Scenario
 
 
 def parameters_to_test(names: str | None) -> list[Any]:
-    from afsim.parameters import _SPECS, parameter_specs
+    from afsim.world.parameters import _SPECS, parameter_specs
 
     if not names:
         return list(parameter_specs())
@@ -56,7 +56,7 @@ def tornado_table(specs: list[Any], stats: list[Any], outcome: str) -> Any:
 
 
 def manifest(scenario: Scenario, outcome: str, replications: int, seed: int, n_parameters: int) -> dict[str, Any]:
-    from afsim.results import scenario_provenance
+    from afsim.engine.results import scenario_provenance
 
     return {
         "afsim_result": "tornado",

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from afsim import plots
 from afsim.errors import InputError
+from afsim.present import plots
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -98,7 +98,7 @@ def _ci(mean: Any, lo: Any, hi: Any) -> str:
 # -- evidence ---------------------------------------------------------------------------------
 
 def _source_title(name: str) -> str:
-    from afsim.claims import source_text
+    from afsim.world.claims import source_text
 
     try:
         first = source_text(name).strip().splitlines()[0].strip()
@@ -109,7 +109,7 @@ def _source_title(name: str) -> str:
 
 def _claims_section(changes: list[plots.Change]) -> str:
     """The changes with their claims or assumptions, then every cited claim with its verbatim quote."""
-    from afsim.claims import load_claims
+    from afsim.world.claims import load_claims
 
     registry = load_claims()
     rows = []
@@ -192,7 +192,7 @@ def _description(manifest: dict[str, Any]) -> str:
 
 
 def _comparison_table(comparison: Any) -> str:
-    from afsim.outcomes import OUTCOMES
+    from afsim.model.outcomes import OUTCOMES
 
     rows, classes = [], []
     f = plots.format_number

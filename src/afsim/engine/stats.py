@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from afsim.outcomes import OUTCOMES
+from afsim.model.outcomes import OUTCOMES
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,10 @@ def measured_outcomes(path: str, replications: int = 100) -> list[tuple[str, flo
     Returns (outcome, mean at low, mean at high, difference) for outcomes whose paired
     difference has a 95% CI excluding zero.
     """
-    from afsim.analysis import HEADLINE
-    from afsim.experiment import Unstored, run_pairs
-    from afsim.parameters import Parameters, spec
-    from afsim.scenario import World
+    from afsim.engine.experiment import Unstored, run_pairs
+    from afsim.engine.stats import HEADLINE
+    from afsim.world.parameters import Parameters, spec
+    from afsim.world.scenario import World
 
     s = spec(path)
     low = World(Parameters().with_overrides({path: s.lo}))
@@ -70,7 +70,7 @@ def measured_outcomes(path: str, replications: int = 100) -> list[tuple[str, flo
 
 
 def _quote(cid: str, indent: str = "    ") -> str:
-    from afsim.claims import load_claims
+    from afsim.world.claims import load_claims
 
     c = load_claims()[cid]
     return textwrap.fill(f"{cid} ({c.source}, {c.evidence}): \u201c{c.quote}\u201d", 100, initial_indent=indent,
@@ -78,9 +78,9 @@ def _quote(cid: str, indent: str = "    ") -> str:
 
 
 def explain_parameter(path: str, measure: bool = True) -> str:
-    from afsim.beliefs import disputes
-    from afsim.claims import load_claims
-    from afsim.parameters import spec
+    from afsim.world.beliefs import disputes
+    from afsim.world.claims import load_claims
+    from afsim.world.parameters import spec
 
     s = spec(path)
     lines = [f"PARAMETER {path} = {s.default:g} {s.unit}  (range {s.lo:g} to {s.hi:g})"
@@ -112,9 +112,9 @@ def explain_parameter(path: str, measure: bool = True) -> str:
 
 
 def explain_claim(cid: str) -> str:
-    from afsim.arguments import load_arguments
-    from afsim.beliefs import disputes, readings
-    from afsim.claims import load_claims
+    from afsim.studies.arguments import load_arguments
+    from afsim.world.beliefs import disputes, readings
+    from afsim.world.claims import load_claims
 
     c = load_claims()[cid]
     lines = [f"CLAIM {cid} [{c.evidence}] about {', '.join(c.actors)}", _quote(cid, "  "),
@@ -139,9 +139,9 @@ def explain_claim(cid: str) -> str:
 
 
 def explain_argument(aid: str) -> str:
-    from afsim.arguments import load_arguments
-    from afsim.beliefs import contested_parameters
-    from afsim.claims import load_claims
+    from afsim.studies.arguments import load_arguments
+    from afsim.world.beliefs import contested_parameters
+    from afsim.world.claims import load_claims
 
     a = load_arguments()[aid]
     claims = load_claims()
@@ -162,9 +162,9 @@ def explain_argument(aid: str) -> str:
 
 
 def explain(name: str, measure: bool = True) -> str:
-    from afsim.arguments import load_arguments
-    from afsim.claims import load_claims
-    from afsim.parameters import _SPECS
+    from afsim.studies.arguments import load_arguments
+    from afsim.world.claims import load_claims
+    from afsim.world.parameters import _SPECS
 
     if name in _SPECS:
         return explain_parameter(name, measure)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
-from afsim.analysis import Comparison
+from afsim.engine.experiment import Unstored
+from afsim.engine.stats import Comparison
 from afsim.errors import InputError
-from afsim.experiment import Unstored
 
 SUPPORTED, NOT_SUPPORTED, REVERSED = "supported", "not supported", "reversed"
 
@@ -71,7 +71,8 @@ class Argument(NamedTuple):
 def load_arguments() -> dict[str, Argument]:
     import yaml
 
-    with open(os.path.join(os.path.dirname(__file__), "data", "arguments.yaml"), encoding="utf-8") as f:
+    data = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "arguments.yaml")
+    with open(data, encoding="utf-8") as f:
         raw = yaml.load(f, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
     out = {}
     for a in raw:
@@ -177,7 +178,7 @@ def verdict_rows(arguments: list[Argument], readings: list[str], stats: dict[tup
 
 
 def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
-    from afsim.analysis import format_number as _fmt
+    from afsim.engine.stats import format_number as _fmt
 
     index = {(r["argument"], r["reading"], r["outcome"]): r for r in rows}
     width = max(27, *(len(r) + 2 for r in readings))
@@ -208,8 +209,8 @@ def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[d
 def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scenarios: str, replications: int,
                  seed: int | None, **engine: Any) -> dict[tuple[str, str], Any]:
     """Paired statistics for every (argument, reading)."""
-    from afsim.experiment import run_pairs
-    from afsim.scenario import load_scenario
+    from afsim.engine.experiment import run_pairs
+    from afsim.world.scenario import load_scenario
 
     keys, pairs = [], []
     for a in arguments:
@@ -225,9 +226,9 @@ def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scena
 def flip_points(argument: Argument, parameters: list[str], scenarios: str, replications: int,
                 seed: int | None, default_verdict: str, reading: str = "default") -> list[Flip]:
     """For each parameter: where in its range the argument's verdict flips (``reading`` otherwise)."""
-    from afsim.experiment import run_pairs
-    from afsim.parameters import spec
-    from afsim.scenario import load_scenario
+    from afsim.engine.experiment import run_pairs
+    from afsim.world.parameters import spec
+    from afsim.world.scenario import load_scenario
 
     s = load_scenario(scenario_path(argument, scenarios), beliefs=reading)
     root = s.seed if seed is None else seed
@@ -281,9 +282,9 @@ def credence_flips(argument: Argument, scenarios: str, replications: int, seed: 
     Runs the argument's scenario once under each side (other disputes at the defaults), then
     searches p in [0, 1] on the credence-weighted mixture of the two (no further simulation).
     """
-    from afsim.beliefs import disputes
-    from afsim.experiment import run_pairs
-    from afsim.scenario import load_scenario
+    from afsim.engine.experiment import run_pairs
+    from afsim.world.beliefs import disputes
+    from afsim.world.scenario import load_scenario
 
     path = scenario_path(argument, scenarios)
     flips = []
@@ -308,7 +309,7 @@ def credence_flips(argument: Argument, scenarios: str, replications: int, seed: 
 def flip_report(arguments: list[Argument], rows: list[dict], reading: str, scenarios: str, replications: int,
                 seed: int | None, on_search: Callable[[], None] | None = None) -> tuple[str, list[dict]]:
     """Parameter and credence flip points of each argument, as text and as records."""
-    from afsim.beliefs import contested_parameters
+    from afsim.world.beliefs import contested_parameters
 
     lines = [f"Flip points: each contested parameter over its range ({reading} reading otherwise), then the "
              f"credence in each dispute's first side (mixture of its two sides); {replications} "

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from afsim.sensitivity import grid, lhs, morris, sobol
+from afsim.studies.sensitivity import grid, lhs, morris, sobol
 
 DESIGNS: dict[str, ModuleType] = {"grid": grid, "lhs": lhs, "sobol": sobol, "morris": morris}

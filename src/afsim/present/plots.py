@@ -99,7 +99,7 @@ def load(path: str | Path) -> dict[str, Any]:
     kind = detect(path)
     folder = Path(path)
     if kind == "paired-run":
-        from afsim.results import load_result_set
+        from afsim.engine.results import load_result_set
 
         out = load_result_set(folder, allow_partial=True)
     elif kind == "sweep":
@@ -147,7 +147,7 @@ def _months(start: int | None, until: int | None) -> str:
 
 
 def parameter_provenance(path: str) -> tuple[tuple[str, ...], str | None, Any]:
-    from afsim.parameters import spec
+    from afsim.world.parameters import spec
 
     try:
         s = spec(path)
@@ -162,7 +162,7 @@ def changes(manifest: dict[str, Any]) -> list[Change]:
     Parameters set to the same value in both arms are listed once (arm 'both'): they shape the
     comparison without being what it is about.
     """
-    from afsim.levers import EVENTS, LEVERS
+    from afsim.world.levers import EVENTS, LEVERS
 
     out: list[Change] = []
     settings: dict[str, list[Change]] = {}
@@ -273,7 +273,7 @@ def arm_names(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def outcome_unit(name: str) -> str:
-    from afsim.outcomes import OUTCOMES
+    from afsim.model.outcomes import OUTCOMES
 
     outcome = OUTCOMES.get(name)
     return outcome.unit if outcome else ""
@@ -315,7 +315,7 @@ def _symlog_percent(ax: Axes) -> None:
 
 def format_number(x: float) -> str:
     """Numbers as the comparison table prints them (one formatter for tables, plots and reports)."""
-    from afsim.analysis import format_number as table_number
+    from afsim.engine.stats import format_number as table_number
 
     return table_number(x)
 
@@ -448,7 +448,7 @@ def relative_effects(comparison: pd.DataFrame, outcomes: Iterable[str] | None = 
     """
     import numpy as np
 
-    from afsim.outcomes import OUTCOMES
+    from afsim.model.outcomes import OUTCOMES
 
     frame = comparison.copy()
     if outcomes is None:
@@ -580,7 +580,7 @@ def compare_runs_figure(result_sets: Sequence[dict[str, Any]], outcomes: Iterabl
     """Relative effects of several paired runs side by side, one marker and colour per run."""
     import numpy as np
 
-    from afsim.outcomes import OUTCOMES
+    from afsim.model.outcomes import OUTCOMES
 
     plt = pyplot()
     per_run = [relative_effects(rs["comparison"], outcomes) for rs in result_sets]

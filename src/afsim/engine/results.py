@@ -95,7 +95,7 @@ class ChunkOutput:
 
     index: int
     replications: int
-    stats: Any  # afsim.analysis.PairedStats
+    stats: Any  # afsim.engine.stats.PairedStats
     failures: list[dict[str, Any]] = field(default_factory=list)
     tables: dict[str, Any] = field(default_factory=dict)  # kind -> pyarrow.Table
 
@@ -193,7 +193,7 @@ class RunDirectory:
         """Recompute a finished chunk's paired statistics from its stored replications."""
         import pandas as pd
 
-        from afsim.analysis import PairedStats
+        from afsim.engine.stats import PairedStats
 
         frame = pd.read_parquet(self.part("replications", index))
         arms = {arm: frame[frame["arm"] == arm].sort_values("replication") for arm in ("baseline", "scenario")}
@@ -208,7 +208,7 @@ class RunDirectory:
         _atomic_write_text(folder / f"part-{index:05d}.json", json.dumps(stats.to_json()))
 
     def read_chunk_stats(self, index: int) -> Any | None:
-        from afsim.analysis import PairedStats
+        from afsim.engine.stats import PairedStats
 
         path = self.path / "chunks" / f"part-{index:05d}.json"
         return PairedStats.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
