@@ -14,7 +14,7 @@ import time
 
 import click
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 
 
 class AfsimGroup(click.Group):
@@ -542,14 +542,12 @@ def claims(ctx: click.Context, actor: str | None, source: str | None, parameter:
 @click.argument("claim_id")
 def claims_show(claim_id: str) -> None:
     """Print one claim: its quote, source, what it informs, what contests it."""
-    import difflib
-
     from afsim.world.claims import load_claims
 
     registry = load_claims()
     if claim_id not in registry:
-        match = difflib.get_close_matches(claim_id, list(registry), n=1, cutoff=0.5)
-        raise InputError(f"claims show {claim_id}", "no such claim id", hint=match[0] if match else None)
+        match = closest(claim_id, registry)
+        raise InputError(f"claims show {claim_id}", "no such claim id", hint=match)
     c = registry[claim_id]
     click.echo(f"{c.id}  ({c.evidence})")
     click.echo(f"source:   {c.source}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class InputError(Exception):
     """Bad input: names where (file and key path), what was wrong, and optionally a hint."""
@@ -22,3 +24,11 @@ class InputError(Exception):
         if self.hint:
             text += f" (did you mean '{self.hint}'?)"
         return text
+
+
+def closest(word: object, choices: Iterable[object]) -> str | None:
+    """The one did-you-mean hint afsim gives: the closest known name, if any is close enough."""
+    import difflib
+
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
+    return match[0] if match else None

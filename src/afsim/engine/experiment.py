@@ -28,7 +28,7 @@ import numpy as np
 
 from afsim.engine.results import ChunkOutput, RunDirectory, series_summary
 from afsim.engine.stats import HEADLINE, PairedStats
-from afsim.model import AfsimModel
+from afsim.model import simulate
 from afsim.model.outcomes import summarise
 from afsim.model.streams import replication_keys
 from afsim.world.scenario import Scenario, World
@@ -41,7 +41,7 @@ AUTO_FULL_LIMIT = 5000  # --series auto keeps full monthly series up to this man
 
 def run_world(world: World, horizon: int, keys: np.ndarray) -> dict[str, np.ndarray]:
     """Run one batch of one arm; return its monthly record, (months, replications) per series."""
-    return AfsimModel(world.params, world.policy(horizon), keys).run()
+    return simulate(world.params, world.policy(horizon), keys)
 
 
 @dataclass(frozen=True)

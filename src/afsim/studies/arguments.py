@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from afsim.engine.experiment import Unstored
 from afsim.engine.stats import Comparison
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 
 SUPPORTED, NOT_SUPPORTED, REVERSED = "supported", "not supported", "reversed"
 
@@ -88,11 +88,9 @@ def select_arguments(ids: tuple[str, ...] | list[str]) -> list[Argument]:
     known = load_arguments()
     for a in ids:
         if a not in known:
-            import difflib
-
-            match = difflib.get_close_matches(a, list(known), n=1, cutoff=0.5)
+            match = closest(a, known)
             raise InputError(f"--argument {a}", f"unknown argument; known: {', '.join(known)}",
-                             hint=match[0] if match else None)
+                             hint=match)
     return [known[a] for a in ids] if ids else list(known.values())
 
 

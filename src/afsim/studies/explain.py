@@ -12,7 +12,7 @@ import re
 import textwrap
 from typing import Any
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 
 
 def mechanisms(path: str) -> list[tuple[str, str]]:
@@ -172,9 +172,7 @@ def explain(name: str, measure: bool = True) -> str:
         return explain_claim(name)
     if name in load_arguments():
         return explain_argument(name)
-    import difflib
-
     known = [*_SPECS, *load_claims(), *load_arguments()]
-    match = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    match = closest(name, known)
     raise InputError(f"explain {name}", "not a parameter, claim id or argument id",
-                     hint=match[0] if match else None)
+                     hint=match)

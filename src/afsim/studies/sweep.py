@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 from afsim.world.scenario import DEFAULT_BASELINE, Key, Scenario, World, check_keys, load_scenario, parse_yaml
 
 SWEEP_CONFIRM_RUNS = 1_000_000  # more simulated runs than this need --yes
@@ -77,12 +77,6 @@ class SweepSpec(NamedTuple):
                 "bounds": [[f.lo, f.hi] for f in self.factors]}
 
 
-def _closest(word: str, choices: Any) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return match[0] if match else None
-
 
 def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> Factor:
     """Validate one ``vary`` entry against the parameter's own range."""
@@ -92,7 +86,7 @@ def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> F
     if dummy:
         lo, hi = 0.0, 1.0
     elif path not in _SPECS:
-        raise InputError(where, "unknown parameter", hint=_closest(path, _SPECS))
+        raise InputError(where, "unknown parameter", hint=closest(path, _SPECS))
     else:
         lo, hi = _SPECS[path].lo, _SPECS[path].hi
     values = entry.get("values")
@@ -125,7 +119,7 @@ def _check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
 
     for name in outcomes:
         if name not in OUTCOMES:
-            raise InputError(where, f"unknown outcome {name!r}", hint=_closest(str(name), OUTCOMES))
+            raise InputError(where, f"unknown outcome {name!r}", hint=closest(str(name), OUTCOMES))
     return tuple(outcomes) or tuple(HEADLINE)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 from afsim.world.scenario import Scenario
 
 
@@ -22,10 +22,8 @@ def parameters_to_test(names: str | None) -> list[Any]:
     chosen = []
     for name in (n.strip() for n in names.split(",") if n.strip()):
         if name not in _SPECS:
-            import difflib
-
-            match = difflib.get_close_matches(name, list(_SPECS), n=1, cutoff=0.5)
-            raise InputError(f"--parameters {name}", "unknown parameter", hint=match[0] if match else None)
+            match = closest(name, _SPECS)
+            raise InputError(f"--parameters {name}", "unknown parameter", hint=match)
         chosen.append(_SPECS[name])
     return chosen
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, NamedTuple
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 
 
 class Side(NamedTuple):
@@ -73,11 +73,9 @@ def readings() -> dict[str, Reading]:
 def reading(name: str, where: str = "beliefs") -> Reading:
     known = readings()
     if name not in known:
-        import difflib
-
-        match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+        match = closest(name, known)
         raise InputError(where, f"unknown reading {name!r}; known: {', '.join(known)}",
-                         hint=match[0] if match else None)
+                         hint=match)
     return known[name]
 
 

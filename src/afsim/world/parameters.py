@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 
 
 class ParameterSpec(NamedTuple):
@@ -70,7 +70,7 @@ class _Group:
         for name in values:
             if name not in self.SPECS:
                 raise InputError(f"{self.GROUP}.{name}", "unknown parameter",
-                                 hint=_closest(name, self.SPECS))
+                                 hint=closest(name, self.SPECS))
         for name, spec in self.SPECS.items():
             value = values.get(name, spec.default)
             if not is_number(value) or not spec.lo <= value <= spec.hi:
@@ -483,7 +483,7 @@ class Parameters:
         changes: dict[str, dict[str, Any]] = {}
         for path, value in overrides.items():
             if path not in _SPECS:
-                raise InputError(f"{where}.{path}", "unknown parameter", hint=_closest(str(path), _SPECS))
+                raise InputError(f"{where}.{path}", "unknown parameter", hint=closest(str(path), _SPECS))
             group, name = path.split(".", 1)
             changes.setdefault(group, {})[name] = value
         try:
@@ -511,9 +511,3 @@ def parameter_specs() -> Iterator[ParameterSpec]:
 def spec(path: str) -> ParameterSpec:
     return _SPECS[path]
 
-
-def _closest(word: str, choices: Mapping[str, Any]) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return match[0] if match else None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 from yaml.events import AliasEvent
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 from afsim.world.levers import EVENTS, LEVERS, Event, LeverSetting, check_lever_value
 from afsim.world.parameters import Parameters, is_number
 
@@ -83,7 +83,7 @@ def check_keys(raw: Any, schema: dict[str, Key], loc: tuple, where: Any) -> dict
     for key in raw:
         if key not in schema:
             raise InputError(where((*loc, key)), f"unknown key; allowed keys: {', '.join(schema)}",
-                             hint=_closest(str(key), schema))
+                             hint=closest(str(key), schema))
     out = {}
     for key, spec in schema.items():
         if key not in raw:
@@ -280,7 +280,7 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str, reading: dict
     for i, entry in enumerate(spec.levers):
         where = _located(lines, ("levers", i, "lever"))
         if entry["lever"] not in LEVERS:
-            match = _closest(entry["lever"], LEVERS)
+            match = closest(entry["lever"], LEVERS)
             raise InputError(where, f"unknown lever; known levers: {', '.join(LEVERS)}",
                              hint=match, file=file)
         try:
@@ -297,7 +297,7 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str, reading: dict
     events = []
     for i, entry in enumerate(spec.events):
         if entry["event"] not in EVENTS:
-            match = _closest(entry["event"], EVENTS)
+            match = closest(entry["event"], EVENTS)
             raise InputError(_located(lines, ("events", i, "event")),
                              f"unknown event; known events: {', '.join(EVENTS)}",
                              hint=match, file=file)
@@ -372,9 +372,3 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
         beliefs=chosen.name,
     )
 
-
-def _closest(word: str, choices: Any) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return match[0] if match else None
