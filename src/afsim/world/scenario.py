@@ -128,6 +128,7 @@ class Scenario(NamedTuple):
     beliefs: str = "default"
     path: str | None = None  # as given; os.path keeps `afsim validate` free of pathlib
     text: str = ""
+    files: tuple[str, ...] = ()  # this file, then every file of its baseline chain: what its numbers depend on
 
     @property
     def sha256(self) -> str:
@@ -343,6 +344,7 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
         chosen = reading(beliefs, "--beliefs")
     implied = chosen.overrides() if implied is None else implied
     world = _world(spec, lines, path, implied)
+    files = (os.path.realpath(path),)
     if spec.baseline == DEFAULT_BASELINE:
         baseline, baseline_name = World(Parameters().with_overrides(implied)), "default world"
     else:
@@ -357,6 +359,7 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
         base_data, base_lines = parse_yaml(base_text, base_path)
         base_spec = validate_file(base_data, base_lines, base_path)
         baseline, baseline_name = _world(base_spec, base_lines, base_path, implied), base_spec.name
+        files += (base_path,)
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),
@@ -370,5 +373,6 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
         path=path,
         text=text,
         beliefs=chosen.name,
+        files=files,
     )
 
