@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from afsim.engine.stats import format_number
 from afsim.model.outcomes import OUTCOMES
 from afsim.present.figures.style import (
@@ -56,7 +58,6 @@ def monthly_bands(result_set: dict[str, Any], variable: str, *, cumulative: bool
     summary holds quantiles of single months only, so running totals from a summary have their
     mean (exact: a sum of means) and no quantiles (NaN).
     """
-    import numpy as np
     import pandas as pd
 
     columns = ["arm", "month", "mean", "q05", "q25", "q75", "q95"]
@@ -173,8 +174,6 @@ def relative_effects(comparison: pd.DataFrame, outcomes: Iterable[str] | None = 
     Outcomes have different units, so they share an axis only as relative effects.  An outcome
     whose baseline mean is 0 or missing has no relative effect; it is returned in the second list.
     """
-    import numpy as np
-
     frame = comparison.copy()
     if outcomes is None:
         frame = frame[[bool(OUTCOMES[o].headline) if o in OUTCOMES else True for o in frame["outcome"]]]
@@ -206,8 +205,6 @@ def verdict(row: Any) -> str:
 
 
 def _errorbar_xerr(frame: pd.DataFrame) -> Any:
-    import numpy as np
-
     x = frame["relative"].to_numpy(float)
     lo = np.nan_to_num(x - frame["relative_lo"].to_numpy(float))
     hi = np.nan_to_num(frame["relative_hi"].to_numpy(float) - x)
@@ -216,7 +213,6 @@ def _errorbar_xerr(frame: pd.DataFrame) -> Any:
 
 def forest_figure(result_set: dict[str, Any], outcomes: Iterable[str] | None = None) -> Figure:
     """Paired effects of the headline outcomes, in % of baseline, with 95% CIs and absolute values."""
-    import numpy as np
     from matplotlib.transforms import blended_transform_factory
 
     plt = pyplot()
@@ -261,8 +257,6 @@ def forest_figure(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
 
 def killed_distribution_figure(result_set: dict[str, Any]) -> Figure:
     """Distributions over replications of the total killed per target, baseline vs scenario."""
-    import numpy as np
-
     plt = pyplot()
     manifest = result_set["manifest"]
     names = arm_names(manifest)
@@ -301,8 +295,6 @@ def killed_distribution_figure(result_set: dict[str, Any]) -> Figure:
 
 def compare_runs_figure(result_sets: Sequence[dict[str, Any]], outcomes: Iterable[str] | None = None) -> Figure:
     """Relative effects of several paired runs side by side, one marker and colour per run."""
-    import numpy as np
-
     plt = pyplot()
     per_run = [relative_effects(rs["comparison"], outcomes) for rs in result_sets]
     shown = [o for o in (list(outcomes) if outcomes is not None else OUTCOMES)

@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from afsim.engine.stats import format_number
 from afsim.present.figures.style import (
     BASELINE_COLOUR,
@@ -44,7 +46,6 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
     One parameter: lines with CI bands; two: a heatmap (grid designs) or a coloured scatter;
     more: one scatter panel per parameter.  Figure labels are file stems ``sweep_<outcome>``.
     """
-    import numpy as np
     from matplotlib.colors import Normalize
 
     plt = pyplot()
@@ -135,8 +136,6 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
 
 def _edges(centres: Any) -> Any:
     """Cell edges around sorted grid centres (for a heatmap whose cells sit on the grid values)."""
-    import numpy as np
-
     c = np.asarray(centres, float)
     if c.size == 1:
         return np.array([c[0] - 0.5, c[0] + 0.5])
@@ -146,7 +145,6 @@ def _edges(centres: Any) -> Any:
 
 def sensitivity_figure(result_set: dict[str, Any]) -> Figure | None:
     """Global sensitivity indices per outcome: Sobol S1/ST or Morris mu*/sigma, with confidence bars."""
-    import numpy as np
     import pandas as pd
 
     sensitivity = result_set.get("sensitivity")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from afsim.engine.stats import format_number
 from afsim.present.figures.style import (
     EFFECT_COLOUR,
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
 
 def tornado_figure(result_set: dict[str, Any]) -> Figure:
     """One bar per parameter from its effect at the low value to its effect at the high value."""
-    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 

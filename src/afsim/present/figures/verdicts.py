@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from afsim.present.figures.style import finish, pyplot
 
 if TYPE_CHECKING:
@@ -14,7 +16,6 @@ VERDICT_CODES = {"supported": 1, "not supported": 0, "reversed": -1}
 
 def verdict_figure(result_set: dict[str, Any]) -> Figure:
     """The verdict matrix of `afsim argue`: arguments x readings, coloured by verdict."""
-    import numpy as np
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
