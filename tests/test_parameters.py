@@ -129,6 +129,8 @@ def test_the_table_keeps_numbers_as_written(tmp_path):
     (("meaning:", "meanin:"), "line 9: us.parameters.intel_capability.meanin", "unknown key"),
     (("    intel_capability:", "    replace:"), "line 4: us.parameters.replace", "names no ParameterGroup method"),
     (("  about", "  abut"), "line 1: us", "exactly the keys about and parameters"),
+    (("      unit:", "      hi: 2\n      unit:"), "line 7: us.parameters.intel_capability.hi", "given twice"),
+    (("us:", "- us:"), "line 1: (top level)", "a mapping of group name"),
 ])
 def test_a_bad_table_names_file_line_and_key_path(tmp_path, edit, where, expected):
     table = tmp_path / "parameters.yaml"
@@ -138,6 +140,14 @@ def test_a_bad_table_names_file_line_and_key_path(tmp_path, edit, where, expecte
     assert err.value.file == str(table)
     assert err.value.where == where
     assert expected in err.value.problem
+
+
+def test_a_table_that_is_not_yaml_is_refused(tmp_path):
+    table = tmp_path / "parameters.yaml"
+    table.write_text(GOOD_ENTRY.replace("[C002-us-ic-experience]", "[C002-us-ic-experience"), encoding="utf-8")
+    with pytest.raises(InputError, match="not valid YAML") as err:
+        load_table(table)
+    assert err.value.file == str(table) and err.value.where.startswith("line ")
 
 
 def test_the_shipped_table_is_the_one_loaded():

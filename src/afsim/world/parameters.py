@@ -12,9 +12,9 @@ when there is one: ``afsim validate`` imports it and must start quickly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
 
@@ -56,14 +56,11 @@ REQUIRED = {"default": "a number", "lo": "a number", "hi": "a number", "unit": "
 OPTIONAL = {"claims": "a list of claim ids", "assumption": "a text", "contested": "true or false"}
 
 
-def _line(text: str, path: tuple[str, ...]) -> str:
-    """The line a key path starts on in the table (only computed for an error message)."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    line = node.start_mark.line + 1 if node is not None else 1
+def _line(root: yaml.Node, path: tuple[str, ...]) -> str:
+    """The line a key path starts on in the table (for error messages)."""
+    node, line = root, root.start_mark.line + 1
     for key in path:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        found = [(k, v) for k, v in node.value if k.value == key]
+        found = [(k, v) for k, v in node.value if k.value == key] if isinstance(node, yaml.MappingNode) else []
         if not found:
             break
         line = found[0][0].start_mark.line + 1
@@ -71,7 +68,23 @@ def _line(text: str, path: tuple[str, ...]) -> str:
     return f"line {line}"
 
 
-def _spec(path: str, entry: Any, fail: Any) -> ParameterSpec:
+def _duplicate_key(node: yaml.Node, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The path of the first key given twice (YAML would silently keep the last one)."""
+    if isinstance(node, yaml.MappingNode):
+        keys = [k.value for k, _ in node.value]
+        for key, value in node.value:
+            if keys.count(key.value) > 1:
+                return (*path, key.value)
+            found = _duplicate_key(value, (*path, key.value))
+            if found:
+                return found
+    return None
+
+
+Fail = Callable[[tuple[str, ...], str], NoReturn]  # raises InputError at a key path: what was expected
+
+
+def _spec(path: str, entry: Any, fail: Fail) -> ParameterSpec:
     """One table entry as a checked ParameterSpec; ``fail(key, expected)`` raises."""
     if not isinstance(entry, dict):
         fail((), "a mapping of " + ", ".join(REQUIRED))
@@ -100,18 +113,24 @@ def _spec(path: str, entry: Any, fail: Any) -> ParameterSpec:
 
 def load_table(file: Path = TABLE) -> dict[str, GroupSpec]:
     """Read and check the parameter table; an error names the file, line, key path and what was expected."""
-    text = file.read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(file.read_text(encoding="utf-8"))
     try:
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root = loader.get_single_node()  # parsed once: the nodes give lines for errors, then the values
+        raw = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"line {mark.line + 1}" if mark else "(top level)", "not valid YAML",
                          file=str(file)) from None
+    finally:
+        loader.dispose()
 
-    def fail(path: tuple[str, ...], expected: str) -> None:
-        raise InputError(f"{_line(text, path)}: {'.'.join(path) or '(top level)'}", f"expected {expected}",
-                         file=str(file))
+    def fail(path: tuple[str, ...], expected: str) -> NoReturn:
+        where = f"{_line(root, path)}: " if root is not None else ""
+        raise InputError(f"{where}{'.'.join(path) or '(top level)'}", f"expected {expected}", file=str(file))
 
+    duplicate = _duplicate_key(root) if root is not None else None
+    if duplicate:
+        fail(duplicate, "each key once (this one is given twice)")
     if not isinstance(raw, dict):
         fail((), "a mapping of group name -> {about, parameters}")
     groups = {}
