@@ -12,16 +12,16 @@ when there is one: ``afsim validate`` imports it and must start quickly.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 import yaml
 
 from afsim.errors import InputError, closest
 
-# beside the package, as claims.yaml; not via importlib.resources, which costs validate ~9 ms to import
-TABLE = Path(__file__).resolve().parents[1] / "data" / "parameters.yaml"
+# beside claims.yaml; os.path, not pathlib or importlib.resources, keeps `afsim validate` free of their imports
+TABLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "parameters.yaml")
 
 
 class ParameterSpec(NamedTuple):
@@ -111,9 +111,11 @@ def _spec(path: str, entry: Any, fail: Fail) -> ParameterSpec:
                          tuple(claims), assumption, contested)
 
 
-def load_table(file: Path = TABLE) -> dict[str, GroupSpec]:
+def load_table(file: str | os.PathLike[str] = TABLE) -> dict[str, GroupSpec]:
     """Read and check the parameter table; an error names the file, line, key path and what was expected."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(file.read_text(encoding="utf-8"))
+    with open(file, encoding="utf-8") as stream:
+        text = stream.read()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         root = loader.get_single_node()  # parsed once: the nodes give lines for errors, then the values
         raw = loader.construct_document(root) if root is not None else None
