@@ -19,7 +19,8 @@ from matplotlib.collections import PolyQuadMesh, QuadMesh
 from afsim.cli import cli
 from afsim.errors import InputError
 from afsim.model.outcomes import OUTCOMES
-from afsim.present import plots
+from afsim.present import plots, provenance
+from afsim.present.figures.run import relative_effects
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -303,7 +304,7 @@ def test_several_runs_side_by_side(run_dir, sanctions_dir, tmp_path):
     fig = plots.compare_runs_figure(sets)
     ax = fig.axes[0]
     for i, rs in enumerate(sets):
-        frame, _ = plots.relative_effects(rs["comparison"])
+        frame, _ = relative_effects(rs["comparison"])
         np.testing.assert_allclose(line(ax, f"run{i}").get_xdata(), frame["relative"])
     legend = " ".join(legend_texts(fig))
     assert "intel_sharing vs baseline" in legend and "sanctions_on_russia vs baseline" in legend
@@ -327,7 +328,7 @@ def test_changes_name_parameters_levers_and_claims():
                                  "until_month": 24}, SHARED_LEVER], "baseline": [SHARED_LEVER]},
         "events": {"scenario": [{"event": "bounty_revelation", "month": 12}], "baseline": []},
     }
-    found = {c.name: c for c in plots.changes(manifest)}
+    found = {c.name: c for c in provenance.changes(manifest)}
     assert set(found) == {"us.intel_capability", "us.sanctions_on_russia", "bounty_revelation", "us.sharing.iran"}
     assert found["us.sharing.iran"].arm == "both" and found["us.sanctions_on_russia"].arm == "scenario"
     assert found["us.intel_capability"].arm == "both" and "C002-us-ic-experience" in found["us.intel_capability"].claims

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from afsim.cli import cli
+from afsim.engine.stats import format_number
 from afsim.errors import InputError
-from afsim.present import plots
 from afsim.present.report import write_report
 from afsim.world.claims import load_claims
 
@@ -56,7 +56,7 @@ def test_report_is_one_file_in_the_result_set(run_dir, report):
 def test_report_has_the_comparison_table(run_dir, text):
     comparison = pd.read_csv(run_dir / "comparison.csv").set_index("outcome")
     assert "<table>" in text and "difference [95% CI]" in text
-    f = plots.format_number
+    f = format_number
     for outcome in ("killed_russia", "trust_us_iran_final", "us_cost_total"):
         row = comparison.loc[outcome]
         assert f"<td>{outcome}</td>" in text

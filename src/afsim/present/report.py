@@ -16,8 +16,17 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
+from afsim.engine.stats import format_number
 from afsim.errors import InputError
-from afsim.present import plots
+from afsim.model.outcomes import OUTCOMES
+from afsim.present import plots, provenance
+from afsim.present.figures.run import forest_figure, killed_distribution_figure, series_figure, verdict
+from afsim.present.figures.style import outcome_unit, pyplot
+from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
+from afsim.present.figures.tornado import tornado_figure
+from afsim.world.claims import load_claims, source_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,7 +58,7 @@ def _e(value: Any) -> str:
 
 def figure_png(fig: Figure, dpi: int = 100) -> str:
     """A figure as a base64 PNG data URI; the figure is closed, so nothing is left in memory."""
-    plt = plots.pyplot()
+    plt = pyplot()
     buffer = io.BytesIO()
     try:
         fig.savefig(buffer, format="png", dpi=dpi)
@@ -91,15 +100,13 @@ def _share(x: Any) -> str:
 
 
 def _ci(mean: Any, lo: Any, hi: Any) -> str:
-    f = plots.format_number
+    f = format_number
     return f"{f(float(mean))} [{f(float(lo))}, {f(float(hi))}]"
 
 
 # -- evidence ---------------------------------------------------------------------------------
 
 def _source_title(name: str) -> str:
-    from afsim.world.claims import source_text
-
     try:
         first = source_text(name).strip().splitlines()[0].strip()
     except (OSError, IndexError):
@@ -107,10 +114,8 @@ def _source_title(name: str) -> str:
     return first[:160]
 
 
-def _claims_section(changes: list[plots.Change]) -> str:
+def _claims_section(changes: list[provenance.Change]) -> str:
     """The changes with their claims or assumptions, then every cited claim with its verbatim quote."""
-    from afsim.world.claims import load_claims
-
     registry = load_claims()
     rows = []
     for c in changes:
@@ -182,8 +187,6 @@ def _status_note(manifest: dict[str, Any]) -> str:
 # -- paired runs --------------------------------------------------------------------------------
 
 def _description(manifest: dict[str, Any]) -> str:
-    import yaml
-
     try:
         data = yaml.safe_load(manifest.get("scenario_text") or "") or {}
     except yaml.YAMLError:
@@ -192,23 +195,21 @@ def _description(manifest: dict[str, Any]) -> str:
 
 
 def _comparison_table(comparison: Any) -> str:
-    from afsim.model.outcomes import OUTCOMES
-
     rows, classes = [], []
-    f = plots.format_number
+    f = format_number
     for _, r in comparison.iterrows():
         outcome = OUTCOMES.get(r["outcome"])
         rows.append([r["outcome"], outcome.meaning if outcome else "", r["unit"], f(float(r["baseline_mean"])),
                      f(float(r["scenario_mean"])), _ci(r["difference"], r["ci_low"], r["ci_high"]),
                      _share(r["share_better"]), _share(r["share_worse"]), int(r["n"])])
-        classes.append(plots.verdict(r))
+        classes.append(verdict(r))
     return _table(["outcome", "meaning", "unit", "baseline", "scenario", "difference [95% CI]", "better", "worse",
                    "n"], rows, numeric={3, 4, 5, 6, 7, 8}, row_classes=classes, cell_classes={5: "diff"})
 
 
 def _paired_run_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
     manifest = rs["manifest"]
-    names = plots.arm_names(manifest)
+    names = provenance.arm_names(manifest)
     title = f"{names['scenario']} vs {names['baseline']}"
     n = manifest.get("replications_done") or manifest.get("replications")
     description = _description(manifest)
@@ -225,14 +226,14 @@ def _paired_run_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
         "Green: the interval lies on the better side; red: on the worse side.</p>",
         _comparison_table(rs["comparison"]),
         "<h2>Plots</h2>",
-        _figure_html(plots.forest_figure(rs), "Paired effects in % of the baseline mean, with 95% CIs; "
+        _figure_html(forest_figure(rs), "Paired effects in % of the baseline mean, with 95% CIs; "
                      "absolute differences on the right."),
-        _figure_html(plots.series_figure(rs), "Monthly series (counts and costs as running totals): mean with "
+        _figure_html(series_figure(rs), "Monthly series (counts and costs as running totals): mean with "
                      "the middle 50% and 90% of replications."),
-        _figure_html(plots.killed_distribution_figure(rs), "Total killed per target over the horizon, "
+        _figure_html(killed_distribution_figure(rs), "Total killed per target over the horizon, "
                      "distribution over replications."),
         "<h2>What the scenario changes, and the evidence</h2>",
-        _claims_section(plots.changes(manifest)),
+        _claims_section(provenance.changes(manifest)),
         "<h2>Scenario file as run</h2>",
         f"<p class=\"meta\">{_e(manifest.get('scenario_file') or '')}</p>",
         f"<pre>{_e(manifest.get('scenario_text') or '')}</pre>",
@@ -250,10 +251,10 @@ def _paired_run_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
 def _points_table(rs: dict[str, Any]) -> str:
     points = rs["points"]
     params = [v["path"] for v in rs["manifest"].get("vary") or [] if v["path"] in points.columns]
-    outcomes = plots.sweep_outcomes(rs)
+    outcomes = sweep_outcomes(rs)
     rows = []
     for _, r in points.head(POINT_ROWS).iterrows():
-        rows.append([int(r["point"]) if "point" in r else "", *(plots.format_number(float(r[p])) for p in params),
+        rows.append([int(r["point"]) if "point" in r else "", *(format_number(float(r[p])) for p in params),
                      int(r["n"]) if "n" in r else "",
                      *(_ci(r[f"{o}:effect"], r[f"{o}:effect_lo"], r[f"{o}:effect_hi"]) for o in outcomes)])
     note = (f"<p class=\"meta\">First {POINT_ROWS} of {len(points)} points; all are in points.parquet.</p>"
@@ -266,7 +267,7 @@ def _sensitivity_table(rs: dict[str, Any]) -> str:
     sensitivity = rs.get("sensitivity")
     if not sensitivity or not sensitivity.get("results"):
         return ""
-    f = plots.format_number
+    f = format_number
     if sensitivity.get("method") == "morris":
         header = ["outcome", "target", "parameter", "μ*", "μ* conf", "σ"]
         rows = [[r["outcome"], r["target"], r["parameter"], f(r["mu_star"]), f(r["mu_star_conf"]), f(r["sigma"])]
@@ -280,19 +281,19 @@ def _sensitivity_table(rs: dict[str, Any]) -> str:
 
 def _sweep_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
     manifest = rs["manifest"]
-    names = plots.arm_names(manifest)
+    names = provenance.arm_names(manifest)
     design = manifest.get("design") or {}
     title = f"Sweep {manifest.get('name') or ''}: {names['scenario']} vs {names['baseline']}".replace("  ", " ")
-    figures = [_figure_html(fig, "Paired effect per point with its 95% CI.") for fig in plots.sweep_figures(rs)]
+    figures = [_figure_html(fig, "Paired effect per point with its 95% CI.") for fig in sweep_figures(rs)]
     body = [
         f"<h1>{_e(title)}</h1>",
         f'<p class="sub">{_e(design.get("method", "?"))} design · {_e(manifest.get("points", len(rs["points"])))} '
         f'points · {_e(manifest.get("replications"))} paired replications per point</p>',
         _status_note(manifest),
         "<h2>Varied parameters and the evidence</h2>",
-        _claims_section(plots.varied(manifest)),
+        _claims_section(provenance.varied(manifest)),
         "<h2>Plots</h2>", *figures,
-        _figure_html(plots.sensitivity_figure(rs), "Global sensitivity indices with confidence intervals."),
+        _figure_html(sensitivity_figure(rs), "Global sensitivity indices with confidence intervals."),
         _sensitivity_table(rs),
         "<h2>Points</h2>", _points_table(rs),
         "<h2>Provenance</h2>",
@@ -304,31 +305,31 @@ def _sweep_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
 
 def _tornado_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
     manifest = rs["manifest"]
-    names = plots.arm_names(manifest)
+    names = provenance.arm_names(manifest)
     outcome = manifest.get("outcome", "")
     title = f"Tornado: {names['scenario']} vs {names['baseline']} on {outcome}"
     frame = rs["tornado"]
-    rows = [[r["parameter"], plots.format_number(float(r["low"])), plots.format_number(float(r["high"])),
+    rows = [[r["parameter"], format_number(float(r["low"])), format_number(float(r["high"])),
              _ci(r["effect_low"], r["effect_low_lo"], r["effect_low_hi"]),
              _ci(r["effect_high"], r["effect_high_lo"], r["effect_high_hi"]),
-             plots.format_number(float(r["swing"])), str(r.get("claims") or "").replace(";", ", ")]
+             format_number(float(r["swing"])), str(r.get("claims") or "").replace(";", ", ")]
             for _, r in frame.iterrows()]
     changes = []
     for _, r in frame.iterrows():
-        claims, assumption, spec = plots.parameter_provenance(r["parameter"])
+        claims, assumption, spec = provenance.parameter_provenance(r["parameter"])
         listed = tuple(c for c in str(r.get("claims") or "").split(";") if c and c != "nan")
         unit = f" {spec.unit}" if spec is not None else ""
-        changes.append(plots.Change("varied", r["parameter"], "tornado", f"{r['low']:g} to {r['high']:g}{unit}",
+        changes.append(provenance.Change("varied", r["parameter"], "tornado", f"{r['low']:g} to {r['high']:g}{unit}",
                                     listed or claims, assumption))
     base = float(frame["base_effect"].iloc[0]) if len(frame) else float("nan")
     body = [
         f"<h1>{_e(title)}</h1>",
         f'<p class="sub">one parameter at a time, at its low and high value · base effect '
-        f'{_e(plots.format_number(base))} {_e(plots.outcome_unit(outcome))} · '
+        f'{_e(format_number(base))} {_e(outcome_unit(outcome))} · '
         f'{_e(manifest.get("replications"))} paired replications per setting</p>',
         _status_note(manifest),
         "<h2>Plot</h2>",
-        _figure_html(plots.tornado_figure(rs), "Effect at each parameter's low and high value, sorted by swing."),
+        _figure_html(tornado_figure(rs), "Effect at each parameter's low and high value, sorted by swing."),
         "<h2>Swings</h2>",
         _table(["parameter", "low", "high", "effect at low [95% CI]", "effect at high [95% CI]", "swing", "claims"],
                rows, numeric={1, 2, 3, 4, 5}),

@@ -1,0 +1,45 @@
+"""The verdict matrix of `afsim argue`: each source argument under each reading of the evidence."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from afsim.present.figures.style import finish, pyplot
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+VERDICT_CODES = {"supported": 1, "not supported": 0, "reversed": -1}
+
+
+def verdict_figure(result_set: dict[str, Any]) -> Figure:
+    """The verdict matrix of `afsim argue`: arguments x readings, coloured by verdict."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    plt = pyplot()
+    verdicts = result_set["verdicts"].groupby(["argument", "reading"], sort=False)["verdict"].first().reset_index()
+    arguments = list(dict.fromkeys(verdicts["argument"]))
+    readings = list(dict.fromkeys(verdicts["reading"]))
+    grid = np.full((len(arguments), len(readings)), np.nan)
+    for _, row in verdicts.iterrows():
+        grid[arguments.index(row["argument"]), readings.index(row["reading"])] = VERDICT_CODES[row["verdict"]]
+    fig, ax = plt.subplots(figsize=(5 + 1.1 * len(readings), 3 + 0.55 * len(arguments)), label="verdicts")
+    ax.imshow(grid, cmap=ListedColormap(["#d7301f", "#bdbdbd", "#1a9850"]), vmin=-1, vmax=1, aspect="auto")
+    for i in range(len(arguments)):
+        for j in range(len(readings)):
+            label = {1: "supported", 0: "not\nsupported", -1: "REVERSED"}[int(grid[i, j])]
+            ax.text(j, i, label, ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(readings)), readings, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(arguments)), arguments, fontsize=8)
+    ax.set_xlabel("reading of the evidence (afsim beliefs)")
+    ax.set_ylabel("argument (data/arguments.yaml)")
+    ax.legend(handles=[Patch(color="#1a9850", label="supported"), Patch(color="#bdbdbd", label="not supported"),
+                       Patch(color="#d7301f", label="reversed")], loc="upper left", bbox_to_anchor=(1.01, 1),
+              fontsize=8)
+    n = result_set["manifest"].get("replications")
+    return finish(fig, f"Verdicts of the sources' arguments under each reading ({n} replications per arm)",
+                   "Each argument's scenario vs its baseline, paired; verdict from the 95% CIs of its outcomes "
+                   "(afsim explain ARGUMENT gives the claims behind each).")
