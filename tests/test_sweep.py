@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import afsim.engine.results
-from afsim.engine.results import RunDirectory
+from afsim.results.folder import ResultFolder
 from afsim.errors import InputError
 from afsim.studies import sweep as sw
 from afsim.world.scenario import load_scenario
@@ -64,10 +64,10 @@ def test_a_point_equals_a_run_with_the_same_parameters(invoke, write_scenario, t
     scen_text = INTEL.read_text().replace("baseline: baseline.yaml", f"baseline: {base.name}")
     scen_text += "parameters:\n  russia.warning_uptake: 0.5\n  iran.warning_uptake: 1.0\n"
     scen = write_scenario(scen_text, "s.yaml")
-    from afsim.engine.experiment import run_paired
+    from afsim.engine.experiment import run_in_memory
 
-    result = run_paired(load_scenario(scen), replications=40)
-    diff = result.arms["scenario"].summaries["killed_russia"] - result.arms["baseline"].summaries["killed_russia"]
+    result = run_in_memory(load_scenario(scen), replications=40)
+    diff = result["scenario"]["killed_russia"] - result["baseline"]["killed_russia"]
     assert row["killed_russia:effect"] == pytest.approx(diff.mean())
 
 
@@ -145,7 +145,7 @@ def test_raw_single_replications_inflate_a_dummys_sobol_index(tmp_path):
     def dummy_st(replications: int, crn: bool) -> float:
         plan = spec._replace(replications=replications, common_random_numbers=crn)
         X = sw.design_points(plan)
-        stats = sw.run_points(RunDirectory(tmp_path / f"r{replications}{crn}"), plan.scenario,
+        stats = sw.run_points(ResultFolder(tmp_path / f"r{replications}{crn}"), plan.scenario,
                               [sw.point_overrides(plan, row) for row in X], replications, plan.seed,
                               common_random_numbers=crn)
         results = sw.analyze_points("sobol", plan.problem, sw.points_table(plan, X, stats), ["killed_russia"], 3)
