@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from afsim.engine.store import Unstored
 from afsim.model.streams import replication_keys
 from afsim.studies import credence as cr
-from afsim.engine.store import Unstored
 from conftest import SCENARIOS
 
 SANCTIONS = str(SCENARIOS / "sanctions_on_russia.yaml")

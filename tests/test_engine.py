@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import afsim.results.folder
+import afsim.engine.store
 import afsim.errors
-from afsim.results.resultset import ResultSet
 from afsim.model import AfsimModel
+from afsim.results.resultset import ResultSet
 from conftest import SCENARIOS
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
@@ -59,7 +59,7 @@ def test_chunk_size_does_not_change_any_replication(invoke, tmp_path):
 
 def interrupt_after(monkeypatch, chunks: int):
     """Make the run stop (as on Ctrl-C) once `chunks` chunks are on disk."""
-    original = afsim.results.folder.ResultFolder.write_chunk
+    original = afsim.engine.store.ChunkStore.write_chunk
     written = []
 
     def write_then_maybe_stop(self, output):
@@ -68,7 +68,7 @@ def interrupt_after(monkeypatch, chunks: int):
         if len(written) >= chunks:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(afsim.results.folder.ResultFolder, "write_chunk", write_then_maybe_stop)
+    monkeypatch.setattr(afsim.engine.store.ChunkStore, "write_chunk", write_then_maybe_stop)
 
 
 def test_interrupt_keeps_finished_chunks_and_resume_gives_the_same_numbers(invoke, tmp_path, monkeypatch):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import afsim.engine.experiment
-from afsim.results.resultset import ResultSet
 from afsim.model.outcomes import OUTCOMES
+from afsim.results.resultset import ResultSet
 from conftest import SCENARIOS
 
 INTEL = SCENARIOS / "intel_sharing.yaml"

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import afsim.engine.results
-from afsim.results.folder import ResultFolder
+import afsim.results.folder
 from afsim.errors import InputError
+from afsim.results.folder import ResultFolder
 from afsim.studies import sweep as sw
 from afsim.world.scenario import load_scenario
 from conftest import SCENARIOS
@@ -185,7 +185,7 @@ def test_per_replication_rows_when_asked(invoke, write_scenario, tmp_path):
 def test_interrupted_sweep_resumes_to_the_same_points(invoke, write_scenario, tmp_path, monkeypatch):
     spec = write_scenario(GRID, "grid.yaml")
     invoke("sweep", spec, "--out", tmp_path / "whole", "-q", "-w", 1)
-    original = afsim.engine.results.RunDirectory.write_chunk_stats
+    original = afsim.results.folder.ResultFolder.write_chunk_stats
     calls = []
 
     def stop_after_two(self, index, stats):
@@ -195,7 +195,7 @@ def test_interrupted_sweep_resumes_to_the_same_points(invoke, write_scenario, tm
             raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
-        m.setattr(afsim.engine.results.RunDirectory, "write_chunk_stats", stop_after_two)
+        m.setattr(afsim.results.folder.ResultFolder, "write_chunk_stats", stop_after_two)
         assert invoke("sweep", spec, "--out", tmp_path / "cut", "-q", "-w", 1).exit_code == 130
     folder = result_dir(tmp_path / "cut")
     assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"

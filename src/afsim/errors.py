@@ -42,3 +42,15 @@ class Interrupted(Exception):
         self.resume = resume
         self.done = done
         super().__init__(f"interrupted; {done + ' kept in ' if done else 'work kept in '}{path}")
+
+
+def write_traceback() -> str:
+    """Log the exception being handled to a temporary file; return its path (for 'internal error' messages)."""
+    import os
+    import tempfile
+    import traceback
+
+    log = os.path.join(tempfile.gettempdir(), f"afsim-error-{os.getpid()}.log")
+    with open(log, "w", encoding="utf-8") as f:
+        f.write(traceback.format_exc())
+    return log

@@ -1,8 +1,7 @@
 """The ``afsim`` command line: each command parses, calls one library function, prints.
 
-Exit codes: 0 ok, 1 internal error (traceback logged to a file named in the message), 2 bad
-input or usage, 130 interrupted (with the command that resumes the job).  The commands that
-run simulations live in :mod:`afsim.cli.jobs` and are imported only when one of them runs, so
+Exit codes: 0 ok, 1 internal error (traceback logged), 2 bad input or usage, 130 interrupted
+(with the resume command).  :mod:`afsim.cli.jobs` loads only when one of its commands runs, so
 ``afsim --help`` and ``afsim validate`` start without numpy, Mesa or pandas.
 """
 
@@ -12,13 +11,11 @@ import importlib
 import os
 import signal
 import sys
-import tempfile
-import traceback
-from pathlib import Path
 
 import click
 
-from afsim.errors import InputError, Interrupted
+from afsim.cli import catalogue
+from afsim.errors import InputError, Interrupted, write_traceback
 
 # Commands that load the numerical stack: name -> one-line help (shown by `afsim --help` without importing them).
 JOBS = {
@@ -41,7 +38,7 @@ class AfsimGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in JOBS and name not in self.commands:
-            return importlib.import_module("afsim.cli.jobs").COMMANDS[name]
+            return getattr(importlib.import_module("afsim.cli.jobs"), name)
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -73,15 +70,14 @@ class AfsimGroup(click.Group):
             click.echo("afsim: interrupted", err=True)
             ctx.exit(130)
         except Exception:
-            log = Path(tempfile.gettempdir()) / f"afsim-error-{os.getpid()}.log"
-            log.write_text(traceback.format_exc(), encoding="utf-8")
-            click.echo(f"afsim: internal error (a bug in afsim); traceback written to {log}", err=True)
+            click.echo(f"afsim: internal error (a bug in afsim); traceback written to {write_traceback()}", err=True)
             ctx.exit(1)
         finally:
             signal.signal(signal.SIGTERM, previous)
 
 
-@click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]}, commands=[
+    catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers, catalogue.validate])
 @click.version_option(package_name="afsim")
 def cli() -> None:
     """afsim: simulate policy arguments about Afghanistan-based terrorism.
@@ -94,10 +90,3 @@ def cli() -> None:
 
 def main() -> None:
     cli(prog_name="afsim")
-
-
-from afsim.cli import catalogue  # noqa: E402  (registers the light commands on `cli`)
-
-for _command in (catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers,
-                 catalogue.validate):
-    cli.add_command(_command)

@@ -1,33 +1,41 @@
-"""Commands that run simulations or read their result sets: each calls one library function, prints.
+"""Commands that run simulations or read result sets: each calls one library function, prints.
 
-Formatting comes from :mod:`afsim.present.tables`; the library writes every file, including the
-``.txt`` copies of the printed tables (it is handed the formatter as ``render``).
+The library writes every file, the ``.txt`` copies of printed tables too (handed ``render``).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import click
 
-from afsim.engine.experiment import AUTO_FULL_LIMIT, DEFAULT_CHUNK, DEFAULT_ENGINE, Progress
+from afsim.engine.experiment import AUTO_FULL_LIMIT, DEFAULT_CHUNK, DEFAULT_ENGINE
 from afsim.model import ENGINES
 from afsim.present import tables
 from afsim.present.plots import plot_result_sets
+from afsim.present.progress import progress_bar
 from afsim.present.report import write_report
 from afsim.results.runs import MAX_REPLICATIONS, run_across_beliefs, run_scenario
-from afsim.studies import arguments, credence, sweep, tornado
+from afsim.studies import arguments
+from afsim.studies import credence as ensemble
+from afsim.studies import sweep as sweeps
+from afsim.studies import tornado as tornadoes
 from afsim.studies.explain import explain as explain_text
-from afsim.studies.sweep import SWEEP_CONFIRM_RUNS
 
 SEED = click.IntRange(min=0, max=2**63 - 1)
+ACROSS_OPTIONS = ("resume", "out", "replications", "seed", "series", "engine")
 
 
 def engine_options(command: Callable) -> Callable:
-    """--workers, --executor, --scheduler, --out, --quiet: where the chunks run and report (never what they compute)."""
+    """--workers, --executor, --scheduler (passed on as ``where``), --out, --quiet: never what is computed."""
+    @functools.wraps(command)
+    def with_where(workers: int | None, executor: str, scheduler: str | None, **options: object) -> None:
+        return command(where={"workers": workers or os.cpu_count() or 1, "executor": executor,
+                              "scheduler": scheduler}, **options)
+
     for option in reversed([
         click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: all cores). Never changes the numbers."),
@@ -39,33 +47,12 @@ def engine_options(command: Callable) -> Callable:
                      help="Folder that receives results/<name>/<timestamp>/."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path."),
     ]):
-        command = option(command)
-    return command
+        with_where = option(with_where)
+    return with_where
 
 
 def resume_option(what: str) -> Callable:
     return click.option("--resume", "resume", type=click.Path(file_okay=False), help=f"Finish an interrupted {what}.")
-
-
-@contextmanager
-def progress_bar(desc: str, unit: str, quiet: bool) -> Iterator[Progress]:
-    """A progress callback (done, planned) drawing a bar on a terminal."""
-    from tqdm import tqdm
-
-    bar = tqdm(desc=desc, unit=unit, disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
-
-    def report(done: int, planned: int) -> None:
-        bar.total = planned
-        bar.update(done - bar.n)
-
-    try:
-        yield report
-    finally:
-        bar.close()
-
-
-def executor_of(workers: int | None, executor: str, scheduler: str | None) -> dict:
-    return {"workers": workers or os.cpu_count() or 1, "executor": executor, "scheduler": scheduler}
 
 
 def announce(text: str) -> None:
@@ -96,48 +83,29 @@ def announce(text: str) -> None:
               help="Credence of one side (repeatable), e.g. russia_arms.armed=0.8; defaults: afsim beliefs.")
 @engine_options
 def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set: tuple[str, ...], quiet: bool,
-        workers: int | None, executor: str, scheduler: str | None, **options) -> None:
+        where: dict, **options) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
-    where = executor_of(workers, executor, scheduler)
-    if across_beliefs:
-        return _across(scenario, quiet, where, **options)
-    if credence or credence_set:
-        return _credence(scenario, credence_set, quiet, where, **options)
     with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
-        report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
-    if report.beliefs != "default":
-        click.echo(f"reading of the evidence: {report.beliefs} (afsim beliefs)")
-    click.echo(tables.run_text(report))
-    if report.stopped_because:
-        click.echo(f"stopped: {report.stopped_because}")
-    click.echo(f"results: {report.path}  ({report.seconds:.1f} s, {where['workers']} worker(s), {executor})")
-    if report.status == "partial":
+        if across_beliefs:
+            report = run_across_beliefs(scenario, render=tables.across_text, render_run=tables.run_text,
+                                        progress=progress, **where, **_only(options, ACROSS_OPTIONS))
+        elif credence or credence_set:
+            report = ensemble.run_credence(scenario, credence_set, render=tables.credence_text, progress=progress,
+                                           **where, **_only(options, ("replications", "seed", "out")))
+        else:
+            report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
+    click.echo(tables.printed(report, **where))
+    if getattr(report, "status", None) == "partial":
         click.echo(f"afsim: {report.failures} replication(s) failed; the result set is partial. "
                    f"Seeds and tracebacks: {report.path / 'failures'}", err=True)
         sys.exit(1)
 
 
-def _across(scenario: str | None, quiet: bool, where: dict, *, resume: str | None, replications: int | None,
-            seed: int | None, series: str, out: str, engine: str, **_: object) -> None:
-    with progress_bar("across beliefs", "reading", quiet) as progress:
-        report = run_across_beliefs(scenario, resume=resume, out=out, replications=replications, seed=seed,
-                                    series=series, engine=engine, render=tables.run_text, progress=progress, **where)
-    click.echo(tables.across_text(report))
-    click.echo(f"results: {report.path}")
+def _only(options: dict, names: tuple[str, ...]) -> dict:
+    return {name: options[name] for name in names}
 
 
-def _credence(scenario: str, credence_set: tuple[str, ...], quiet: bool, where: dict, *, replications: int | None,
-              seed: int | None, out: str, **_: object) -> None:
-    with progress_bar("ensemble", "rep", quiet) as progress:
-        report = credence.run_credence(scenario, credence_set, replications=replications, seed=seed, out=out,
-                                       progress=progress, render=tables.credence_text, **where)
-    click.echo(tables.credence_text(report))
-    click.echo(f"drawn: {report.drawn}")
-    click.echo(tables.format_conditional([r for r in report.conditional if r["outcome"] in tables.SHOWN_OUTCOMES]))
-    click.echo(f"results: {report.path}")
-
-
-@click.command("sweep")
+@click.command()
 @click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--vary", multiple=True, metavar="PATH=LO:HI:N",
               help="Quick grid without a spec file (SPEC is then a scenario), e.g. us.intel_capability=0:1:11.")
@@ -146,44 +114,37 @@ def _credence(scenario: str, credence_set: tuple[str, ...], quiet: bool, where: 
 @click.option("--outcome", "outcomes", multiple=True, help="Outcome of interest (repeatable; default: headline).")
 @click.option("--per-replication", is_flag=True, help="Also store every replication's outcomes.")
 @resume_option("sweep")
-@click.option("--yes", is_flag=True, help=f"Run sweeps of more than {SWEEP_CONFIRM_RUNS:,} simulated runs.")
+@click.option("--yes", is_flag=True, help=f"Run sweeps of more than {sweeps.SWEEP_CONFIRM_RUNS:,} simulated runs.")
 @engine_options
-def sweep_command(quiet: bool, workers: int | None, executor: str, scheduler: str | None, **options) -> None:
+def sweep(quiet: bool, where: dict, **options) -> None:
     """Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point."""
     with progress_bar("sweep", "point", quiet) as progress:
-        report = sweep.run_sweep(announce=announce, progress=progress, **executor_of(workers, executor, scheduler),
-                                 **options)
-    click.echo(tables.effect_table(report.spec, report.points))
-    if report.sensitivity:
-        click.echo(tables.ranking_text(report.sensitivity, report.spec.method))
-    click.echo(f"results: {report.path}")
+        report = sweeps.run_sweep(announce=announce, progress=progress, **where, **options)
+    click.echo(tables.printed(report))
 
 
 @click.command()
 @click.argument("sweep_dir", type=click.Path(file_okay=False))
 def analyze(sweep_dir: str) -> None:
     """Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it."""
-    method, results, parameters = sweep.analyze_sweep(sweep_dir)
+    method, results, parameters = sweeps.analyze_sweep(sweep_dir)
     click.echo(tables.ranking_text(results, method, top=parameters))
     click.echo(f"written: {os.path.join(sweep_dir, 'sensitivity.json')}")
 
 
-@click.command("tornado")
+@click.command()
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
-@click.option("--outcome", default=tornado.OUTCOME, show_default=True, help="Outcome whose effect is ranked.")
+@click.option("--outcome", default=tornadoes.OUTCOME, show_default=True, help="Outcome whose effect is ranked.")
 @click.option("--parameters", help="Comma-separated parameter paths (default: all).")
-@click.option("--replications", "-n", type=click.IntRange(min=2), default=tornado.REPLICATIONS, show_default=True)
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=tornadoes.REPLICATIONS, show_default=True)
 @click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
 @resume_option("tornado")
 @engine_options
-def tornado_command(scenario: str | None, quiet: bool, workers: int | None, executor: str, scheduler: str | None,
-                    **options) -> None:
+def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
     """Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome."""
     with progress_bar("tornado", "point", quiet) as progress:
-        report = tornado.run_tornado(scenario, announce=announce, progress=progress,
-                                     **executor_of(workers, executor, scheduler), **options)
-    click.echo(tables.format_tornado(report.table, report.outcome))
-    click.echo(f"results: {report.path}")
+        report = tornadoes.run_tornado(scenario, announce=announce, progress=progress, **where, **options)
+    click.echo(tables.printed(report))
 
 
 @click.command()
@@ -198,13 +159,12 @@ def tornado_command(scenario: str | None, quiet: bool, workers: int | None, exec
               show_default=True)
 @resume_option("argue")
 @engine_options
-def argue(quiet: bool, workers: int | None, executor: str, scheduler: str | None, **options) -> None:
+def argue(quiet: bool, where: dict, **options) -> None:
     """Judge the sources' arguments under each reading: supported, not supported or reversed."""
     with progress_bar("argue", "verdict", quiet) as progress:
-        report = arguments.run_argue(announce=announce, progress=progress, render=tables.verdicts_text,
-                                     **executor_of(workers, executor, scheduler), **options)
-    click.echo(tables.verdicts_text(report))
-    click.echo(f"results: {report.path}")
+        report = arguments.run_argue(announce=announce, progress=progress, render=tables.verdicts_text, **where,
+                                     **options)
+    click.echo(tables.printed(report))
 
 
 @click.command()
@@ -232,6 +192,3 @@ def report(result_dir: str, out: str | None) -> None:
     """Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance)."""
     click.echo(str(write_report(result_dir, out)))
 
-
-COMMANDS = {"run": run, "sweep": sweep_command, "analyze": analyze, "tornado": tornado_command, "argue": argue,
-            "explain": explain, "plot": plot, "report": report}

@@ -13,7 +13,37 @@ from afsim.engine.stats import HEADLINE, Comparison
 from afsim.results.runs import AcrossReport, RunReport
 from afsim.studies.arguments import NOT_SUPPORTED, REVERSED, SUPPORTED, ArgueReport, Argument
 from afsim.studies.credence import CredenceReport
-from afsim.studies.sweep import SweepSpec
+from afsim.studies.sweep import SweepReport, SweepSpec
+from afsim.studies.tornado import TornadoReport
+
+Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport
+
+
+def printed(report: Report, workers: int = 1, executor: str = "local", **_: object) -> str:
+    """What a command prints when its job is done: its tables, then where the result set is."""
+    if isinstance(report, RunReport):
+        reading = f"reading of the evidence: {report.beliefs} (afsim beliefs)\n" if report.beliefs != "default" else ""
+        return reading + run_text(report) + "\n" + run_footer(report, workers, executor)
+    if isinstance(report, AcrossReport):
+        text = across_text(report)
+    elif isinstance(report, CredenceReport):
+        shown = format_conditional([r for r in report.conditional if r["outcome"] in SHOWN_OUTCOMES])
+        text = f"{credence_text(report)}\ndrawn: {report.drawn}\n{shown}"
+    elif isinstance(report, SweepReport):
+        text = effect_table(report.spec, report.points)
+        if report.sensitivity:
+            text += "\n" + ranking_text(report.sensitivity, report.spec.method)
+    elif isinstance(report, TornadoReport):
+        text = format_tornado(report.table, report.outcome)
+    else:
+        text = verdicts_text(report)
+    return f"{text}\nresults: {report.path}"
+
+
+def run_footer(report: RunReport, workers: int, executor: str) -> str:
+    """What follows a run's table: why it stopped (precision runs) and where its results are."""
+    stopped = f"stopped: {report.stopped_because}\n" if report.stopped_because else ""
+    return stopped + f"results: {report.path}  ({report.seconds:.1f} s, {workers} worker(s), {executor})"
 
 
 def run_text(report: RunReport) -> str:

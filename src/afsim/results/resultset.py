@@ -7,6 +7,7 @@ folder that is not a finished result set, so nothing is drawn or analysed from h
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,12 @@ RESUME = {"paired-run": "run", "sweep": "sweep", "tornado": "tornado", "argue": 
           "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence"}
 
 
-@dataclass
-class ResultSet:
+@dataclass(eq=False)
+class ResultSet(Mapping[str, Any]):
     """A finished result set: its manifest and the tables its kind holds (None where absent).
 
-    Items can also be read by name (``rs["comparison"]``), as plotting code does.
+    It is also a read-only mapping of the parts it holds (``rs["comparison"]``, ``{**rs}``), as
+    the plotting code reads it.
     """
 
     path: Path
@@ -49,14 +51,11 @@ class ResultSet:
             raise KeyError(name)
         return value
 
-    def get(self, name: str, default: Any = None) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            return default
+    def __iter__(self) -> Iterator[str]:
+        return (f.name for f in fields(self) if getattr(self, f.name) is not None)
 
-    def __contains__(self, name: object) -> bool:
-        return self.get(str(name)) is not None
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
     @classmethod
     def _names(cls) -> set[str]:

@@ -139,9 +139,12 @@ def run_scenario(path: str | None = None, *, resume: str | None = None, out: str
 
 def run_across_beliefs(path: str | None = None, *, resume: str | None = None, out: str = "results",
                        replications: int | None = None, seed: int | None = None, series: str = "auto",
-                       engine: str = DEFAULT_ENGINE, render: Render | None = None, progress: Progress | None = None,
-                       **executor: Any) -> AcrossReport:
-    """Run one scenario under every reading; each reading's run sits in one parent result set."""
+                       engine: str = DEFAULT_ENGINE, render: Render | None = None, render_run: Render | None = None,
+                       progress: Progress | None = None, **executor: Any) -> AcrossReport:
+    """Run one scenario under every reading; each reading's run sits in one parent result set.
+
+    ``render`` writes across_beliefs.txt, ``render_run`` each reading's comparison.txt.
+    """
     series = "none" if series == "auto" else series
     if (path is None) == (resume is None):
         raise InputError("afsim run --across-beliefs", "give either SCENARIO or --resume DIR")
@@ -167,7 +170,7 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
                 folder.path.mkdir(exist_ok=True)
                 folder.write_manifest(_manifest(plan, None))
                 folder.write_text("scenario.yaml", scenario.text)
-            report.by_reading[name] = execute_run(folder, plan, None, render, **executor).rows
+            report.by_reading[name] = execute_run(folder, plan, None, render_run, **executor).rows
             if progress:
                 progress(done, len(names))
         parent.write_json("across_beliefs.json", [{"reading": n, **r.as_dict()}
