@@ -51,6 +51,7 @@ def job(folder: ResultFolder, resume: str) -> Iterator[ResultFolder]:
     command = resume.format(path=folder.path)
     folder.lock()
     try:
+        folder.update_manifest(status="running")  # again, when resumed
         yield folder
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C here, or in a job nested in this one
         done = folder.chunks_done()

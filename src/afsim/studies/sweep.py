@@ -28,6 +28,7 @@ from afsim.results.folder import ResultFolder
 from afsim.results.job import job, reopen, start
 from afsim.results.resultset import ResultSet
 from afsim.studies.sensitivity import DESIGNS
+from afsim.world import parameters
 from afsim.world.parameters import Parameters
 from afsim.world.scenario import (
     DEFAULT_BASELINE,
@@ -74,9 +75,7 @@ class Factor(NamedTuple):
 
     @property
     def claims(self) -> tuple[str, ...]:
-        from afsim.world.parameters import spec
-
-        return () if self.dummy else spec(self.path).claims
+        return () if self.dummy else parameters.spec(self.path).claims
 
 
 class SweepSpec(NamedTuple):
@@ -101,8 +100,7 @@ class SweepSpec(NamedTuple):
 
 def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> Factor:
     """Validate one ``vary`` entry against the parameter's own range."""
-    from afsim.world.parameters import _SPECS
-
+    _SPECS = parameters._SPECS
     dummy = bool(entry.get("dummy")) or path.startswith(DUMMY_PREFIX)
     if dummy:
         lo, hi = 0.0, 1.0
