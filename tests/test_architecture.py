@@ -83,3 +83,11 @@ def test_the_cli_stays_thin():
                 assert node.end_lineno - node.body[0].lineno < 30, f"{path.name}:{node.name} is over 30 lines"
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("write_text", "to_csv", "write_bytes"):
                 pytest.fail(f"{path.name}:{node.lineno} writes a file; the library writes result sets")
+
+
+def test_help_lists_the_job_commands_with_their_own_first_line():
+    """`afsim --help` shows job commands without importing them; the table must match their docstrings."""
+    from afsim.cli import JOBS, jobs
+
+    for name, text in JOBS.items():
+        assert getattr(jobs, name).help.splitlines()[0] == text

@@ -220,4 +220,18 @@ def test_resume_refuses_a_result_set_of_another_kind(invoke, tmp_path):
     assert invoke("tornado", SCENARIOS / "intel_sharing.yaml", "--parameters", "us.intel_capability", "-n", 4,
                   "--out", tmp_path, "-q", "-w", 1).exit_code == 0
     refused = invoke("argue", "--resume", result_dir(tmp_path))
-    assert refused.exit_code == 2 and "not a argue" in refused.stderr or "tornado result set" in refused.stderr
+    assert refused.exit_code == 2 and "of kind 'tornado', not 'argue'" in refused.stderr
+
+
+def test_credence_ensemble_resumes_to_the_same_mixture(invoke, tmp_path, monkeypatch):
+    args = (SCENARIOS / "sanctions_on_russia.yaml", "--credence", "-n", 40, "-w", 1, "-q")
+    assert invoke("run", *args, "--out", tmp_path / "whole").exit_code == 0
+    with monkeypatch.context() as m:
+        stop_after(m, "write_chunk_stats", 1)
+        stopped = invoke("run", *args, "--out", tmp_path / "cut")
+    folder = result_dir(tmp_path / "cut")
+    assert stopped.exit_code == 130 and f"afsim run --credence --resume {folder}" in stopped.stderr
+    assert invoke("run", "--credence", "--resume", folder, "-q").exit_code == 0
+    whole = result_dir(tmp_path / "whole")
+    for name in ("comparison.csv", "comparison.txt", "conditional.json"):
+        assert (folder / name).read_text() == (whole / name).read_text()

@@ -21,12 +21,12 @@ from afsim.errors import InputError, Interrupted, write_traceback
 JOBS = {
     "run": "Run SCENARIO and its baseline with common random numbers; print the paired comparison.",
     "sweep": "Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point.",
-    "analyze": "Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep.",
+    "analyze": "Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it.",
     "tornado": "Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome.",
     "argue": "Judge the sources' arguments under each reading: supported, not supported or reversed.",
     "explain": "Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome.",
-    "plot": "Plot result sets (runs, sweeps, tornadoes, verdicts); several runs side by side.",
-    "report": "Write one self-contained HTML report of a result set.",
+    "plot": "Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side.",
+    "report": "Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance).",
 }
 
 

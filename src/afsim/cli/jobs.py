@@ -74,7 +74,7 @@ def announce(text: str) -> None:
               help="Cap for --precision.")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="Which implementation of the model computes the replications.")
-@resume_option("run (or --across-beliefs run)")
+@resume_option("run (with --across-beliefs or --credence: such a run)")
 @click.option("--beliefs", help="Reading of the evidence to run under (see `afsim beliefs`); overrides the file's.")
 @click.option("--across-beliefs", is_flag=True, help="Run under every reading; print the effects side by side.")
 @click.option("--credence", is_flag=True, help="Credence-weighted ensemble: each replication draws the side of "
@@ -91,7 +91,7 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
                                         progress=progress, **where, **_only(options, ACROSS_OPTIONS))
         elif credence or credence_set:
             report = ensemble.run_credence(scenario, credence_set, render=tables.credence_text, progress=progress,
-                                           **where, **_only(options, ("replications", "seed", "out")))
+                                           **where, **_only(options, ("resume", "replications", "seed", "out")))
         else:
             report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
     click.echo(tables.printed(report, **where))

@@ -35,8 +35,8 @@ def reopen(path: str | Path, kind: str) -> tuple[ResultFolder, dict[str, Any]]:
     folder = ResultFolder.existing(path)
     info = folder.read_manifest()
     if info.get("afsim_result", "paired-run") != kind:
-        raise InputError(str(folder.path), f"cannot resume: this is a {info.get('afsim_result')} result set, "
-                         f"not a {kind}")
+        raise InputError(str(folder.path), f"cannot resume: this result set is of kind "
+                         f"{info.get('afsim_result')!r}, not {kind!r}")
     if info.get("status") in ("complete", "partial"):
         raise InputError(str(folder.path), "this result set is already complete; nothing to resume")
     return folder, info

@@ -22,7 +22,7 @@ from afsim.engine.stats import HEADLINE, Comparison
 from afsim.errors import InputError
 from afsim.model.streams import Streams, replication_keys
 from afsim.results import manifest as manifests
-from afsim.results.job import job, start
+from afsim.results.job import job, reopen, start
 from afsim.studies.arguments import credence_flip
 from afsim.world import beliefs
 from afsim.world.scenario import load_scenario
@@ -82,8 +82,10 @@ def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, re
         combos[combo] = [t.index for t in combo_tasks]
         tasks += combo_tasks
         index += len(combo_tasks)
-    stats: dict[int, Any] = {}
-    done = 0
+    stats: dict[int, Any] = {t.index: run.read_chunk_stats(t.index) for t in tasks}  # stored: a resumed job
+    stats = {i: st for i, st in stats.items() if st is not None}
+    tasks = [t for t in tasks if t.index not in stats]
+    done = sum(st.replications for st in stats.values())
     for output in execute(tasks, **engine):
         stats[output.index] = output.stats
         run.write_chunk_stats(output.index, output.stats)
@@ -141,17 +143,27 @@ class CredenceReport:
     conditional: list[dict[str, Any]]  # every headline outcome; see conditional_rows
 
 
-def run_credence(path: str, credence_set: tuple[str, ...] = (), *, replications: int | None = None,
-                 seed: int | None = None, out: str = "results", progress: Progress | None = None,
-                 render: Callable[[CredenceReport], str] | None = None, **executor: Any) -> CredenceReport:
-    """``afsim run --credence``: the ensemble as a result set (comparison.csv, conditional.json)."""
-    credences = parse_credences(credence_set)
+def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume: str | None = None,
+                 replications: int | None = None, seed: int | None = None, out: str = "results",
+                 progress: Progress | None = None, render: Callable[[CredenceReport], str] | None = None,
+                 **executor: Any) -> CredenceReport:
+    """``afsim run --credence``: the ensemble (or its resume) as a result set (comparison.csv, conditional.json)."""
+    if (path is None) == (resume is None):
+        raise InputError("afsim run --credence", "give either SCENARIO or --resume DIR")
+    if resume is not None:
+        folder, info = reopen(resume, "credence-ensemble")
+        path, credences, replications, seed = info["scenario_file"], info["credences"], info["replications"], \
+            info["seed"]
+        manifests.check_unchanged(info, load_scenario(path).files, str(folder.path))
+    else:
+        credences = parse_credences(credence_set)
     spec = load_scenario(path)
     n = replications or spec.replications
-    folder = start(out, f"{spec.name}-credence", manifests.build(
-        "credence-ensemble", spec, DEFAULT_ENGINE, credences=credences, replications=n,
-        seed=spec.seed if seed is None else seed))
-    with job(folder, "afsim run --credence " + path):  # the ensemble restarts rather than resumes
+    if resume is None:
+        folder = start(out, f"{spec.name}-credence", manifests.build(
+            "credence-ensemble", spec, DEFAULT_ENGINE, credences=credences, replications=n,
+            seed=spec.seed if seed is None else seed))
+    with job(folder, "afsim run --credence --resume {path}"):
         _, by_combo, sides = run_ensemble(path, credences, folder, n, seed, on_chunk=progress, **executor)
         rows = mixture(by_combo).rows()
         conditional = conditional_rows(by_combo, credences, HEADLINE)
