@@ -302,6 +302,8 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
               announce: Callable[[str], None] | None = None, progress: Progress | None = None,
               render: Callable[[ArgueReport], str] | None = None, **executor: Any) -> ArgueReport:
     """``afsim argue``: judge (or finish judging) the arguments into a result set; flips optional."""
+    import pandas as pd
+
     if resume is not None:
         folder, info = reopen(resume, "argue")
         reading_names, argument_ids = tuple(info["readings"]), tuple(info["arguments"])
@@ -324,8 +326,6 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
     with job(folder, "afsim argue --resume {path}"):
         stats = run_verdicts(folder, chosen, names, scenarios, replications, seed, on_point=progress, **executor)
         report = ArgueReport(folder.path, chosen, names, verdict_rows(chosen, names, stats))
-        import pandas as pd
-
         folder.write_frame("verdicts.csv", pd.DataFrame(report.rows))
         if flip:
             searches = len(chosen) * len(beliefs.contested_parameters())
