@@ -7,7 +7,7 @@ import yaml
 from click.testing import CliRunner
 
 from afsim.cli import cli
-from afsim.engine.experiment import run_paired
+from afsim.engine.experiment import run_in_memory
 from afsim.world.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,6 @@ def paired(write_scenario):
         scen = write_scenario({"name": "scen", "horizon_months": horizon, "replications": replications,
                                "seed": seed, "baseline": base.name, "parameters": parameters or {},
                                "levers": levers or [], "events": events or []}, "scen.yaml")
-        result = run_paired(load_scenario(scen))
-        return {arm: r.summaries for arm, r in result.arms.items()}
+        return run_in_memory(load_scenario(scen))
 
     return _run

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from afsim.engine.stats import compare, format_table
+from afsim.engine.stats import compare
+from afsim.present.tables import format_table
 
 
 def test_paired_interval_matches_scipy_ttest_rel():

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import afsim.engine.results
+import afsim.engine.store
 import afsim.errors
-from afsim.engine.results import load_result_set
 from afsim.model import AfsimModel
+from afsim.results.resultset import ResultSet
 from conftest import SCENARIOS
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
@@ -59,7 +59,7 @@ def test_chunk_size_does_not_change_any_replication(invoke, tmp_path):
 
 def interrupt_after(monkeypatch, chunks: int):
     """Make the run stop (as on Ctrl-C) once `chunks` chunks are on disk."""
-    original = afsim.engine.results.RunDirectory.write_chunk
+    original = afsim.engine.store.ChunkStore.write_chunk
     written = []
 
     def write_then_maybe_stop(self, output):
@@ -68,7 +68,7 @@ def interrupt_after(monkeypatch, chunks: int):
         if len(written) >= chunks:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(afsim.engine.results.RunDirectory, "write_chunk", write_then_maybe_stop)
+    monkeypatch.setattr(afsim.engine.store.ChunkStore, "write_chunk", write_then_maybe_stop)
 
 
 def test_interrupt_keeps_finished_chunks_and_resume_gives_the_same_numbers(invoke, tmp_path, monkeypatch):
@@ -84,7 +84,7 @@ def test_interrupt_keeps_finished_chunks_and_resume_gives_the_same_numbers(invok
     assert f"afsim run --resume {folder}" in stopped.stderr
     assert len(list((folder / "replications").glob("part-*"))) == 2
     with pytest.raises(afsim.errors.InputError, match="not complete"):
-        load_result_set(folder)
+        ResultSet.load(folder, allow_partial=False)
     resumed = invoke("run", "--resume", folder, "-q")
     assert resumed.exit_code == 0, resumed.output
     assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
@@ -143,8 +143,8 @@ def test_a_failing_replication_is_recorded_and_the_others_complete(invoke, tmp_p
     assert len(reps) == 2 * 29 and 13 not in set(reps["replication"])
     assert "29 paired replications" in result.stdout
     with pytest.raises(afsim.errors.InputError):
-        load_result_set(folder)
-    assert len(load_result_set(folder, allow_partial=True)["replications"]) == 58
+        ResultSet.load(folder, allow_partial=False)
+    assert len(ResultSet.load(folder, allow_partial=True)["replications"]) == 58
 
 
 def test_precision_stops_when_reached_or_at_the_cap(invoke, tmp_path):
@@ -170,9 +170,9 @@ def test_precision_run_equals_a_fixed_run_of_the_same_size(invoke, tmp_path):
 def test_series_summary_matches_full_series(invoke, tmp_path):
     run_ok(invoke, INTEL, "-n", 40, "--chunk-size", 40, "--series", "full", "--out", tmp_path / "full")
     run_ok(invoke, INTEL, "-n", 40, "--chunk-size", 40, "--series", "summary", "--out", tmp_path / "sum")
-    full = load_result_set(result_dir(tmp_path / "full"))["series"]
-    summary = load_result_set(result_dir(tmp_path / "sum"))["series_summary"]
-    assert "series" not in load_result_set(result_dir(tmp_path / "sum"))
+    full = ResultSet.load(result_dir(tmp_path / "full"), allow_partial=False)["series"]
+    summary = ResultSet.load(result_dir(tmp_path / "sum"), allow_partial=False)["series_summary"]
+    assert "series" not in ResultSet.load(result_dir(tmp_path / "sum"), allow_partial=False)
     for variable in ("killed_russia", "isisk_strength", "trust_us_iran"):
         got = summary[(summary.variable == variable) & (summary.arm == "scenario")].sort_values("month")
         want = full[full.arm == "scenario"].groupby("month")[variable]
@@ -226,7 +226,7 @@ def test_sigterm_stops_cleanly_and_leaves_no_workers(tmp_path):
 def test_chunk_series_summary_quantiles_equal_numpys():
     import numpy as np
 
-    from afsim.engine.results import QUANTILES, series_summary
+    from afsim.engine.store import QUANTILES, series_summary
 
     rng = np.random.default_rng(0)
     series = {"counts": rng.poisson(3, size=(12, 37)).astype(float), "index": rng.random((12, 37))}

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from afsim.cli import cli
-from afsim.engine.stats import format_number
 from afsim.errors import InputError
 from afsim.present.report import write_report
+from afsim.present.tables import format_number
 from afsim.world.claims import load_claims
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import afsim.engine.experiment
-from afsim.engine.results import load_result_set
 from afsim.model.outcomes import OUTCOMES
+from afsim.results.resultset import ResultSet
 from conftest import SCENARIOS
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
@@ -34,7 +34,7 @@ def test_run_prints_the_paired_table_and_writes_a_complete_result_set(invoke, tm
     assert folder.parent.name == "intel_sharing"
     assert {p.name for p in folder.iterdir()} == {
         "manifest.json", "scenario.yaml", "replications", "series", "comparison.csv", "comparison.txt"}
-    loaded = load_result_set(folder)
+    loaded = ResultSet.load(folder, allow_partial=False)
     m = loaded["manifest"]
     assert m["status"] == "complete" and m["seed"] == 5 and m["replications"] == 30
     assert m["scenario_text"] == INTEL.read_text()
@@ -77,11 +77,11 @@ def test_batch_size_does_not_change_the_numbers(tmp_path):
     from afsim.world.scenario import load_scenario
 
     s = load_scenario(INTEL)
-    a = afsim.engine.experiment.run_paired(s, replications=30, batch_size=7)
-    b = afsim.engine.experiment.run_paired(s, replications=30, batch_size=30)
-    for arm in a.arms:
-        for name, values in a.arms[arm].summaries.items():
-            pd.testing.assert_series_equal(pd.Series(values), pd.Series(b.arms[arm].summaries[name]))
+    a = afsim.engine.experiment.run_in_memory(s, replications=30, chunk_size=7)
+    b = afsim.engine.experiment.run_in_memory(s, replications=30, chunk_size=30)
+    for arm in a:
+        for name, values in a[arm].items():
+            pd.testing.assert_series_equal(pd.Series(values), pd.Series(b[arm][name]))
 
 
 def test_unwritable_output_is_exit_2_before_any_work(invoke, tmp_path, monkeypatch):
@@ -116,9 +116,9 @@ def test_load_result_set_refuses_an_incomplete_folder(tmp_path):
 
     (tmp_path / "manifest.json").write_text(json.dumps({"status": "running"}))
     with pytest.raises(InputError, match="not complete"):
-        load_result_set(tmp_path)
+        ResultSet.load(tmp_path, allow_partial=False)
     with pytest.raises(InputError, match="not a result set"):
-        load_result_set(tmp_path / "missing")
+        ResultSet.load(tmp_path / "missing", allow_partial=False)
 
 
 def test_help_lists_the_commands(invoke):

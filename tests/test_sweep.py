@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import afsim.engine.results
-from afsim.engine.results import RunDirectory
+import afsim.results.folder
 from afsim.errors import InputError
+from afsim.results.folder import ResultFolder
 from afsim.studies import sweep as sw
 from afsim.world.scenario import load_scenario
 from conftest import SCENARIOS
@@ -64,10 +64,10 @@ def test_a_point_equals_a_run_with_the_same_parameters(invoke, write_scenario, t
     scen_text = INTEL.read_text().replace("baseline: baseline.yaml", f"baseline: {base.name}")
     scen_text += "parameters:\n  russia.warning_uptake: 0.5\n  iran.warning_uptake: 1.0\n"
     scen = write_scenario(scen_text, "s.yaml")
-    from afsim.engine.experiment import run_paired
+    from afsim.engine.experiment import run_in_memory
 
-    result = run_paired(load_scenario(scen), replications=40)
-    diff = result.arms["scenario"].summaries["killed_russia"] - result.arms["baseline"].summaries["killed_russia"]
+    result = run_in_memory(load_scenario(scen), replications=40)
+    diff = result["scenario"]["killed_russia"] - result["baseline"]["killed_russia"]
     assert row["killed_russia:effect"] == pytest.approx(diff.mean())
 
 
@@ -145,7 +145,7 @@ def test_raw_single_replications_inflate_a_dummys_sobol_index(tmp_path):
     def dummy_st(replications: int, crn: bool) -> float:
         plan = spec._replace(replications=replications, common_random_numbers=crn)
         X = sw.design_points(plan)
-        stats = sw.run_points(RunDirectory(tmp_path / f"r{replications}{crn}"), plan.scenario,
+        stats = sw.run_points(ResultFolder(tmp_path / f"r{replications}{crn}"), plan.scenario,
                               [sw.point_overrides(plan, row) for row in X], replications, plan.seed,
                               common_random_numbers=crn)
         results = sw.analyze_points("sobol", plan.problem, sw.points_table(plan, X, stats), ["killed_russia"], 3)
@@ -185,7 +185,7 @@ def test_per_replication_rows_when_asked(invoke, write_scenario, tmp_path):
 def test_interrupted_sweep_resumes_to_the_same_points(invoke, write_scenario, tmp_path, monkeypatch):
     spec = write_scenario(GRID, "grid.yaml")
     invoke("sweep", spec, "--out", tmp_path / "whole", "-q", "-w", 1)
-    original = afsim.engine.results.RunDirectory.write_chunk_stats
+    original = afsim.results.folder.ResultFolder.write_chunk_stats
     calls = []
 
     def stop_after_two(self, index, stats):
@@ -195,7 +195,7 @@ def test_interrupted_sweep_resumes_to_the_same_points(invoke, write_scenario, tm
             raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
-        m.setattr(afsim.engine.results.RunDirectory, "write_chunk_stats", stop_after_two)
+        m.setattr(afsim.results.folder.ResultFolder, "write_chunk_stats", stop_after_two)
         assert invoke("sweep", spec, "--out", tmp_path / "cut", "-q", "-w", 1).exit_code == 130
     folder = result_dir(tmp_path / "cut")
     assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"

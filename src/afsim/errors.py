@@ -1,4 +1,4 @@
-"""Errors a user can fix: bad input or usage (exit code 2)."""
+"""The errors afsim raises for the CLI to map to exit codes: bad input (2), interrupted (130)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,25 @@ def closest(word: object, choices: Iterable[object]) -> str | None:
 
     match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
     return match[0] if match else None
+
+
+class Interrupted(Exception):
+    """A long job stopped by Ctrl-C or SIGTERM; its finished work is kept and it can be resumed."""
+
+    def __init__(self, path: str, resume: str, done: str = ""):
+        self.path = path
+        self.resume = resume
+        self.done = done
+        super().__init__(f"interrupted; {done + ' kept in ' if done else 'work kept in '}{path}")
+
+
+def write_traceback() -> str:
+    """Log the exception being handled to a temporary file; return its path (for 'internal error' messages)."""
+    import os
+    import tempfile
+    import traceback
+
+    log = os.path.join(tempfile.gettempdir(), f"afsim-error-{os.getpid()}.log")
+    with open(log, "w", encoding="utf-8") as f:
+        f.write(traceback.format_exc())
+    return log

@@ -5,7 +5,9 @@ Seeding.  Replication *i* of both arms uses the key ``SeedSequence(seed, spawn_k
 numbers (common random numbers) and a replication's numbers depend on nothing but the root
 seed and its index.
 
-Chunking.  Replications are cut into chunks of a fixed size (``chunk_size``, 500 by default)
+Chunking.  :func:`cut` is the one chunker and :func:`chunk_tasks` the one task builder: every
+job (runs, sweeps, tornadoes, arguments, the credence ensemble) cuts its replications into chunks
+of a fixed size (``chunk_size``, 500 by default)
 that does not depend on the number of workers; a chunk runs both arms as two batched Mesa
 models and writes its own Parquet parts.  Statistics are merged in chunk order, so the numbers
 are the same for 1, 2 or 40 workers, and for any executor.
@@ -20,28 +22,40 @@ from __future__ import annotations
 import math
 import signal
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from afsim.engine.results import ChunkOutput, RunDirectory, series_summary
 from afsim.engine.stats import HEADLINE, PairedStats
+from afsim.engine.store import ChunkOutput, ChunkStore, Unstored, series_summary
+from afsim.errors import InputError
 from afsim.model import simulate
-from afsim.model.outcomes import summarise
+from afsim.model.outcomes import OUTCOMES, summarise
 from afsim.model.streams import replication_keys
 from afsim.world.scenario import Scenario, World
 
 ARMS = ("baseline", "scenario")
-DEFAULT_CHUNK = 500
-SERIES_MODES = ("full", "summary", "none")
+DEFAULT_CHUNK = 500  # replications per chunk: the unit of work, of writing and of resuming
 AUTO_FULL_LIMIT = 5000  # --series auto keeps full monthly series up to this many replications
+DEFAULT_ENGINE = "batched"
+
+Progress = Callable[[int, int], None]  # (done, planned): every job reports progress this way
 
 
-def run_world(world: World, horizon: int, keys: np.ndarray) -> dict[str, np.ndarray]:
+def run_world(world: World, horizon: int, keys: np.ndarray, engine: str = DEFAULT_ENGINE) -> dict[str, np.ndarray]:
     """Run one batch of one arm; return its monthly record, (months, replications) per series."""
-    return simulate(world.params, world.policy(horizon), keys)
+    return simulate(world.params, world.policy(horizon), keys, engine=engine)
+
+
+class Pair(NamedTuple):
+    """What a chunk compares: a baseline and a scenario world over a horizon, from one root seed."""
+
+    baseline: World
+    scenario: World
+    horizon: int
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -49,18 +63,29 @@ class ChunkTask:
     """Everything a worker needs to run one chunk, and nothing it must share."""
 
     index: int
-    start: int
-    stop: int
-    seed: int
-    horizon: int
-    worlds: tuple[World, World]  # baseline, scenario
-    series: str = "full"
+    replications: Sequence[int]  # a range, or explicit indices (the credence ensemble's draws)
+    pair: Pair
+    series: str = "none"
     out: str | None = None  # write the parts here (shared filesystem), else return them
-    indices: tuple[int, ...] | None = None  # explicit replication indices instead of start..stop
+    engine: str = DEFAULT_ENGINE
+
+
+def cut(replications: Sequence[int], chunk_size: int) -> list[Sequence[int]]:
+    """The one chunker: consecutive slices of ``chunk_size`` replications (a range stays a range)."""
+    return [replications[i:i + chunk_size] for i in range(0, len(replications), chunk_size)]
+
+
+def chunk_tasks(pair: Pair, replications: Sequence[int], chunk_size: int = DEFAULT_CHUNK, *, first: int = 0,
+                series: str = "none", out: str | None = None, engine: str = DEFAULT_ENGINE) -> list[ChunkTask]:
+    """The one task builder: a pair's replications cut into chunks numbered from ``first``."""
+    return [ChunkTask(first + k, part, pair, series, out, engine)
+            for k, part in enumerate(cut(replications, chunk_size))]
 
 
 def _run_arms(task: ChunkTask, keys: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    return {arm: run_world(world, task.horizon, keys) for arm, world in zip(ARMS, task.worlds, strict=True)}
+    worlds = (task.pair.baseline, task.pair.scenario)
+    return {arm: run_world(world, task.pair.horizon, keys, task.engine)
+            for arm, world in zip(ARMS, worlds, strict=True)}
 
 
 def _isolate_failures(task: ChunkTask, keys: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], np.ndarray,
@@ -68,13 +93,12 @@ def _isolate_failures(task: ChunkTask, keys: np.ndarray) -> tuple[dict[str, dict
     """Rerun a failed chunk one replication at a time; keep the good ones, record the bad."""
     good: list[dict[str, dict[str, np.ndarray]]] = []
     kept, failures = [], []
-    requested = task.indices if task.indices is not None else range(task.start, task.stop)
-    for offset, (key, replication) in enumerate(zip(keys, requested, strict=True)):
+    for offset, (key, replication) in enumerate(zip(keys, task.replications, strict=True)):
         try:
             good.append(_run_arms(task, keys[[offset]]))
             kept.append(replication)
         except Exception:
-            failures.append({"replication": replication, "key": int(key), "seed": task.seed,
+            failures.append({"replication": replication, "key": int(key), "seed": task.pair.seed,
                              "traceback": traceback.format_exc()})
     if not good:
         return {}, np.array([], dtype=np.int64), failures
@@ -95,7 +119,7 @@ def _tables(task: ChunkTask, replications: np.ndarray, records: dict, summaries:
     if task.series == "full":
         parts = []
         for arm in ARMS:
-            months = task.horizon
+            months = task.pair.horizon
             parts.append(pa.table({
                 "arm": pa.array([arm] * (months * len(replications))).dictionary_encode(),
                 "replication": np.tile(replications.astype(np.int64), months),
@@ -104,16 +128,14 @@ def _tables(task: ChunkTask, replications: np.ndarray, records: dict, summaries:
             }))
         tables["series"] = pa.concat_tables(parts)
     elif task.series == "summary":
-        import pyarrow as pa
-
         tables["series_summary"] = pa.concat_tables([series_summary(records[arm], arm) for arm in ARMS])
     return tables
 
 
 def run_chunk(task: ChunkTask) -> ChunkOutput:
     """Run one chunk of paired replications; write its parts if ``task.out`` is set."""
-    indices = np.array(task.indices if task.indices is not None else range(task.start, task.stop), dtype=np.int64)
-    keys = replication_keys(task.seed, indices)
+    indices = np.array(task.replications, dtype=np.int64)
+    keys = replication_keys(task.pair.seed, indices)
     failures: list[dict[str, Any]] = []
     try:
         records = _run_arms(task, keys)
@@ -128,7 +150,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         stats, tables = PairedStats.empty([]), {}
     output = ChunkOutput(task.index, len(replications), stats, failures, tables)
     if task.out is not None:
-        RunDirectory(task.out).write_chunk(output)
+        ChunkStore(task.out).write_chunk(output)
         output.tables = {}
     return output
 
@@ -170,8 +192,6 @@ def execute_dask(tasks: list[ChunkTask], workers: int, scheduler: str | None) ->
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        from afsim.errors import InputError
-
         raise InputError("--executor dask", "Dask is not installed; pip install 'afsim[dask]'") from None
     cluster = None
     if scheduler:
@@ -204,8 +224,6 @@ class Precision:
 
     @classmethod
     def parse(cls, text: str, max_replications: int) -> Precision:
-        from afsim.errors import InputError
-
         relative = text.strip().endswith("%")
         try:
             value = float(text.strip().rstrip("%"))
@@ -241,15 +259,12 @@ class RunPlan:
     replications: int
     chunk_size: int = DEFAULT_CHUNK
     series: str = "full"
+    engine: str = DEFAULT_ENGINE
 
-    def chunks(self, start_index: int = 0) -> list[tuple[int, int, int]]:
-        n_chunks = math.ceil(self.replications / self.chunk_size)
-        return [(k, k * self.chunk_size, min((k + 1) * self.chunk_size, self.replications))
-                for k in range(start_index, n_chunks)]
-
-    def task(self, index: int, start: int, stop: int, out: str | None) -> ChunkTask:
+    def tasks(self, out: str | None) -> list[ChunkTask]:
         s = self.scenario
-        return ChunkTask(index, start, stop, self.seed, s.horizon_months, (s.baseline, s.world), self.series, out)
+        return chunk_tasks(Pair(s.baseline, s.world, s.horizon_months, self.seed), range(self.replications),
+                           self.chunk_size, series=self.series, out=out, engine=self.engine)
 
 
 @dataclass
@@ -269,27 +284,29 @@ def execute(tasks: list[ChunkTask], workers: int = 1, executor: str = "local",
 
 def run_plan(
     plan: RunPlan,
-    run: RunDirectory,
+    run: ChunkStore,
     *,
     workers: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
     precision: Precision | None = None,
-    on_chunk: Callable[[int, int], None] | None = None,
+    on_chunk: Progress | None = None,
+    on_grow: Callable[[int], None] | None = None,
 ) -> RunOutcome:
     """Run every chunk not yet on disk; with ``precision``, keep adding chunks until it is met.
 
-    ``on_chunk(done_replications, planned_replications)`` reports progress.
+    ``on_chunk(done_replications, planned_replications)`` reports progress; ``on_grow(n)`` hears
+    when ``precision`` raises the planned replications to ``n``.
     """
     stats_by_chunk: dict[int, PairedStats] = {}
     failures: list[dict[str, Any]] = []
-    for index, _, _ in plan.chunks():
-        if run.chunk_done(index):
-            stats_by_chunk[index] = run.chunk_stats(index)
-            failures += run.chunk_failures(index)
+    for task in plan.tasks(None):
+        if run.chunk_done(task.index):
+            stats_by_chunk[task.index] = run.chunk_stats(task.index)
+            failures += run.chunk_failures(task.index)
     stopped = f"all {plan.replications} replications run"
     while True:
-        todo = [plan.task(k, a, b, str(run.path)) for k, a, b in plan.chunks() if k not in stats_by_chunk]
+        todo = [t for t in plan.tasks(str(run.path)) if t.index not in stats_by_chunk]
         for output in execute(todo, workers, executor, scheduler):
             if output.tables:
                 run.write_chunk(output)
@@ -313,7 +330,8 @@ def run_plan(
         wanted = min(precision.max_replications, math.ceil(plan.replications * min(max(ratio, 1.25), 4.0)))
         plan.replications = max(plan.chunk_size * math.ceil(wanted / plan.chunk_size), plan.replications + 1)
         plan.replications = min(plan.replications, precision.max_replications)
-        run.update_manifest(replications=plan.replications)
+        if on_grow:
+            on_grow(plan.replications)
     return RunOutcome(merged, plan.replications, failures, stopped)
 
 
@@ -322,8 +340,6 @@ def _show_width(width: float, precision: Precision) -> str:
 
 
 def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
-    from afsim.model.outcomes import OUTCOMES
-
     merged = PairedStats.empty(list(OUTCOMES))
     for index in sorted(stats_by_chunk):
         if stats_by_chunk[index].n:
@@ -332,8 +348,8 @@ def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
 
 
 def run_pairs(
-    run: RunDirectory,
-    pairs: list[tuple[World, World, int, int]],
+    run: ChunkStore | Unstored,
+    pairs: list[Pair],
     replications: int,
     *,
     chunk_size: int = DEFAULT_CHUNK,
@@ -341,25 +357,25 @@ def run_pairs(
     workers: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
-    on_point: Callable[[int], None] | None = None,
+    on_point: Progress | None = None,
 ) -> list[PairedStats]:
-    """Run many (baseline, scenario, horizon, seed) pairs: sweeps, tornadoes, arguments.
+    """Run many pairs (points of sweeps, tornadoes, arguments), each over the same replications.
 
     Each pair is cut into chunks whose paired statistics are stored as they finish (so the job
-    resumes), and merged in chunk order per pair.
+    resumes), and merged in chunk order per pair.  ``on_point(done, points)`` reports progress.
     """
+    pairs = [Pair(*pair) for pair in pairs]
     per_point = math.ceil(replications / chunk_size)
     stats: dict[int, dict[int, PairedStats]] = {p: {} for p in range(len(pairs))}
     tasks = []
-    for p, (baseline, scenario, horizon, seed) in enumerate(pairs):
-        for k in range(per_point):
-            index = p * per_point + k
-            done = run.read_chunk_stats(index)
-            if done is not None:
-                stats[p][index] = done
-                continue
-            start, stop = k * chunk_size, min((k + 1) * chunk_size, replications)
-            tasks.append(ChunkTask(index, start, stop, seed, horizon, (baseline, scenario), "none", None))
+    for p, pair in enumerate(pairs):
+        for task in chunk_tasks(pair, range(replications), chunk_size, first=p * per_point):
+            done = run.read_chunk_stats(task.index)
+            if done is None:
+                tasks.append(task)
+            else:
+                stats[p][task.index] = done
+    finished = sum(len(s) == per_point for s in stats.values())
     for output in execute(tasks, workers, executor, scheduler):
         p = output.index // per_point
         if keep_replications and output.tables:
@@ -370,167 +386,25 @@ def run_pairs(
             run.write_chunk(output)
         run.write_chunk_stats(output.index, output.stats)
         stats[p][output.index] = output.stats
-        if on_point and len(stats[p]) == per_point:
-            on_point(p)
+        if len(stats[p]) == per_point:
+            finished += 1
+            if on_point:
+                on_point(finished, len(pairs))
     return [merge_in_order(stats[p]) for p in range(len(pairs))]
 
 
-class Unstored:
-    """A store that keeps nothing: for throwaway evaluations (flip-point searches, explanations)."""
+def run_in_memory(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
+                  chunk_size: int = DEFAULT_CHUNK, engine: str = DEFAULT_ENGINE) -> dict[str, dict[str, np.ndarray]]:
+    """Run a small paired job in this process through the same chunk tasks as every command.
 
-    def read_chunk_stats(self, index: int) -> None:
-        return None
-
-    def write_chunk_stats(self, index: int, stats: Any) -> None:
-        return None
-
-    def write_chunk(self, output: Any) -> None:
-        return None
-
-
-# -- in-memory convenience for tests and notebooks -----------------------------------------
-
-
-@dataclass
-class ArmResult:
-    summaries: dict[str, np.ndarray]  # outcome -> (replications,)
-    series: dict[str, np.ndarray]  # series -> (months, replications)
-
-
-@dataclass
-class PairedResult:
-    scenario: Scenario
-    replications: int
-    seed: int
-    arms: dict[str, ArmResult]
-
-
-def batches(replications: int, size: int) -> Iterable[range]:
-    for start in range(0, replications, size):
-        yield range(start, min(start + size, replications))
-
-
-def run_paired(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-               batch_size: int = DEFAULT_CHUNK) -> PairedResult:
-    """Run scenario and baseline in memory (small jobs): outcomes and monthly series per arm."""
-    n = replications or scenario.replications
-    root = scenario.seed if seed is None else seed
-    worlds = {"baseline": scenario.baseline, "scenario": scenario.world}
-    parts: dict[str, list[dict[str, np.ndarray]]] = {arm: [] for arm in ARMS}
-    for batch in batches(n, batch_size):
-        keys = replication_keys(root, batch)
-        for arm in ARMS:
-            parts[arm].append(run_world(worlds[arm], scenario.horizon_months, keys))
-    arms = {}
+    Returns {arm: {outcome: values per replication}}, replications in index order: for tests
+    and notebooks that want the numbers without a result folder.
+    """
+    plan = RunPlan(scenario, scenario.seed if seed is None else seed, replications or scenario.replications,
+                   chunk_size, "none", engine)
+    tables = [run_chunk(task).tables["replications"].to_pandas() for task in plan.tasks(None)]
+    out: dict[str, dict[str, np.ndarray]] = {}
     for arm in ARMS:
-        series = {name: np.concatenate([p[name] for p in parts[arm]], axis=1) for name in parts[arm][0]}
-        arms[arm] = ArmResult(summaries=summarise(series), series=series)
-    return PairedResult(scenario=scenario, replications=n, seed=root, arms=arms)
-
-
-# -- result-set life cycle ------------------------------------------------------------------
-
-
-def start_run(plan: RunPlan, out_root: Any, precision: Precision | None, at: Any = None) -> RunDirectory:
-    """Create the result folder (``at``, or a new one under ``out_root``) with a 'running' manifest."""
-    from pathlib import Path
-
-    from afsim.engine.results import scenario_provenance
-
-    s = plan.scenario
-    if at is None:
-        run = RunDirectory.create(out_root, s.name)
-    else:
-        Path(at).mkdir(parents=True)
-        run = RunDirectory(at)
-    (run.path / "scenario.yaml").write_text(s.text, encoding="utf-8")
-    run.write_manifest({
-        "afsim_result": "paired-run",
-        "status": "running",
-        **scenario_provenance(s),
-        "replications": plan.replications,
-        "horizon_months": s.horizon_months,
-        "seed": plan.seed,
-        "chunk_size": plan.chunk_size,
-        "series": plan.series,
-        "precision": None if precision is None else {
-            "width": precision.width, "relative": precision.relative,
-            "max_replications": precision.max_replications},
-        "parameters": {"scenario": s.world.params.flat(), "baseline": s.baseline.params.flat()},
-        "levers": {"scenario": [x._asdict() for x in s.world.levers],
-                   "baseline": [x._asdict() for x in s.baseline.levers]},
-        "events": {"scenario": [x._asdict() for x in s.world.events],
-                   "baseline": [x._asdict() for x in s.baseline.events]},
-    })
-    return run
-
-
-def resume_plan(run: RunDirectory) -> tuple[RunPlan, Precision | None]:
-    """Rebuild a run's plan from its manifest; refuse if the scenario file changed since."""
-    from pathlib import Path
-
-    from afsim.errors import InputError
-    from afsim.world.scenario import load_scenario
-
-    info = run.read_manifest()
-    if info.get("status") == "complete":
-        raise InputError(str(run.path), "this result set is already complete; nothing to resume")
-    file = info.get("scenario_file")
-    if not file or not Path(file).is_file():
-        raise InputError(str(run.path), f"cannot resume: the scenario file {file} is gone")
-    scenario = load_scenario(file, beliefs=info.get("beliefs"))
-    if scenario.sha256 != info["scenario_sha256"]:
-        raise InputError(str(run.path), f"cannot resume: {file} changed since the run began "
-                         "(its SHA-256 differs from the manifest's); start a new run instead")
-    p = info.get("precision")
-    precision = None if p is None else Precision(p["width"], p["relative"], p["max_replications"])
-    plan = RunPlan(scenario, info["seed"], info["replications"], info["chunk_size"], info["series"])
-    return plan, precision
-
-
-def mark_interrupted(run: RunDirectory, chunks_done: int) -> None:
-    run.update_manifest(status="interrupted", chunks_done=chunks_done, resume=f"afsim run --resume {run.path}")
-
-
-def finish_run(run: RunDirectory, plan: RunPlan, outcome: RunOutcome) -> tuple[list, str, str]:
-    """Write the comparison and mark the manifest complete (or partial if replications failed)."""
-    from afsim.engine.results import now
-    from afsim.engine.stats import format_table
-
-    rows = outcome.stats.rows()
-    done = outcome.stats.replications
-    table = format_table(rows, plan.scenario.name, plan.scenario.baseline_name, done)
-    run.write_comparison(rows, table)
-    status = "partial" if outcome.failures else "complete"
-    run.update_manifest(status=status, replications=outcome.replications, replications_done=done,
-                        failed_replications=len(outcome.failures), stopped_because=outcome.stopped_because,
-                        finished=now(), resume=None)
-    return rows, table, status
-
-
-def run_across_beliefs(path: str, names: list[str], out_root: Any, *, replications: int | None, seed: int | None,
-                       series: str, workers: int, executor: str, scheduler: str | None,
-                       on_reading: Callable[[str], None] | None = None) -> tuple[Any, dict[str, list]]:
-    """Run one scenario under each reading; each reading's result set sits in one parent folder."""
-    import json
-
-    from afsim.engine.results import now
-    from afsim.world.scenario import load_scenario
-
-    first = load_scenario(path)
-    parent = RunDirectory.create(out_root, f"{first.name}-across-beliefs")
-    by_reading: dict[str, list] = {}
-    for name in names:
-        scenario = load_scenario(path, beliefs=name)
-        plan = RunPlan(scenario, scenario.seed if seed is None else seed, replications or scenario.replications,
-                       DEFAULT_CHUNK, series)
-        run = start_run(plan, None, None, at=parent.path / name)
-        outcome = run_plan(plan, run, workers=workers, executor=executor, scheduler=scheduler)
-        by_reading[name] = finish_run(run, plan, outcome)[0]
-        if on_reading:
-            on_reading(name)
-    parent.write_manifest({"afsim_result": "across-beliefs", "status": "complete", "scenario": first.name,
-                           "baseline": first.baseline_name, "readings": names, "finished": now()})
-    rows = [{"reading": n, **r.as_dict()} for n, rs in by_reading.items() for r in rs]
-    (parent.path / "across_beliefs.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    return parent, by_reading
+        rows = [t[t["arm"] == arm] for t in tables]
+        out[arm] = {name: np.concatenate([r[name].to_numpy() for r in rows]) for name in OUTCOMES if name in rows[0]}
+    return out

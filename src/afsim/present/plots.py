@@ -8,7 +8,6 @@ shows the numbers in the result set it names.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from afsim.present.figures.sweep import sensitivity_figure, sweep_figures
 from afsim.present.figures.tornado import tornado_figure
 from afsim.present.figures.verdicts import verdict_figure
 from afsim.present.provenance import scenario_name
+from afsim.results.resultset import ResultSet
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,67 +32,18 @@ READABLE_STATUS = ("complete", "partial")
 
 # -- loading ------------------------------------------------------------------------------------
 
-def _read_manifest(path: str | Path) -> dict[str, Any]:
-    folder = Path(path)
-    manifest = folder / "manifest.json"
-    if not manifest.is_file():
-        raise InputError(str(path), "not a result set (no manifest.json)")
-    try:
-        info = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(manifest), f"cannot read the manifest: {exc}") from None
-    if not isinstance(info, dict):
-        raise InputError(str(manifest), "not a result-set manifest (expected a JSON object)")
-    return info
-
-
 def detect(path: str | Path) -> str:
-    """Which kind of result set a folder holds ('paired-run', 'sweep' or 'tornado').
-
-    Refuses a folder that is not a finished result set, so no plot is drawn from half a run.
-    """
-    info = _read_manifest(path)
-    status = info.get("status")
-    if status not in READABLE_STATUS:
-        raise InputError(str(path), f"result set is not complete (status: {status}); nothing to plot yet")
-    kind = info.get("afsim_result", "paired-run")
+    """Which kind of result set a folder holds; refuses an unfinished one, so no plot shows half a run."""
+    kind = ResultSet.kind_of(path)
     if kind not in KINDS:
-        raise InputError(str(path), f"unknown kind of result set {kind!r} (expected one of {', '.join(KINDS)})")
+        raise InputError(str(path), f"cannot plot a {kind} result set (expected one of {', '.join(KINDS)})")
     return kind
 
 
-def load(path: str | Path) -> dict[str, Any]:
-    """Read any kind of result set into a dict with 'kind', 'path', 'manifest' and its tables."""
-    import pandas as pd
-
-    kind = detect(path)
-    folder = Path(path)
-    if kind == "paired-run":
-        from afsim.engine.results import load_result_set
-
-        out = load_result_set(folder, allow_partial=True)
-    elif kind == "sweep":
-        points = folder / "points.parquet"
-        if not points.exists():
-            raise InputError(str(path), "sweep result set has no points.parquet")
-        out = {"manifest": _read_manifest(folder), "points": pd.read_parquet(points)}
-        sensitivity = folder / "sensitivity.json"
-        if sensitivity.is_file():
-            out["sensitivity"] = json.loads(sensitivity.read_text(encoding="utf-8"))
-    elif kind == "argue":
-        out = {"manifest": _read_manifest(folder), "verdicts": pd.read_csv(folder / "verdicts.csv")}
-    elif kind == "across-beliefs":
-        runs = [load(folder / name) for name in _read_manifest(folder)["readings"]]
-        out = {"manifest": _read_manifest(folder), "runs": runs}
-    else:
-        table = folder / "tornado.csv"
-        if not table.is_file():
-            raise InputError(str(path), "tornado result set has no tornado.csv")
-        frame = pd.read_csv(table)
-        if "claims" in frame:
-            frame["claims"] = frame["claims"].fillna("").astype(str)  # no claims: an empty cell, not NaN
-        out = {"manifest": _read_manifest(folder), "tornado": frame}
-    return {**out, "kind": kind, "path": folder}
+def load(path: str | Path) -> ResultSet:
+    """Read a finished result set of a kind that can be plotted (see :class:`ResultSet`)."""
+    detect(path)
+    return ResultSet.load(path)
 
 
 # -- writing ------------------------------------------------------------------------------------

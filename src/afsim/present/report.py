@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from afsim.engine.stats import format_number
 from afsim.errors import InputError
 from afsim.model.outcomes import OUTCOMES
 from afsim.present import plots, provenance
@@ -26,6 +25,7 @@ from afsim.present.figures.run import forest_figure, killed_distribution_figure,
 from afsim.present.figures.style import outcome_unit, pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
 from afsim.present.figures.tornado import tornado_figure
+from afsim.present.tables import format_number
 from afsim.world.claims import load_claims, source_text
 
 if TYPE_CHECKING:

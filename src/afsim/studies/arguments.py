@@ -11,12 +11,23 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from afsim.engine.experiment import Unstored
+from afsim.engine.experiment import DEFAULT_ENGINE, Pair, Progress, run_pairs
 from afsim.engine.stats import Comparison
+from afsim.engine.store import Unstored
 from afsim.errors import InputError, closest
+from afsim.results import manifest as manifests
+from afsim.results.job import job, reopen, start
+from afsim.world import beliefs
+from afsim.world.parameters import spec
+from afsim.world.scenario import load_scenario
+
+REPLICATIONS = 400  # per argument, reading and arm
+FLIP_REPLICATIONS = 200  # per evaluation of a flip-point search
 
 SUPPORTED, NOT_SUPPORTED, REVERSED = "supported", "not supported", "reversed"
 
@@ -175,48 +186,19 @@ def verdict_rows(arguments: list[Argument], readings: list[str], stats: dict[tup
     return rows
 
 
-def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
-    from afsim.engine.stats import format_number as _fmt
-
-    index = {(r["argument"], r["reading"], r["outcome"]): r for r in rows}
-    width = max(27, *(len(r) + 2 for r in readings))
-    out = [f"Verdicts under each reading of the evidence (paired effect, 95% CI; {SUPPORTED} / {NOT_SUPPORTED} / "
-           f"{REVERSED})"]
-    for a in arguments:
-        out.append("")
-        out.append(f"{a.id} ({a.source[:3]}): {a.argument}")
-        out.append("  " + "claimed".ljust(44) + "".join(r.ljust(width) for r in readings))
-        for t in a.outcomes:
-            cells = []
-            for r in readings:
-                row = index[(a.id, r, t.outcome)]
-                mark = {SUPPORTED: "+", NOT_SUPPORTED: "?", REVERSED: "!"}[row["outcome_verdict"]]
-                cells.append(f"{mark} {_fmt(row['effect'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
-                             .ljust(width))
-            out.append("  " + t.describe()[:43].ljust(44) + "".join(cells))
-        verdicts = [index[(a.id, r, a.outcomes[0].outcome)]["verdict"] for r in readings]
-        out.append("  " + "VERDICT".ljust(44) + "".join(v.upper().ljust(width) for v in verdicts))
-    out.append("")
-    out.append("+ as claimed   ? CI includes the threshold   ! CI on the opposite side")
-    return "\n".join(out)
-
-
 # -- running --------------------------------------------------------------------------------
 
 
 def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scenarios: str, replications: int,
                  seed: int | None, **engine: Any) -> dict[tuple[str, str], Any]:
     """Paired statistics for every (argument, reading)."""
-    from afsim.engine.experiment import run_pairs
-    from afsim.world.scenario import load_scenario
-
     keys, pairs = [], []
     for a in arguments:
         path = scenario_path(a, scenarios)
         for r in readings:
             s = load_scenario(path, beliefs=r)
             keys.append((a.id, r))
-            pairs.append((s.baseline, s.world, s.horizon_months, s.seed if seed is None else seed))
+            pairs.append(Pair(s.baseline, s.world, s.horizon_months, s.seed if seed is None else seed))
     stats = run_pairs(run, pairs, replications, **engine)
     return dict(zip(keys, stats, strict=True))
 
@@ -224,10 +206,6 @@ def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scena
 def flip_points(argument: Argument, parameters: list[str], scenarios: str, replications: int,
                 seed: int | None, default_verdict: str, reading: str = "default") -> list[Flip]:
     """For each parameter: where in its range the argument's verdict flips (``reading`` otherwise)."""
-    from afsim.engine.experiment import run_pairs
-    from afsim.world.parameters import spec
-    from afsim.world.scenario import load_scenario
-
     s = load_scenario(scenario_path(argument, scenarios), beliefs=reading)
     root = s.seed if seed is None else seed
     flips = []
@@ -244,19 +222,6 @@ def flip_points(argument: Argument, parameters: list[str], scenarios: str, repli
     return flips
 
 
-def format_verdict_matrix(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
-    """One line per argument, one column per reading: the verdict at a glance."""
-    short = {SUPPORTED: "supported", NOT_SUPPORTED: "not supp.", REVERSED: "REVERSED"}
-    verdict = {(r["argument"], r["reading"]): r["verdict"] for r in rows}
-    width = max(11, *(len(r) + 1 for r in readings))
-    head = "argument".ljust(27) + "src  " + "".join(r.ljust(width) for r in readings)
-    lines = ["Verdict matrix", head, "-" * len(head)]
-    for a in arguments:
-        cells = "".join(short[verdict[(a.id, r)]].ljust(width) for r in readings)
-        lines.append(a.id.ljust(27) + a.source[:3].ljust(5) + cells)
-    return "\n".join(lines)
-
-
 def mixture_row(a: Comparison, b: Comparison, p: float) -> Comparison:
     """The credence-weighted mixture of two sides' paired effects, credence ``p`` in side a.
 
@@ -268,8 +233,6 @@ def mixture_row(a: Comparison, b: Comparison, p: float) -> Comparison:
 
     mean = lerp(a.difference, b.difference)
     half = lerp((a.ci_high - a.ci_low) / 2, (b.ci_high - b.ci_low) / 2)
-    from dataclasses import replace
-
     return replace(a, baseline_mean=lerp(a.baseline_mean, b.baseline_mean), difference=mean,
                    ci_low=mean - half, ci_high=mean + half)
 
@@ -280,13 +243,9 @@ def credence_flips(argument: Argument, scenarios: str, replications: int, seed: 
     Runs the argument's scenario once under each side (other disputes at the defaults), then
     searches p in [0, 1] on the credence-weighted mixture of the two (no further simulation).
     """
-    from afsim.engine.experiment import run_pairs
-    from afsim.world.beliefs import disputes
-    from afsim.world.scenario import load_scenario
-
     path = scenario_path(argument, scenarios)
     flips = []
-    for d in disputes().values():
+    for d in beliefs.disputes().values():
         side_a, side_b = d.sides.values()
         rows = []
         for side in (side_a, side_b):
@@ -307,8 +266,6 @@ def credence_flips(argument: Argument, scenarios: str, replications: int, seed: 
 def flip_report(arguments: list[Argument], rows: list[dict], reading: str, scenarios: str, replications: int,
                 seed: int | None, on_search: Callable[[], None] | None = None) -> tuple[str, list[dict]]:
     """Parameter and credence flip points of each argument, as text and as records."""
-    from afsim.world.beliefs import contested_parameters
-
     lines = [f"Flip points: each contested parameter over its range ({reading} reading otherwise), then the "
              f"credence in each dispute's first side (mixture of its two sides); {replications} "
              "replications per evaluation:"]
@@ -316,7 +273,7 @@ def flip_report(arguments: list[Argument], rows: list[dict], reading: str, scena
     for a in arguments:
         default = next(r["verdict"] for r in rows if r["argument"] == a.id and r["reading"] == reading)
         lines.append(f"{a.id} ({default} under {reading}):")
-        for f in flip_points(a, contested_parameters(), scenarios, replications, seed, default, reading):
+        for f in flip_points(a, beliefs.contested_parameters(), scenarios, replications, seed, default, reading):
             if on_search:
                 on_search()
             lines.append(f"  {f.describe()}")
@@ -325,3 +282,58 @@ def flip_report(arguments: list[Argument], rows: list[dict], reading: str, scena
             lines.append(f"  {f.describe()}")
             records.append({"argument": a.id, "kind": "credence", **f._asdict()})
     return "\n".join(lines), records
+
+
+@dataclass
+class ArgueReport:
+    """Verdicts of the arguments under each reading (and, with flips, where they change)."""
+
+    path: Path
+    arguments: list[Argument]
+    readings: list[str]
+    rows: list[dict[str, Any]]  # verdict_rows
+    flip_text: str = ""
+    flips: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...] = (), *, resume: str | None = None,
+              replications: int = REPLICATIONS, seed: int | None = None, scenarios: str = "scenarios",
+              flip: bool = False, flip_replications: int = FLIP_REPLICATIONS, out: str = "results",
+              announce: Callable[[str], None] | None = None, progress: Progress | None = None,
+              render: Callable[[ArgueReport], str] | None = None, **executor: Any) -> ArgueReport:
+    """``afsim argue``: judge (or finish judging) the arguments into a result set; flips optional."""
+    import pandas as pd
+
+    if resume is not None:
+        folder, info = reopen(resume, "argue")
+        reading_names, argument_ids = tuple(info["readings"]), tuple(info["arguments"])
+        replications, seed, scenarios = info["replications"], info["seed"], info["scenarios"]
+        flip, flip_replications = info.get("flip", False), info.get("flip_replications", FLIP_REPLICATIONS)
+    chosen = select_arguments(argument_ids)
+    names = [beliefs.reading(r, "--beliefs").name for r in reading_names] if reading_names else list(beliefs.readings())
+    files = [f for a in chosen for f in load_scenario(scenario_path(a, scenarios)).files]
+    if resume is not None:
+        manifests.check_unchanged(info, files, str(folder.path))
+    else:
+        folder = start(out, "argue", manifests.build(
+            "argue", None, DEFAULT_ENGINE, files, arguments=[a.id for a in chosen], readings=names,
+            replications=replications, seed=seed, scenarios=os.path.realpath(scenarios), flip=flip,
+            flip_replications=flip_replications))
+    total = len(chosen) * len(names)
+    if announce:
+        announce(f"argue: {len(chosen)} arguments x {len(names)} readings x {replications} replications x 2 arms "
+                 f"= {total * replications * 2:,} runs")
+    with job(folder, "afsim argue --resume {path}"):
+        stats = run_verdicts(folder, chosen, names, scenarios, replications, seed, on_point=progress, **executor)
+        report = ArgueReport(folder.path, chosen, names, verdict_rows(chosen, names, stats))
+        folder.write_frame("verdicts.csv", pd.DataFrame(report.rows))
+        if flip:
+            searches = len(chosen) * len(beliefs.contested_parameters())
+            counter = iter(range(1, searches + 1))
+            report.flip_text, report.flips = flip_report(
+                chosen, report.rows, names[0], scenarios, flip_replications, seed,
+                on_search=(lambda: progress(next(counter), searches)) if progress else None)
+            folder.write_json("flips.json", report.flips)
+        if render:
+            folder.write_text("verdicts.txt", render(report) + "\n")
+    return report

@@ -10,21 +10,30 @@ and the effect conditional on each side.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import product
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, Pair, Progress, chunk_tasks, execute, merge_in_order
+from afsim.engine.stats import HEADLINE, Comparison
 from afsim.errors import InputError
+from afsim.model.streams import Streams, replication_keys
+from afsim.results import manifest as manifests
+from afsim.results.job import job, reopen, start
+from afsim.studies.arguments import credence_flip
+from afsim.world import beliefs
+from afsim.world.scenario import load_scenario
 
 SLOT_SIDES = 63
+SHOWN = 7  # headline outcomes shown in the printed conditional table
 
 
 def parse_credences(items: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """Default credences, updated by ``DISPUTE.SIDE=P`` items (the other side gets 1 - P)."""
-    from afsim.world.beliefs import disputes
-
-    credences = {name: dict(d.credence) for name, d in disputes().items()}
+    credences = {name: dict(d.credence) for name, d in beliefs.disputes().items()}
     for item in items:
         key, _, value = item.partition("=")
         dispute, _, side = key.partition(".")
@@ -45,22 +54,15 @@ def parse_credences(items: tuple[str, ...]) -> dict[str, dict[str, float]]:
 
 def draw_sides(keys: np.ndarray, credences: dict[str, dict[str, float]]) -> np.ndarray:
     """Side index (0 or 1) per replication and dispute, shape (replications, disputes)."""
-    from afsim.model.streams import Streams
-
     u = Streams(keys).uniform(0, SLOT_SIDES, len(credences))
     first = np.array([next(iter(c.values())) for c in credences.values()])
     return (u >= first[None, :]).astype(np.int8)
 
 
 def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, replications: int, seed: int | None,
-                 chunk_size: int = 500, on_chunk: Callable[[int], None] | None = None,
+                 chunk_size: int = DEFAULT_CHUNK, on_chunk: Progress | None = None,
                  **engine: Any) -> tuple[Any, dict[tuple[int, ...], Any], np.ndarray]:
     """Run the ensemble; return the scenario, stats per side-combination, and each replication's sides."""
-    from afsim.engine.experiment import ChunkTask, execute, merge_in_order
-    from afsim.model.streams import replication_keys
-    from afsim.world.beliefs import disputes
-    from afsim.world.scenario import load_scenario
-
     scenario = load_scenario(path)
     root = scenario.seed if seed is None else seed
     sides = draw_sides(replication_keys(root, range(replications)), credences)
@@ -73,43 +75,40 @@ def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, re
             continue
         implied: dict[str, float] = {}
         for name, side in zip(names, combo, strict=True):
-            implied.update(disputes()[name].sides[list(credences[name])[side]].sets)
+            implied.update(beliefs.disputes()[name].sides[list(credences[name])[side]].sets)
         s = load_scenario(path, implied=implied)
-        combos[combo] = []
-        for start in range(0, len(members), chunk_size):
-            part = tuple(int(i) for i in members[start:start + chunk_size])
-            tasks.append(ChunkTask(index, 0, 0, root, s.horizon_months, (s.baseline, s.world), "none", None, part))
-            combos[combo].append(index)
-            index += 1
-    stats: dict[int, Any] = {}
+        pair = Pair(s.baseline, s.world, s.horizon_months, root)
+        combo_tasks = chunk_tasks(pair, tuple(int(i) for i in members), chunk_size, first=index)
+        combos[combo] = [t.index for t in combo_tasks]
+        tasks += combo_tasks
+        index += len(combo_tasks)
+    stats: dict[int, Any] = {t.index: run.read_chunk_stats(t.index) for t in tasks}  # stored: a resumed job
+    stats = {i: st for i, st in stats.items() if st is not None}
+    tasks = [t for t in tasks if t.index not in stats]
+    done = sum(st.replications for st in stats.values())
     for output in execute(tasks, **engine):
         stats[output.index] = output.stats
         run.write_chunk_stats(output.index, output.stats)
+        done += output.replications
         if on_chunk:
-            on_chunk(output.replications)
+            on_chunk(done, replications)
     by_combo = {combo: merge_in_order({i: stats[i] for i in idx}) for combo, idx in combos.items()}
     return scenario, by_combo, sides
 
 
 def conditional(by_combo: dict[tuple[int, ...], Any], dispute: int, side: int) -> Any:
     """Merged statistics of the replications that drew ``side`` in ``dispute``."""
-    from afsim.engine.experiment import merge_in_order
-
     chosen = sorted(c for c in by_combo if c[dispute] == side)
     return merge_in_order({i: by_combo[c] for i, c in enumerate(chosen)})
 
 
 def mixture(by_combo: dict[tuple[int, ...], Any]) -> Any:
-    from afsim.engine.experiment import merge_in_order
-
     return merge_in_order({i: by_combo[c] for i, c in enumerate(sorted(by_combo))})
 
 
 def conditional_rows(by_combo: dict[tuple[int, ...], Any], credences: dict[str, dict[str, float]],
                      outcomes: list[str]) -> list[dict[str, Any]]:
     """Per dispute, side and outcome: the effect among replications that drew that side."""
-    from afsim.studies.arguments import credence_flip
-
     rows = []
     for d, (name, sides) in enumerate(credences.items()):
         side_names = list(sides)
@@ -125,28 +124,54 @@ def conditional_rows(by_combo: dict[tuple[int, ...], Any], credences: dict[str, 
     return rows
 
 
-def format_conditional(rows: list[dict[str, Any]]) -> str:
-    from afsim.engine.stats import format_number as _fmt
-
-    out = ["Effect conditional on each side of each dispute (replications that drew it); where the two sides'",
-           "CIs lie on opposite sides of zero, 'flips at' is the credence in the first side at which the",
-           "mixture's mean effect changes sign:"]
-    by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in rows:
-        by_key.setdefault((r["dispute"], r["outcome"]), []).append(r)
-    current = None
-    for (dispute, outcome), (a, b) in by_key.items():
-        if dispute != current:
-            out.append(f"  {dispute}: {a['side']} ({a['credence']:.2f}) vs {b['side']} ({b['credence']:.2f})")
-            current = dispute
-        flip = a["flip_credence_in_first_side"]
-        out.append(f"    {outcome:26s} {_fmt(a['effect'])} [{_fmt(a['ci_low'])}, {_fmt(a['ci_high'])}] (n={a['n']})"
-                   f"  vs  {_fmt(b['effect'])} [{_fmt(b['ci_low'])}, {_fmt(b['ci_high'])}] (n={b['n']})"
-                   + (f"   flips at {flip:.2f}" if flip is not None else ""))
-    return "\n".join(out)
-
-
 def drawn_shares(sides: np.ndarray, credences: dict[str, dict[str, float]]) -> str:
     """How often each dispute's first side was drawn (to compare with its credence)."""
     return ", ".join(f"{d} {next(iter(c))} {np.mean(sides[:, i] == 0):.2f}"
                      for i, (d, c) in enumerate(credences.items()))
+
+
+@dataclass
+class CredenceReport:
+    """The credence-weighted ensemble: the mixture's comparison, draws, and per-side effects."""
+
+    path: Path
+    scenario: str
+    baseline: str
+    replications: int
+    rows: list[Comparison]  # the mixture
+    drawn: str  # how often each first side was drawn
+    conditional: list[dict[str, Any]]  # every headline outcome; see conditional_rows
+
+
+def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume: str | None = None,
+                 replications: int | None = None, seed: int | None = None, out: str = "results",
+                 progress: Progress | None = None, render: Callable[[CredenceReport], str] | None = None,
+                 **executor: Any) -> CredenceReport:
+    """``afsim run --credence``: the ensemble (or its resume) as a result set (comparison.csv, conditional.json)."""
+    if (path is None) == (resume is None):
+        raise InputError("afsim run --credence", "give either SCENARIO or --resume DIR")
+    if resume is not None:
+        folder, info = reopen(resume, "credence-ensemble")
+        path, credences, replications, seed = info["scenario_file"], info["credences"], info["replications"], \
+            info["seed"]
+        manifests.check_unchanged(info, load_scenario(path).files, str(folder.path))
+    else:
+        credences = parse_credences(credence_set)
+    spec = load_scenario(path)
+    n = replications or spec.replications
+    if resume is None:
+        folder = start(out, f"{spec.name}-credence", manifests.build(
+            "credence-ensemble", spec, DEFAULT_ENGINE, credences=credences, replications=n,
+            seed=spec.seed if seed is None else seed))
+    with job(folder, "afsim run --credence --resume {path}"):
+        _, by_combo, sides = run_ensemble(path, credences, folder, n, seed, on_chunk=progress, **executor)
+        rows = mixture(by_combo).rows()
+        conditional = conditional_rows(by_combo, credences, HEADLINE)
+        folder.write_json("conditional.json", conditional)
+        folder.write_comparison(rows)
+        report = CredenceReport(folder.path, spec.name, spec.baseline_name, n, rows, drawn_shares(sides, credences),
+                                conditional)
+        if render:
+            folder.write_text("comparison.txt", render(report) + "\n")
+        folder.update_manifest(drawn_shares=report.drawn)
+    return report

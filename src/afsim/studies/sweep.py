@@ -12,14 +12,37 @@ statistics are stored as it finishes, so a sweep resumes like a run.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, Pair, Progress, run_pairs
+from afsim.engine.stats import HEADLINE
 from afsim.errors import InputError, closest
-from afsim.world.scenario import DEFAULT_BASELINE, Key, Scenario, World, check_keys, load_scenario, parse_yaml
+from afsim.model.outcomes import OUTCOMES
+from afsim.results import manifest as manifests
+from afsim.results.folder import ResultFolder
+from afsim.results.job import job, reopen, start
+from afsim.results.resultset import ResultSet
+from afsim.studies.sensitivity import DESIGNS
+from afsim.world import parameters
+from afsim.world.parameters import Parameters
+from afsim.world.scenario import (
+    DEFAULT_BASELINE,
+    Key,
+    Scenario,
+    World,
+    _located,
+    check_keys,
+    load_scenario,
+    parse_yaml,
+)
 
 SWEEP_CONFIRM_RUNS = 1_000_000  # more simulated runs than this need --yes
+QUICK_REPLICATIONS = 100  # replications per point and arm of a quick sweep (--vary) unless given
 DUMMY_PREFIX = "dummy"
 
 VARY_KEYS = {"lo": Key("number"), "hi": Key("number"), "steps": Key("int", lo=2, hi=1000),
@@ -52,9 +75,7 @@ class Factor(NamedTuple):
 
     @property
     def claims(self) -> tuple[str, ...]:
-        from afsim.world.parameters import spec
-
-        return () if self.dummy else spec(self.path).claims
+        return () if self.dummy else parameters.spec(self.path).claims
 
 
 class SweepSpec(NamedTuple):
@@ -77,11 +98,9 @@ class SweepSpec(NamedTuple):
                 "bounds": [[f.lo, f.hi] for f in self.factors]}
 
 
-
 def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> Factor:
     """Validate one ``vary`` entry against the parameter's own range."""
-    from afsim.world.parameters import _SPECS
-
+    _SPECS = parameters._SPECS
     dummy = bool(entry.get("dummy")) or path.startswith(DUMMY_PREFIX)
     if dummy:
         lo, hi = 0.0, 1.0
@@ -113,10 +132,8 @@ def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> F
     return Factor(path, float(f_lo), float(f_hi), levels, dummy)
 
 
-def _check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
-    from afsim.engine.stats import HEADLINE
-    from afsim.model.outcomes import OUTCOMES
-
+def check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
+    """The named outcomes (headline ones when none are named); an unknown name is an input error."""
     for name in outcomes:
         if name not in OUTCOMES:
             raise InputError(where, f"unknown outcome {name!r}", hint=closest(str(name), OUTCOMES))
@@ -127,17 +144,13 @@ def _with_baseline(scenario: Scenario, baseline: str | None, relative_to: str) -
     if baseline is None:
         return scenario
     if baseline == DEFAULT_BASELINE:
-        from afsim.world.parameters import Parameters
-
         return scenario._replace(baseline=World(Parameters()), baseline_name="default world")
     other = load_scenario(os.path.join(relative_to, baseline))
-    return scenario._replace(baseline=other.world, baseline_name=other.name)
+    return scenario._replace(baseline=other.world, baseline_name=other.name, files=scenario.files + other.files)
 
 
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     """Load and validate a sweep spec file (and the scenario it names)."""
-    from afsim.studies.sensitivity import DESIGNS
-
     path = os.fspath(path)
     try:
         with open(path, encoding="utf-8") as f:
@@ -145,7 +158,6 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     except OSError as exc:
         raise InputError("(file)", f"cannot read: {exc.strerror or exc}", file=path) from None
     data, lines = parse_yaml(text, path)
-    from afsim.world.scenario import _located
 
     def where(loc: tuple) -> str:
         return _located(lines, loc)
@@ -161,7 +173,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         factors = tuple(parse_factor(str(name), check_keys(entry or {}, VARY_KEYS, ("vary", name), where), method,
                                      where(("vary", name)))
                         for name, entry in top["vary"].items())
-        outcomes = _check_outcomes(top["outcomes"], where(("outcomes",)))
+        outcomes = check_outcomes(top["outcomes"], where(("outcomes",)))
     except InputError as exc:
         raise (exc if exc.file else exc.in_file(path)) from None
     folder = os.path.dirname(path)
@@ -187,14 +199,12 @@ def quick_sweep(scenario_path: str, vary: tuple[str, ...], replications: int, se
     name = f"{scenario.name}-sweep"
     text = f"# quick sweep: afsim sweep {scenario_path} " + " ".join(f"--vary {v}" for v in vary) + "\n"
     return SweepSpec(name, scenario, tuple(factors), "grid", 0, 0, replications,
-                     scenario.seed if seed is None else seed, _check_outcomes(list(outcomes), "--outcome"),
+                     scenario.seed if seed is None else seed, check_outcomes(list(outcomes), "--outcome"),
                      True, text, None)
 
 
 def design_points(spec: SweepSpec) -> np.ndarray:
     """The design matrix: points x factors, in the factors' units."""
-    from afsim.studies.sensitivity import DESIGNS
-
     if spec.method == "grid":
         return DESIGNS["grid"].sample(spec.problem, spec.size, spec.design_seed,
                                       levels=[list(f.values or ()) for f in spec.factors])
@@ -222,9 +232,7 @@ def run_points(
 
     Returns each point's merged :class:`~afsim.engine.stats.PairedStats`, in point order.
     """
-    from afsim.engine.experiment import run_pairs
-
-    pairs = [(scenario.baseline._replace(params=scenario.baseline.params.with_overrides(changes)),
+    pairs = [Pair(scenario.baseline._replace(params=scenario.baseline.params.with_overrides(changes)),
               scenario.world._replace(params=scenario.world.params.with_overrides(changes)),
               scenario.horizon_months, seed if common_random_numbers else seed + p)
              for p, changes in enumerate(overrides)]
@@ -253,8 +261,6 @@ def points_table(spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> Any:
 def analyze_points(method: str, problem: dict[str, Any], points: Any, outcomes: list[str],
                    design_seed: int) -> list[dict[str, Any]]:
     """Sensitivity indices on replication-averaged outputs (scenario mean) and on paired effects."""
-    from afsim.studies.sensitivity import DESIGNS
-
     module = DESIGNS[method]
     X = points[problem["names"]].to_numpy(float)
     results = []
@@ -268,130 +274,138 @@ def analyze_points(method: str, problem: dict[str, Any], points: Any, outcomes: 
     return results
 
 
-def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8) -> str:
-    """Plain-text ranking of parameters per outcome and target."""
-    key = "ST" if method == "sobol" else "mu_star"
-    lines = []
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for entry in results:
-        groups.setdefault((entry["outcome"], entry["target"]), []).append(entry)
-    for (outcome, target), entries in groups.items():
-        lines.append(f"{outcome} ({'paired effect' if target == 'effect' else 'scenario mean'}), ranked by {key}:")
-        for e in sorted(entries, key=lambda e: -e[key])[:top]:
-            if method == "sobol":
-                lines.append(f"  {e['parameter']:40s} ST {e['ST']:6.3f} ± {e['ST_conf']:.3f}   "
-                             f"S1 {e['S1']:6.3f} ± {e['S1_conf']:.3f}")
-            else:
-                lines.append(f"  {e['parameter']:40s} mu* {e['mu_star']:9.3g} ± {e['mu_star_conf']:.3g}   "
-                             f"sigma {e['sigma']:.3g}")
-    return "\n".join(lines)
-
-
 # -- sweep result sets ----------------------------------------------------------------------
 
 
+def inputs_of(spec: SweepSpec) -> tuple[str, ...]:
+    """The files a sweep's numbers depend on: its scenario chain, its baseline, its spec file."""
+    return (*spec.scenario.files, *((os.path.realpath(spec.path),) if spec.path else ()))
+
+
 def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: bool) -> dict[str, Any]:
-    from afsim.engine.results import scenario_provenance
-
     s = spec.scenario
-    return {
-        "afsim_result": "sweep",
-        "status": "running",
-        "name": spec.name,
-        "spec_file": os.path.realpath(spec.path) if spec.path else None,
-        "spec_text": spec.text,
-        **scenario_provenance(s),
-        "design": {"method": spec.method, "size": spec.size, "seed": spec.design_seed},
-        "vary": [{"path": f.path, "lo": f.lo, "hi": f.hi, "values": list(f.values) if f.values else None,
-                  "dummy": f.dummy, "claims": list(f.claims)} for f in spec.factors],
-        "outcomes": list(spec.outcomes),
-        "replications": spec.replications,
-        "seed": spec.seed,
-        "common_random_numbers": spec.common_random_numbers,
-        "points": points,
-        "chunk_size": chunk_size,
-        "per_replication": keep_replications,
-        "parameters": {"scenario": s.world.params.flat(), "baseline": s.baseline.params.flat()},
-    }
+    return manifests.build(
+        "sweep", s, DEFAULT_ENGINE, inputs_of(spec),
+        name=spec.name,
+        spec_file=os.path.realpath(spec.path) if spec.path else None,
+        spec_text=spec.text,
+        design={"method": spec.method, "size": spec.size, "seed": spec.design_seed},
+        vary=[{"path": f.path, "lo": f.lo, "hi": f.hi, "values": list(f.values) if f.values else None,
+               "dummy": f.dummy, "claims": list(f.claims)} for f in spec.factors],
+        outcomes=list(spec.outcomes),
+        replications=spec.replications,
+        seed=spec.seed,
+        common_random_numbers=spec.common_random_numbers,
+        points=points,
+        chunk_size=chunk_size,
+        per_replication=keep_replications,
+        parameters={"scenario": s.world.params.flat(), "baseline": s.baseline.params.flat()},
+    )
 
 
-def spec_from_manifest(info: dict[str, Any]) -> SweepSpec:
-    """Rebuild a sweep from its manifest, refusing if its scenario file changed."""
+def spec_from_manifest(info: dict[str, Any], where: str = "--resume") -> SweepSpec:
+    """Rebuild a sweep from its manifest, refusing if any of its inputs changed."""
     file = info.get("scenario_file")
     if not file or not os.path.isfile(file):
-        raise InputError("--resume", f"cannot resume: the scenario file {file} is gone")
-    scenario = load_scenario(file)
-    if scenario.sha256 != info["scenario_sha256"]:
-        raise InputError("--resume", f"cannot resume: {file} changed since the sweep began; start a new sweep")
+        raise InputError(where, f"cannot resume: the scenario file {file} is gone")
     if info.get("spec_file"):
+        if not os.path.isfile(info["spec_file"]):
+            raise InputError(where, f"cannot resume: the sweep file {info['spec_file']} is gone")
         spec = load_sweep(info["spec_file"])
-        if spec.text != info["spec_text"]:
-            raise InputError("--resume", f"cannot resume: {info['spec_file']} changed since the sweep began")
-        return spec
-    factors = tuple(Factor(v["path"], v["lo"], v["hi"], tuple(v["values"]) if v["values"] else None, v["dummy"])
-                    for v in info["vary"])
-    return SweepSpec(info["name"], scenario, factors, info["design"]["method"], info["design"]["size"],
-                     info["design"]["seed"], info["replications"], info["seed"], tuple(info["outcomes"]),
-                     info["common_random_numbers"], info["spec_text"], None)
+    else:
+        factors = tuple(Factor(v["path"], v["lo"], v["hi"], tuple(v["values"]) if v["values"] else None, v["dummy"])
+                        for v in info["vary"])
+        spec = SweepSpec(info["name"], load_scenario(file), factors, info["design"]["method"], info["design"]["size"],
+                         info["design"]["seed"], info["replications"], info["seed"], tuple(info["outcomes"]),
+                         info["common_random_numbers"], info["spec_text"], None)
+    manifests.check_unchanged(info, inputs_of(spec), where)
+    return spec._replace(replications=info["replications"], seed=info["seed"], outcomes=tuple(info["outcomes"]))
 
 
-def finish_sweep(run: Any, spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> tuple[Any, list[dict[str, Any]]]:
-    """Write points.parquet (and sensitivity indices for sobol/morris); mark the sweep complete."""
-    from afsim.engine.results import now
+@dataclass
+class SweepReport:
+    """A finished sweep: its plan, one row per point, and sensitivity indices (sobol, morris)."""
 
+    path: Path
+    spec: SweepSpec
+    points: Any  # pandas DataFrame
+    sensitivity: list[dict[str, Any]] = field(default_factory=list)
+
+
+def plan_sweep(spec: str, vary: tuple[str, ...] = (), replications: int | None = None, seed: int | None = None,
+               outcomes: tuple[str, ...] = ()) -> SweepSpec:
+    """A sweep from a spec file, or a quick grid over a scenario (``vary``), with the command's overrides."""
+    if vary:
+        return quick_sweep(spec, vary, replications or QUICK_REPLICATIONS, seed, outcomes)
+    plan = load_sweep(spec)
+    return plan._replace(replications=replications or plan.replications, seed=plan.seed if seed is None else seed,
+                         outcomes=check_outcomes(list(outcomes), "--outcome") if outcomes else plan.outcomes)
+
+
+def run_sweep(spec: str | None = None, *, resume: str | None = None, vary: tuple[str, ...] = (),
+              replications: int | None = None, seed: int | None = None, outcomes: tuple[str, ...] = (),
+              per_replication: bool = False, yes: bool = False, out: str = "results",
+              announce: Callable[[str], None] | None = None, progress: Progress | None = None,
+              **executor: Any) -> SweepReport:
+    """``afsim sweep``: run (or resume) a sweep into a result set; compute indices for sobol/morris."""
+    if (spec is None) == (resume is None):
+        raise InputError("afsim sweep", "give either SPEC (or a scenario with --vary) or --resume DIR")
+    if resume is not None:
+        folder, info = reopen(resume, "sweep")
+        plan = spec_from_manifest(info)
+        chunk_size, per_replication = info["chunk_size"], info["per_replication"]
+    else:
+        plan, chunk_size = plan_sweep(spec, vary, replications, seed, outcomes), DEFAULT_CHUNK
+    X = design_points(plan)
+    runs = len(X) * plan.replications * 2
+    if announce:
+        announce(f"sweep {plan.name}: {len(X)} points ({plan.method}) x {plan.replications} replications x 2 arms "
+                 f"= {runs:,} runs")
+    if resume is None:
+        if runs > SWEEP_CONFIRM_RUNS and not yes:
+            raise InputError("--yes", f"{runs:,} runs is more than {SWEEP_CONFIRM_RUNS:,}; add --yes to run it")
+        folder = start(out, plan.name, manifest(plan, len(X), chunk_size, per_replication))
+        folder.write_text("sweep.yaml", plan.text)
+    with job(folder, "afsim sweep --resume {path}"):
+        stats = run_points(folder, plan.scenario, [point_overrides(plan, row) for row in X], plan.replications,
+                           plan.seed, common_random_numbers=plan.common_random_numbers, chunk_size=chunk_size,
+                           keep_replications=per_replication, on_point=progress, **executor)
+        points, results = finish_sweep(folder, plan, X, stats)
+    return SweepReport(folder.path, plan, points, results)
+
+
+def finish_sweep(run: ResultFolder, spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> tuple[Any, list[dict]]:
+    """Write points.parquet (and sensitivity indices for sobol/morris)."""
     points = points_table(spec, X, stats)
-    tmp = run.path / f".points.parquet.tmp-{os.getpid()}"
-    points.to_parquet(tmp, index=False)
-    os.replace(tmp, run.path / "points.parquet")
+    run.write_frame("points.parquet", points)
     results: list[dict[str, Any]] = []
     if spec.method in ("sobol", "morris"):
         results = analyze_points(spec.method, spec.problem, points, list(spec.outcomes), spec.design_seed)
         write_sensitivity(run, spec.method, results)
-    run.update_manifest(status="complete", finished=now())
     return points, results
 
 
-def write_sensitivity(run: Any, method: str, results: list[dict[str, Any]]) -> None:
-    import json
-
+def write_sensitivity(run: ResultFolder, method: str, results: list[dict[str, Any]]) -> None:
     import pandas as pd
 
-    text = json.dumps({"method": method, "results": results}, indent=2)
-    tmp = run.path / f".sensitivity.json.tmp-{os.getpid()}"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, run.path / "sensitivity.json")
-    pd.DataFrame(results).to_csv(run.path / "sensitivity.csv", index=False)
+    run.write_json("sensitivity.json", {"method": method, "results": results})
+    run.write_frame("sensitivity.csv", pd.DataFrame(results))
 
 
-def load_sweep_result(path: str) -> tuple[dict[str, Any], Any]:
-    """A complete sweep's manifest and points table."""
-    import pandas as pd
+def analyze_sweep(path: str) -> tuple[str, list[dict[str, Any]], int]:
+    """``afsim analyze``: sensitivity indices of a finished sobol or morris sweep, stored in it.
 
-    from afsim.engine.results import RunDirectory
-
-    run = RunDirectory.existing(path)
-    info = run.read_manifest()
-    if info.get("afsim_result") != "sweep":
-        raise InputError(str(path), f"not a sweep result set (it is a {info.get('afsim_result')})")
-    if info.get("status") != "complete":
-        raise InputError(str(path), f"sweep is not complete (status: {info.get('status')}); "
-                         f"resume it with: afsim sweep --resume {path}")
-    return info, pd.read_parquet(run.path / "points.parquet")
-
-
-def effect_table(spec: SweepSpec, points: Any, max_rows: int = 30) -> str:
-    """A short text table of the paired effect at each point (first outcomes)."""
-    names = [f.path for f in spec.factors]
-    shown = list(spec.outcomes)[:3]
-    header = [*names, *(f"{o} effect [95% CI]" for o in shown)]
-    body = []
-    for _, row in points.head(max_rows).iterrows():
-        cells = [f"{row[n]:.4g}" for n in names]
-        cells += [f"{row[f'{o}:effect']:.3g} [{row[f'{o}:effect_lo']:.3g}, {row[f'{o}:effect_hi']:.3g}]"
-                  for o in shown]
-        body.append(cells)
-    widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
-    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in (header, *body)]
-    if len(points) > max_rows:
-        out.append(f"... {len(points) - max_rows} more points in points.parquet")
-    return "\n".join(out)
+    Returns the method, the indices and the number of parameters.
+    """
+    rs = ResultSet.load(path, allow_partial=False)
+    if rs.kind != "sweep":
+        raise InputError(str(path), f"not a sweep result set (it is a {rs.kind})")
+    info = rs.manifest
+    method = info["design"]["method"]
+    if method not in ("sobol", "morris"):
+        raise InputError(str(path), f"sensitivity indices need a sobol or morris design; this sweep is {method}")
+    names = [v["path"] for v in info["vary"]]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[v["lo"], v["hi"]] for v in info["vary"]]}
+    results = analyze_points(method, problem, rs.points, info["outcomes"], info["design"]["seed"])
+    write_sensitivity(ResultFolder(path), method, results)
+    return method, results, len(names)

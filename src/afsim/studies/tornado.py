@@ -8,19 +8,30 @@ moves this conclusion most?" before a global design (``afsim sweep``) says how t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from afsim.engine.experiment import DEFAULT_ENGINE, Progress
 from afsim.errors import InputError, closest
-from afsim.world.scenario import Scenario
+from afsim.results import manifest as manifests
+from afsim.results.job import job, reopen, start
+from afsim.studies.sweep import check_outcomes, run_points
+from afsim.world.parameters import _SPECS, parameter_specs
+from afsim.world.scenario import Scenario, load_scenario
+
+OUTCOME = "killed_russia"  # the outcome whose effect is ranked unless another is named
+REPLICATIONS = 200  # per point and arm
 
 
-def parameters_to_test(names: str | None) -> list[Any]:
-    from afsim.world.parameters import _SPECS, parameter_specs
-
+def parameters_to_test(names: str | list[str] | None) -> list[Any]:
+    """The named parameters (comma-separated, or a list), or all of them."""
     if not names:
         return list(parameter_specs())
     chosen = []
-    for name in (n.strip() for n in names.split(",") if n.strip()):
+    listed = names.split(",") if isinstance(names, str) else names
+    for name in (n.strip() for n in listed if n.strip()):
         if name not in _SPECS:
             match = closest(name, _SPECS)
             raise InputError(f"--parameters {name}", "unknown parameter", hint=match)
@@ -53,28 +64,46 @@ def tornado_table(specs: list[Any], stats: list[Any], outcome: str) -> Any:
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
 
 
-def manifest(scenario: Scenario, outcome: str, replications: int, seed: int, n_parameters: int) -> dict[str, Any]:
-    from afsim.engine.results import scenario_provenance
-
-    return {
-        "afsim_result": "tornado",
-        "status": "running",
-        **scenario_provenance(scenario),
-        "outcome": outcome,
-        "replications": replications,
-        "seed": seed,
-        "parameters_tested": n_parameters,
-        "range": "each parameter's valid range (afsim params)",
-    }
+def manifest(scenario: Scenario, outcome: str, replications: int, seed: int, tested: list[str]) -> dict[str, Any]:
+    return manifests.build("tornado", scenario, DEFAULT_ENGINE, outcome=outcome, replications=replications, seed=seed,
+                           parameters_tested=len(tested), tested=tested,
+                           range="each parameter's valid range (afsim params)")
 
 
-def format_tornado(table: Any, outcome: str, top: int = 20) -> str:
-    lines = [f"effect on {outcome} (scenario - baseline) with each parameter at its low / high end; "
-             f"base effect {table['base_effect'].iloc[0]:.3g}" if len(table) else "no parameters"]
-    for _, r in table.head(top).iterrows():
-        flag = " [contested]" if r["contested"] else ""
-        lines.append(f"  {r['parameter']:40s} swing {r['swing']:9.3g}   low {r['low']:g} -> {r['effect_low']:9.3g}"
-                     f"   high {r['high']:g} -> {r['effect_high']:9.3g}{flag}")
-    if len(table) > top:
-        lines.append(f"  ... {len(table) - top} more in tornado.csv")
-    return "\n".join(lines)
+@dataclass
+class TornadoReport:
+    path: Path
+    outcome: str
+    table: Any  # pandas DataFrame, one row per parameter, by swing
+
+
+def run_tornado(path: str | None = None, *, resume: str | None = None, outcome: str = OUTCOME,
+                parameters: str | None = None, replications: int = REPLICATIONS, seed: int | None = None,
+                out: str = "results", announce: Callable[[str], None] | None = None,
+                progress: Progress | None = None, **executor: Any) -> TornadoReport:
+    """``afsim tornado``: run (or resume) the one-at-a-time analysis into a result set."""
+    if (path is None) == (resume is None):
+        raise InputError("afsim tornado", "give either SCENARIO or --resume DIR")
+    if resume is not None:
+        folder, info = reopen(resume, "tornado")
+        spec = load_scenario(info["scenario_file"])
+        manifests.check_unchanged(info, spec.files, str(folder.path))
+        outcome, replications, root, specs = info["outcome"], info["replications"], info["seed"], \
+            parameters_to_test(info["tested"])
+    else:
+        spec = load_scenario(path)
+        check_outcomes([outcome], "--outcome")
+        specs = parameters_to_test(parameters)
+        root = spec.seed if seed is None else seed
+    points = tornado_points(specs)
+    if announce:
+        announce(f"tornado {spec.name}: {len(points)} points x {replications} replications x 2 arms "
+                 f"= {len(points) * replications * 2:,} runs")
+    if resume is None:
+        folder = start(out, f"{spec.name}-tornado", manifest(spec, outcome, replications, root,
+                                                             [s.path for s in specs]))
+    with job(folder, "afsim tornado --resume {path}"):
+        stats = run_points(folder, spec, points, replications, root, on_point=progress, **executor)
+        table = tornado_table(specs, stats, outcome)
+        folder.write_frame("tornado.csv", table)
+    return TornadoReport(folder.path, outcome, table)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from afsim.engine.stats import format_number
 from afsim.model.outcomes import OUTCOMES
 from afsim.present.figures.style import (
     BASELINE_COLOUR,
@@ -23,6 +22,7 @@ from afsim.present.figures.style import (
     with_unit,
 )
 from afsim.present.provenance import arm_names, caption, scenario_name
+from afsim.present.tables import format_number
 
 if TYPE_CHECKING:
     import pandas as pd

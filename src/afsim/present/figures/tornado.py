@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from afsim.engine.stats import format_number
 from afsim.present.figures.style import (
     EFFECT_COLOUR,
     finish,
@@ -16,6 +15,7 @@ from afsim.present.figures.style import (
     with_unit,
 )
 from afsim.present.provenance import arm_names, caption
+from afsim.present.tables import format_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -1,0 +1,92 @@
+"""The ``afsim`` command line: each command parses, calls one library function, prints.
+
+Exit codes: 0 ok, 1 internal error (traceback logged), 2 bad input or usage, 130 interrupted
+(with the resume command).  :mod:`afsim.cli.jobs` loads only when one of its commands runs, so
+``afsim --help`` and ``afsim validate`` start without numpy, Mesa or pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+
+import click
+
+from afsim.cli import catalogue
+from afsim.errors import InputError, Interrupted, write_traceback
+
+# Commands that load the numerical stack: name -> one-line help (shown by `afsim --help` without importing them).
+JOBS = {
+    "run": "Run SCENARIO and its baseline with common random numbers; print the paired comparison.",
+    "sweep": "Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point.",
+    "analyze": "Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it.",
+    "tornado": "Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome.",
+    "argue": "Judge the sources' arguments under each reading: supported, not supported or reversed.",
+    "explain": "Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome.",
+    "plot": "Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side.",
+    "report": "Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance).",
+}
+
+
+class AfsimGroup(click.Group):
+    """Maps afsim's errors to exit codes and one-line messages; loads the job commands on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *JOBS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in JOBS and name not in self.commands:
+            return getattr(importlib.import_module("afsim.cli.jobs"), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, JOBS.get(name) or self.commands[name].get_short_help_str(200))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        def terminate(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt  # SIGTERM stops a command exactly as Ctrl-C does
+
+        previous = signal.signal(signal.SIGTERM, terminate)
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"afsim: error: {exc}", err=True)
+            ctx.exit(2)
+        except Interrupted as exc:
+            click.echo(f"afsim: {exc}", err=True)
+            click.echo(f"resume with: {exc.resume}", err=True)
+            ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # output piped into `head` and the like: not an error
+            sys.stdout = open(os.devnull, "w")
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("afsim: interrupted", err=True)
+            ctx.exit(130)
+        except Exception:
+            click.echo(f"afsim: internal error (a bug in afsim); traceback written to {write_traceback()}", err=True)
+            ctx.exit(1)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+@click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]}, commands=[
+    catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers, catalogue.validate])
+@click.version_option(package_name="afsim")
+def cli() -> None:
+    """afsim: simulate policy arguments about Afghanistan-based terrorism.
+
+    Five actors (US, Russia, Iran, the Taliban, ISIS-K) whose parameters come from claims in
+    the source documents. Run a scenario against its baseline, read the paired comparison,
+    and trace every number back to a quote.
+    """
+
+
+def main() -> None:
+    cli(prog_name="afsim")

@@ -1,0 +1,63 @@
+"""Commands that list and check what afsim knows: readings, claims, parameters, levers, scenarios."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from afsim.errors import InputError
+from afsim.present import catalogue
+from afsim.world.scenario import load_scenario
+
+
+@click.command("beliefs")
+def beliefs_command() -> None:
+    """List the readings of the evidence: what each asserts, with its claims and quotes."""
+    click.echo(catalogue.beliefs_text())
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario FILES without running them (exit 2 if any is invalid)."""
+    failed = 0
+    for file in files:
+        try:
+            click.echo(catalogue.scenario_summary(file, load_scenario(file)))
+        except InputError as exc:
+            click.echo(f"afsim: error: {exc}", err=True)
+            failed += 1
+    if failed:
+        sys.exit(2)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--actor", type=click.Choice(["us", "russia", "iran", "taliban", "isisk"]))
+@click.option("--source", help="Source file or its number prefix, e.g. 002.")
+@click.option("--parameter", help="Only claims that inform this parameter, e.g. us.intel_capability.")
+@click.pass_context
+def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None) -> None:
+    """List the claims drawn from the source documents (filter by actor, source, parameter)."""
+    if not ctx.invoked_subcommand:
+        click.echo(catalogue.claims_text(actor, source, parameter))
+
+
+@claims.command("show")
+@click.argument("claim_id")
+def claims_show(claim_id: str) -> None:
+    """Print one claim: its quote, source, what it informs, what contests it."""
+    click.echo(catalogue.claim_text(claim_id))
+
+
+@click.command()
+@click.option("--group", type=click.Choice(["isisk", "taliban", "russia", "iran", "us", "region", "relations"]))
+def params(group: str | None) -> None:
+    """Print every parameter: default, range, unit and its sources (claims or assumption)."""
+    click.echo(catalogue.params_text(group))
+
+
+@click.command()
+def levers() -> None:
+    """List the policy levers and one-off events a scenario can use."""
+    click.echo(catalogue.levers_text())

@@ -1,0 +1,194 @@
+"""Commands that run simulations or read result sets: each calls one library function, prints.
+
+The library writes every file, the ``.txt`` copies of printed tables too (handed ``render``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+
+import click
+
+from afsim.engine.experiment import AUTO_FULL_LIMIT, DEFAULT_CHUNK, DEFAULT_ENGINE
+from afsim.model import ENGINES
+from afsim.present import tables
+from afsim.present.plots import plot_result_sets
+from afsim.present.progress import progress_bar
+from afsim.present.report import write_report
+from afsim.results.runs import MAX_REPLICATIONS, run_across_beliefs, run_scenario
+from afsim.studies import arguments
+from afsim.studies import credence as ensemble
+from afsim.studies import sweep as sweeps
+from afsim.studies import tornado as tornadoes
+from afsim.studies.explain import explain as explain_text
+
+SEED = click.IntRange(min=0, max=2**63 - 1)
+ACROSS_OPTIONS = ("resume", "out", "replications", "seed", "series", "engine")
+
+
+def engine_options(command: Callable) -> Callable:
+    """--workers, --executor, --scheduler (passed on as ``where``), --out, --quiet: never what is computed."""
+    @functools.wraps(command)
+    def with_where(workers: int | None, executor: str, scheduler: str | None, **options: object) -> None:
+        return command(where={"workers": workers or os.cpu_count() or 1, "executor": executor,
+                              "scheduler": scheduler}, **options)
+
+    for option in reversed([
+        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: all cores). Never changes the numbers."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="Local process pool, or a Dask distributed cluster."),
+        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786 "
+                     "(default: start a LocalCluster)."),
+        click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True,
+                     help="Folder that receives results/<name>/<timestamp>/."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path."),
+    ]):
+        with_where = option(with_where)
+    return with_where
+
+
+def resume_option(what: str) -> Callable:
+    return click.option("--resume", "resume", type=click.Path(file_okay=False), help=f"Finish an interrupted {what}.")
+
+
+def announce(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@click.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications per arm (default: the file's).")
+@click.option("--seed", type=SEED, help="Root seed (default: the file's).")
+@click.option("--series", type=click.Choice(["auto", "full", "summary", "none"]), default="auto", show_default=True,
+              help="Monthly series: every replication, per-month statistics, or none. "
+              f"auto = full up to {AUTO_FULL_LIMIT} replications, else summary.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True,
+              help="Replications per chunk (the unit of work, of writing and of resuming).")
+@click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95%% CI is narrower "
+              "than WIDTH: '10%%' of the baseline mean, or an absolute width like '0.5'.")
+@click.option("--max-replications", type=click.IntRange(min=2), default=MAX_REPLICATIONS, show_default=True,
+              help="Cap for --precision.")
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
+              help="Which implementation of the model computes the replications.")
+@resume_option("run (with --across-beliefs or --credence: such a run)")
+@click.option("--beliefs", help="Reading of the evidence to run under (see `afsim beliefs`); overrides the file's.")
+@click.option("--across-beliefs", is_flag=True, help="Run under every reading; print the effects side by side.")
+@click.option("--credence", is_flag=True, help="Credence-weighted ensemble: each replication draws the side of "
+              "every dispute in proportion to its credence; report the mixture and each side's effect.")
+@click.option("--credence-set", multiple=True, metavar="DISPUTE.SIDE=P",
+              help="Credence of one side (repeatable), e.g. russia_arms.armed=0.8; defaults: afsim beliefs.")
+@engine_options
+def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set: tuple[str, ...], quiet: bool,
+        where: dict, **options) -> None:
+    """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
+    with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
+        if across_beliefs:
+            report = run_across_beliefs(scenario, render=tables.across_text, render_run=tables.run_text,
+                                        progress=progress, **where, **_only(options, ACROSS_OPTIONS))
+        elif credence or credence_set:
+            report = ensemble.run_credence(scenario, credence_set, render=tables.credence_text, progress=progress,
+                                           **where, **_only(options, ("resume", "replications", "seed", "out")))
+        else:
+            report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
+    click.echo(tables.printed(report, **where))
+    if getattr(report, "status", None) == "partial":
+        click.echo(f"afsim: {report.failures} replication(s) failed; the result set is partial. "
+                   f"Seeds and tracebacks: {report.path / 'failures'}", err=True)
+        sys.exit(1)
+
+
+def _only(options: dict, names: tuple[str, ...]) -> dict:
+    return {name: options[name] for name in names}
+
+
+@click.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--vary", multiple=True, metavar="PATH=LO:HI:N",
+              help="Quick grid without a spec file (SPEC is then a scenario), e.g. us.intel_capability=0:1:11.")
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point and arm.")
+@click.option("--seed", type=SEED, help="Root seed (default: the spec's).")
+@click.option("--outcome", "outcomes", multiple=True, help="Outcome of interest (repeatable; default: headline).")
+@click.option("--per-replication", is_flag=True, help="Also store every replication's outcomes.")
+@resume_option("sweep")
+@click.option("--yes", is_flag=True, help=f"Run sweeps of more than {sweeps.SWEEP_CONFIRM_RUNS:,} simulated runs.")
+@engine_options
+def sweep(quiet: bool, where: dict, **options) -> None:
+    """Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point."""
+    with progress_bar("sweep", "point", quiet) as progress:
+        report = sweeps.run_sweep(announce=announce, progress=progress, **where, **options)
+    click.echo(tables.printed(report))
+
+
+@click.command()
+@click.argument("sweep_dir", type=click.Path(file_okay=False))
+def analyze(sweep_dir: str) -> None:
+    """Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it."""
+    method, results, parameters = sweeps.analyze_sweep(sweep_dir)
+    click.echo(tables.ranking_text(results, method, top=parameters))
+    click.echo(f"written: {os.path.join(sweep_dir, 'sensitivity.json')}")
+
+
+@click.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--outcome", default=tornadoes.OUTCOME, show_default=True, help="Outcome whose effect is ranked.")
+@click.option("--parameters", help="Comma-separated parameter paths (default: all).")
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=tornadoes.REPLICATIONS, show_default=True)
+@click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
+@resume_option("tornado")
+@engine_options
+def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
+    """Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome."""
+    with progress_bar("tornado", "point", quiet) as progress:
+        report = tornadoes.run_tornado(scenario, announce=announce, progress=progress, **where, **options)
+    click.echo(tables.printed(report))
+
+
+@click.command()
+@click.option("--beliefs", "reading_names", multiple=True, help="Reading(s) to judge under (default: all).")
+@click.option("--argument", "argument_ids", multiple=True, help="Argument id(s) (default: all).")
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=arguments.REPLICATIONS, show_default=True)
+@click.option("--seed", type=SEED, help="Root seed (default: each scenario's).")
+@click.option("--scenarios", default="scenarios", show_default=True, type=click.Path(file_okay=False),
+              help="Folder holding the scenarios the arguments name.")
+@click.option("--flip", is_flag=True, help="Also find, per contested parameter, where each verdict flips.")
+@click.option("--flip-replications", type=click.IntRange(min=2), default=arguments.FLIP_REPLICATIONS,
+              show_default=True)
+@resume_option("argue")
+@engine_options
+def argue(quiet: bool, where: dict, **options) -> None:
+    """Judge the sources' arguments under each reading: supported, not supported or reversed."""
+    with progress_bar("argue", "verdict", quiet) as progress:
+        report = arguments.run_argue(announce=announce, progress=progress, render=tables.verdicts_text, **where,
+                                     **options)
+    click.echo(tables.printed(report))
+
+
+@click.command()
+@click.argument("name")
+@click.option("--no-measure", is_flag=True, help="Skip the quick run that measures which outcomes move.")
+def explain(name: str, no_measure: bool) -> None:
+    """Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome."""
+    click.echo(explain_text(name, measure=not no_measure))
+
+
+@click.command()
+@click.argument("result_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), help="Folder for the figures (default: <first>/plots).")
+def plot(result_dirs: tuple[str, ...], fmt: str, out: str | None) -> None:
+    """Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side."""
+    for path in plot_result_sets(list(result_dirs), fmt, out):
+        click.echo(str(path))
+
+
+@click.command()
+@click.argument("result_dir", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="HTML file (default: <result set>/report.html).")
+def report(result_dir: str, out: str | None) -> None:
+    """Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance)."""
+    click.echo(str(write_report(result_dir, out)))
+

@@ -1,0 +1,67 @@
+"""The life cycle of every long job: folder, manifest, lock, interrupt, failure, completion.
+
+::
+
+    with job(folder, "afsim sweep --resume {path}") as folder:
+        ...                         # run chunks; they land in the folder as they finish
+        folder.update_manifest(...)  # the job's own results
+
+On leaving the block the manifest says ``complete`` (or ``partial`` if the body said so).
+Ctrl-C or SIGTERM marks it ``interrupted`` with the resume command and raises
+:class:`~afsim.errors.Interrupted`; any other exception marks it ``failed`` and propagates.
+The library never exits: the CLI maps these to exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from afsim.errors import InputError, Interrupted
+from afsim.results.folder import ResultFolder, now
+
+
+def start(out_root: str | Path, name: str, manifest: dict[str, Any]) -> ResultFolder:
+    """A new result folder with its 'running' manifest."""
+    folder = ResultFolder.create(out_root, name)
+    folder.write_manifest(manifest)
+    return folder
+
+
+def reopen(path: str | Path, kind: str) -> tuple[ResultFolder, dict[str, Any]]:
+    """An unfinished result set of ``kind`` to resume, with its manifest; refuse a finished one."""
+    folder = ResultFolder.existing(path)
+    info = folder.read_manifest()
+    if info.get("afsim_result", "paired-run") != kind:
+        raise InputError(str(folder.path), f"cannot resume: this result set is of kind "
+                         f"{info.get('afsim_result')!r}, not {kind!r}")
+    if info.get("status") in ("complete", "partial"):
+        raise InputError(str(folder.path), "this result set is already complete; nothing to resume")
+    return folder, info
+
+
+@contextmanager
+def job(folder: ResultFolder, resume: str) -> Iterator[ResultFolder]:
+    """Lock the folder for the body; mark it interrupted, failed or complete as the body ends.
+
+    ``resume`` is the command that finishes the job; ``{path}`` in it is filled in.
+    """
+    command = resume.format(path=folder.path)
+    folder.lock()
+    try:
+        folder.update_manifest(status="running")  # again, when resumed
+        yield folder
+    except (KeyboardInterrupt, Interrupted):  # Ctrl-C here, or in a job nested in this one
+        done = folder.chunks_done()
+        folder.update_manifest(status="interrupted", chunks_done=done, resume=command)
+        raise Interrupted(str(folder.path), command, f"{done} finished chunk(s)") from None
+    except Exception:
+        folder.update_manifest(status="failed")
+        raise
+    else:
+        if folder.read_manifest().get("status") == "running":
+            folder.update_manifest(status="complete", finished=now(), resume=None)
+    finally:
+        folder.unlock()

@@ -1,0 +1,117 @@
+"""The one manifest builder: what every result set records about how its numbers came about.
+
+Every command's manifest starts with the same provenance block (what was run, from which
+files, under which reading, with which random-number scheme, engine and package versions) and
+an ``inputs`` block: a SHA-256 of everything that determines the numbers.  Resuming a job
+recomputes ``inputs`` and refuses if anything differs, naming what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import afsim
+from afsim.errors import InputError
+from afsim.model.streams import SCHEME
+from afsim.results.folder import now
+from afsim.world.scenario import Scenario
+
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "click", "tqdm")
+NUMERIC_PACKAGES = ("numpy", "scipy", "SALib", "numba")  # their versions can change the numbers
+PACKAGE_ROOT = Path(afsim.__file__).resolve().parent
+CODE = ("model", "engine")  # the source that computes the numbers
+
+
+def versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0], "afsim": afsim.__version__}
+    for name in PACKAGES:
+        out[name] = _version(name) or "not installed"
+    return out
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _source_sha256(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(folder.rglob("*.py")):
+        digest.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs(files: Iterable[str], engine: str) -> dict[str, Any]:
+    """A SHA-256 per input that determines the numbers: files, shipped data, model source, engine."""
+    data = PACKAGE_ROOT / "data"
+    return {
+        "files": {os.path.realpath(f): _sha256(Path(f)) for f in dict.fromkeys(files)},
+        "data": {p.relative_to(data).as_posix(): _sha256(p) for p in sorted(data.rglob("*.yaml"))},
+        "code": {f"afsim/{name}": _source_sha256(PACKAGE_ROOT / name) for name in CODE},
+        "engine": engine,
+        "packages": {name: version for name in NUMERIC_PACKAGES if (version := _version(name))},
+    }
+
+
+def provenance(scenario: Scenario | None, engine: str, files: Iterable[str] = ()) -> dict[str, Any]:
+    """The block every manifest starts with; ``files`` adds inputs beyond the scenario's own."""
+    return {
+        "scenario": scenario.name if scenario else None,
+        "scenario_file": os.path.realpath(scenario.path) if scenario and scenario.path else None,
+        "scenario_sha256": scenario.sha256 if scenario else None,
+        "scenario_text": scenario.text if scenario else None,
+        "baseline": scenario.baseline_name if scenario else None,
+        "beliefs": scenario.beliefs if scenario else None,
+        "random_scheme": SCHEME,
+        "engine": engine,
+        "versions": versions(),
+        "started": now(),
+        "inputs": inputs([*(scenario.files if scenario else ()), *files], engine),
+    }
+
+
+def build(kind: str, scenario: Scenario | None, engine: str, files: Iterable[str] = (),
+          **fields: Any) -> dict[str, Any]:
+    """A new job's manifest: its kind, status 'running', the provenance block, then its own fields."""
+    return {"afsim_result": kind, "status": "running", **provenance(scenario, engine, files), **fields}
+
+
+def changes(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    """What differs between two ``inputs`` blocks, in words ('baseline.yaml changed', ...)."""
+    out = []
+    old, new = recorded.get("files", {}), fresh.get("files", {})
+    out += [f"{Path(f).name} changed" for f in old if f in new and old[f] != new[f]]
+    out += [f"{Path(f).name} is no longer an input" for f in old if f not in new]
+    out += [f"{Path(f).name} is a new input" for f in new if f not in old]
+    for block, what in (("data", "data file afsim/data/{}"), ("code", "source of {}"), ("packages", "{}")):
+        a, b = recorded.get(block, {}), fresh.get(block, {})
+        out += [f"{what.format(k)} changed" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    if recorded.get("engine") != fresh.get("engine"):
+        out.append(f"engine changed ({recorded.get('engine')} -> {fresh.get('engine')})")
+    return out
+
+
+def check_unchanged(manifest: dict[str, Any], files: Iterable[str], where: str) -> None:
+    """Refuse to resume if any input differs from when the job began (or is gone)."""
+    recorded = manifest.get("inputs")
+    if recorded is None:
+        raise InputError(where, "cannot resume: this result set records no inputs (made by an older afsim)")
+    gone = [f for f in recorded.get("files", {}) if not os.path.isfile(f)]
+    if gone:
+        raise InputError(where, f"cannot resume: {', '.join(gone)} is gone")
+    found = changes(recorded, inputs(files, recorded.get("engine", "batched")))
+    if found:
+        raise InputError(where, f"cannot resume: {'; '.join(found)} since the run began "
+                         "(SHA-256 differs from the manifest's); start a new run instead")

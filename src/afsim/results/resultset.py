@@ -1,0 +1,120 @@
+"""The one reader of result sets: a typed :class:`ResultSet` for every kind a command writes.
+
+Plots, the HTML report and ``afsim analyze`` read through :meth:`ResultSet.load`; it refuses a
+folder that is not a finished result set, so nothing is drawn or analysed from half a job.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from afsim.engine.store import merge_series_summary
+from afsim.errors import InputError
+from afsim.results.folder import ResultFolder
+
+KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble")
+RESUME = {"paired-run": "run", "sweep": "sweep", "tornado": "tornado", "argue": "argue",
+          "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence"}
+
+
+@dataclass(eq=False)
+class ResultSet(Mapping[str, Any]):
+    """A finished result set: its manifest and the tables its kind holds (None where absent).
+
+    It is also a read-only mapping of the parts it holds (``rs["comparison"]``, ``{**rs}``), as
+    the plotting code reads it.
+    """
+
+    path: Path
+    kind: str
+    manifest: dict[str, Any]
+    replications: Any = None  # pandas DataFrame, one row per (arm, replication)
+    comparison: Any = None  # the paired comparison
+    series: Any = None  # every replication's monthly series
+    series_summary: Any = None  # per-month statistics, merged over chunks
+    points: Any = None  # sweeps: one row per design point
+    sensitivity: dict[str, Any] | None = None  # sobol / morris indices
+    tornado: Any = None  # tornadoes: one row per parameter, by swing
+    verdicts: Any = None  # argue: one row per (argument, reading, outcome)
+    flips: list[dict[str, Any]] | None = None  # argue --flip
+    conditional: list[dict[str, Any]] | None = None  # credence: effect per side of each dispute
+    across: list[dict[str, Any]] | None = None  # across-beliefs: one row per (reading, outcome)
+    runs: list[ResultSet] = field(default_factory=list)  # across-beliefs: each reading's run
+
+    def __getitem__(self, name: str) -> Any:
+        value = getattr(self, name, None) if name in self._names() else None
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (f.name for f in fields(self) if getattr(self, f.name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    @classmethod
+    def _names(cls) -> set[str]:
+        return {f.name for f in fields(cls)}
+
+    @staticmethod
+    def kind_of(path: str | Path, *, allow_partial: bool = True) -> str:
+        """Which kind of result set a folder holds; refuses an unfinished or unknown one."""
+        info = ResultFolder.existing(path).read_manifest()
+        status = info.get("status")
+        if status not in (("complete", "partial") if allow_partial else ("complete",)):
+            command = RESUME.get(info.get("afsim_result", "paired-run"), "run")
+            raise InputError(str(path), f"result set is not complete (status: {status}); "
+                             f"resume it with: afsim {command} --resume {path}")
+        kind = info.get("afsim_result", "paired-run")
+        if kind not in KINDS:
+            raise InputError(str(path), f"unknown kind of result set {kind!r} (expected one of {', '.join(KINDS)})")
+        return kind
+
+    @classmethod
+    def load(cls, path: str | Path, *, allow_partial: bool = True) -> ResultSet:
+        """Read a finished result set of any kind (``allow_partial=False`` also refuses partial ones)."""
+        import pandas as pd
+
+        kind = cls.kind_of(path, allow_partial=allow_partial)
+        folder = Path(path)
+        rs = cls(folder, kind, ResultFolder(folder).read_manifest())
+
+        def need(name: str) -> Path:
+            if not (folder / name).exists():
+                raise InputError(str(path), f"{kind} result set has no {name}")
+            return folder / name
+
+        def optional_json(name: str) -> Any:
+            return json.loads((folder / name).read_text(encoding="utf-8")) if (folder / name).is_file() else None
+
+        if (folder / "replications").is_dir():
+            rs.replications = pd.read_parquet(folder / "replications")
+        if (folder / "comparison.csv").is_file():
+            rs.comparison = pd.read_csv(folder / "comparison.csv")
+        if (folder / "series").is_dir():
+            rs.series = pd.read_parquet(folder / "series")
+        if (folder / "series_summary").is_dir():
+            rs.series_summary = merge_series_summary(pd.read_parquet(folder / "series_summary"))
+        if kind == "paired-run":
+            need("comparison.csv")
+        elif kind == "sweep":
+            rs.points = pd.read_parquet(need("points.parquet"))
+            rs.sensitivity = optional_json("sensitivity.json")
+        elif kind == "tornado":
+            rs.tornado = pd.read_csv(need("tornado.csv"))
+            if "claims" in rs.tornado:  # no claims: an empty cell, not NaN
+                rs.tornado["claims"] = rs.tornado["claims"].fillna("").astype(str)
+        elif kind == "argue":
+            rs.verdicts = pd.read_csv(need("verdicts.csv"))
+            rs.flips = optional_json("flips.json")
+        elif kind == "across-beliefs":
+            rs.runs = [cls.load(folder / name) for name in rs.manifest["readings"]]
+            rs.across = optional_json("across_beliefs.json")
+        elif kind == "credence-ensemble":
+            rs.conditional = optional_json("conditional.json")
+        return rs
