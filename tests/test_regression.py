@@ -10,10 +10,9 @@ the compiled rules' exp/log and inverse normal CDF may differ from numpy/scipy's
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
-
-import io
 
 import numpy as np
 import pandas as pd

@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 
 from afsim.model import rules
-from afsim.model.rules import P, TARGET
+from afsim.model.rules import TARGET, P
 
 if TYPE_CHECKING:
     from afsim.model.model import AfsimModel
