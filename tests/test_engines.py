@@ -22,7 +22,7 @@ from afsim.world.beliefs import readings
 from afsim.world.scenario import load_scenario
 from conftest import REPO, SCENARIOS
 
-COUNTS = tuple(s for s in SERIES if s.startswith(("attacks_", "killed_", "foiled_", "attack_"))) + ("plots",)
+COUNTS = (*(s for s in SERIES if s.startswith(("attacks_", "killed_", "foiled_", "attack_"))), "plots")
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 
 
@@ -180,8 +180,9 @@ def test_an_edited_rule_never_runs_from_a_stale_compile_cache(tmp_path):
 
 
 def test_help_and_validate_do_not_load_numba():
+    scenario = str(SCENARIOS / "intel_sharing.yaml")
     code = ("import sys; from click.testing import CliRunner; from afsim.cli import cli; import afsim.model; "
-            f"r = CliRunner(); r.invoke(cli, ['--help']); r.invoke(cli, ['validate', {str(SCENARIOS / 'intel_sharing.yaml')!r}]); "
+            f"r = CliRunner(); r.invoke(cli, ['--help']); r.invoke(cli, ['validate', {scenario!r}]); "
             "assert afsim.model.ENGINES; "
             "print(sorted(m for m in ('numba', 'numpy', 'mesa', 'llvmlite') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
