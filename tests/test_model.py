@@ -166,8 +166,9 @@ def test_duty_to_warn_mostly_fails_at_status_quo_trust():
 
 
 def shares(west_grievance, capacity, row=ROW):
-    out = np.empty(len(TARGETS))
-    rules.target_shares(west_grievance, capacity, row, out)
+    out, softness = np.empty(len(TARGETS)), np.empty(len(TARGETS))
+    rules.target_softness(row, softness)
+    rules.target_shares(west_grievance, capacity, softness, row, out)
     return out
 
 

@@ -53,6 +53,7 @@ class Russia(Actor):
         self.zero_sum = self.row[P.russia.zero_sum]
         self.arms = self.row[P.russia.arms_to_taliban]
         self.threat = 0.0
+        self.threat_fade = rules.threat_fade(self.row)
         self.ct_support = rules.russia_support(self.threat, 0.0, self.row)
 
     def step(self) -> None:
@@ -62,7 +63,7 @@ class Russia(Actor):
         self.ct_support = rules.russia_support(self.threat, float(policy.russia_ct_offer[month]), self.row)
 
     def remember(self, killed: float) -> None:
-        self.threat = rules.threat_memory(self.threat, killed, self.row)
+        self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)
 
 
 class Iran(Actor):
@@ -71,6 +72,7 @@ class Iran(Actor):
     def __init__(self, model: AfsimModel):
         super().__init__(model)
         self.threat = 0.0
+        self.threat_fade = rules.threat_fade(self.row)
         self.ct_support = rules.iran_support(self.threat, 0.0, self.row)
 
     def step(self) -> None:
@@ -78,7 +80,7 @@ class Iran(Actor):
         self.ct_support = rules.iran_support(self.threat, offer, self.row)
 
     def remember(self, killed: float) -> None:
-        self.threat = rules.threat_memory(self.threat, killed, self.row)
+        self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)
 
 
 class Taliban(Actor):
@@ -110,12 +112,16 @@ class ISISK(Actor):
         self.west_grievance = self.row[P.isisk.grievance_west]
         self.plots = 0.0
         self.target_shares = np.zeros(len(TARGET))
+        self.grievance_fade = rules.grievance_fade(self.row)
+        self.softness = np.empty(len(TARGET))
+        rules.target_softness(self.row, self.softness)
 
     def step(self) -> None:
         model = self.model
         noise = rules.normal(model.key, model.month, rules.SLOT.recruitment, 0)
         self.strength = rules.isisk_strength(self.strength, model.taliban.ct_capacity, model.us.strikes, noise,
                                              self.row)
-        self.west_grievance = rules.west_grievance(self.west_grievance, model.us.strikes, self.row)
+        self.west_grievance = rules.west_grievance(self.west_grievance, model.us.strikes, self.grievance_fade, self.row)
         self.plots = rules.plots(self.strength, self.row)
-        rules.target_shares(self.west_grievance, model.taliban.ct_capacity, self.row, self.target_shares)
+        rules.target_shares(self.west_grievance, model.taliban.ct_capacity, self.softness, self.row,
+                            self.target_shares)

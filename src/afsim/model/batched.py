@@ -78,7 +78,7 @@ def run_batched(rows: np.ndarray, policy_of: np.ndarray, policies: np.ndarray, k
                          f"got {policies.shape}")
     if n and (policy_of.min() < 0 or policy_of.max() >= len(policies)):
         raise ValueError(f"policy indices must lie in 0..{len(policies) - 1}")
-    record = rules.run_worlds(rows, policy_of, policies, keys, horizon)
+    record = rules.run_worlds(rows, policy_of, policies, keys, horizon).transpose(1, 2, 0)  # a view, no copy
     return dict(zip(rules.SERIES, record, strict=True))
 
 

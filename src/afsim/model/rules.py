@@ -293,9 +293,14 @@ def isisk_strength(strength: float, ct_capacity: float, strikes: float, noise: f
 
 
 @njit(cache=True)
-def west_grievance(grievance: float, strikes: float, row: np.ndarray) -> float:
+def grievance_fade(row: np.ndarray) -> float:
+    """ODD 7.1 Backlash memory: the share of extra grievance against the West left after a month."""
+    return math.exp(-1.0 / row[P.isisk.backlash_memory_months])
+
+
+@njit(cache=True)
+def west_grievance(grievance: float, strikes: float, fade: float, row: np.ndarray) -> float:
     """ODD 7.1 Backlash: each US strike raises the West's target weight; the grievance fades."""
-    fade = math.exp(-1.0 / row[P.isisk.backlash_memory_months])
     resting = row[P.isisk.grievance_west]
     return resting + (grievance - resting) * fade + row[P.isisk.backlash_grievance_west] * strikes
 
@@ -321,7 +326,15 @@ def own_detection(target: int, row: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def target_shares(west_grievance: float, ct_capacity: float, row: np.ndarray, shares: np.ndarray) -> None:
+def target_softness(row: np.ndarray, softness: np.ndarray) -> None:
+    """ODD 7.2 How soft each target looks to ISIS-K: its own services deter (a world's constant)."""
+    for t in range(len(TARGETS)):
+        softness[t] = math.exp(-row[P.isisk.hardness_aversion] * own_detection(t, row))
+
+
+@njit(cache=True)
+def target_shares(west_grievance: float, ct_capacity: float, softness: np.ndarray, row: np.ndarray,
+                  shares: np.ndarray) -> None:
     """ODD 7.2 Target choice: grievance x softness, with home pressure displacing plots abroad.
 
     Writes the share of plots aimed at each target (TARGETS order) into ``shares``.
@@ -338,9 +351,8 @@ def target_shares(west_grievance: float, ct_capacity: float, row: np.ndarray, sh
             grievance = row[P.isisk.grievance_iran]
         else:
             grievance = west_grievance * row[P.us.homeland_exposure]
-        softness = math.exp(-row[P.isisk.hardness_aversion] * own_detection(t, row))
         displaced = 1.0 + row[P.isisk.displacement] * ct_capacity if IS_ABROAD[t] else 1.0
-        shares[t] = grievance * softness * displaced
+        shares[t] = grievance * softness[t] * displaced
         total += shares[t]
     for t in range(len(TARGETS)):
         shares[t] = shares[t] / total if total > 0 else 0.0
@@ -405,9 +417,11 @@ def resolve_plots(key: np.uint64, month: int, plots: float, shares: np.ndarray, 
         for f in range(len(FATES)):
             u = uniform(key, month, SLOT.fates, t * len(FATES) + f)
             fates[t, f] = poisson(plots * shares[t] * probabilities[t, f], u)
-        killed[t] = 0.0
+    for t in range(len(TARGETS)):  # a second pass: the tight loop above then compiles to faster code
+        total = 0.0
         for nth in range(fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]):
-            killed[t] += casualties(normal(key, month, SLOT.casualties + t, nth), row)
+            total += casualties(normal(key, month, SLOT.casualties + t, nth), row)
+        killed[t] = total
 
 
 @njit(cache=True)
@@ -456,9 +470,15 @@ def initial_trust(row: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def threat_memory(threat: float, killed: float, row: np.ndarray) -> float:
+def threat_fade(row: np.ndarray) -> float:
+    """How much of a state's memory of attacks on it is left after a month."""
+    return math.exp(-1.0 / row[P.region.threat_memory_months])
+
+
+@njit(cache=True)
+def threat_memory(threat: float, killed: float, fade: float) -> float:
     """Recent killed, exponentially forgotten: what drives a state's CT response."""
-    return threat * math.exp(-1.0 / row[P.region.threat_memory_months]) + killed
+    return threat * fade + killed
 
 
 # -- the batched engine -------------------------------------------------------------------------
@@ -467,6 +487,9 @@ def threat_memory(threat: float, killed: float, row: np.ndarray) -> float:
 @njit(cache=True)
 def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int, record: np.ndarray) -> None:
     """One world, month by month, in the ODD's order; ``record`` is (series, months)."""
+    softness = np.empty(len(TARGETS))
+    target_softness(row, softness)
+    memory, backlash_fade = threat_fade(row), grievance_fade(row)
     sharing = np.zeros(len(TARGETS), dtype=np.int64)
     shares = np.zeros(len(TARGETS))
     uptake = np.zeros(len(TARGETS))
@@ -498,8 +521,8 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         capacity = taliban_capacity(capacity, help_received(russia_ct, iran_ct, trust), arms, in_shock, row)
         # 5. ISIS-K
         strength = isisk_strength(strength, capacity, strikes, normal(key, month, SLOT.recruitment, 0), row)
-        grievance = west_grievance(grievance, strikes, row)
-        target_shares(grievance, capacity, row, shares)
+        grievance = west_grievance(grievance, strikes, backlash_fade, row)
+        target_shares(grievance, capacity, softness, row, shares)
         # 6. plots meet the layers
         warning_uptake(trust, row, uptake)
         fate_probabilities(capacity, sharing, uptake, row, probabilities)
@@ -507,8 +530,8 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         # 7. relations; states remember attacks on them
         update_trust(trust, initial, fates, sharing, zero_sum, sanctions, levers[LEVER.bounty_revelation] > 0,
                      russia_ct, iran_ct, row)
-        russia_threat = threat_memory(russia_threat, killed[TARGET.russia], row)
-        iran_threat = threat_memory(iran_threat, killed[TARGET.iran], row)
+        russia_threat = threat_memory(russia_threat, killed[TARGET.russia], memory)
+        iran_threat = threat_memory(iran_threat, killed[TARGET.iran], memory)
         # 8. record
         total = 0
         for t in range(len(TARGETS)):
@@ -539,11 +562,9 @@ def run_worlds(rows: np.ndarray, policy_of: np.ndarray, policies: np.ndarray, ke
 
     ``rows[r]`` is replication r's parameter row (COLUMNS order), ``policies[policy_of[r]]`` its
     compiled policy (months x LEVER_COLUMNS), ``keys[r]`` its stream key.  Returns the record,
-    shape (len(SERIES), horizon, replications).
+    shape (replications, len(SERIES), horizon): each world's months side by side in memory.
     """
-    record = np.empty((len(SERIES), horizon, len(keys)))
-    scratch = np.empty((len(SERIES), horizon))
+    record = np.empty((len(keys), len(SERIES), horizon))
     for r in range(len(keys)):
-        _run_world(rows[r], policies[policy_of[r]], keys[r], horizon, scratch)
-        record[:, :, r] = scratch
+        _run_world(rows[r], policies[policy_of[r]], keys[r], horizon, record[r])
     return record
