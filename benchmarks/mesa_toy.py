@@ -67,7 +67,8 @@ class Toy(mesa.Model):
         self.taliban, self.isisk = Taliban(self), ISISK(self)
         self.fates = np.zeros((5, 5))
         self.killed = np.zeros(5)
-        reporters = {f"attacks_{t}": (lambda m, i=i: float(m.fates[i, 3] + m.fates[i, 4])) for i, t in enumerate(TARGETS)}
+        reporters = {f"attacks_{t}": (lambda m, i=i: float(m.fates[i, 3] + m.fates[i, 4]))
+                     for i, t in enumerate(TARGETS)}
         reporters |= {f"killed_{t}": (lambda m, i=i: float(m.killed[i])) for i, t in enumerate(TARGETS)}
         reporters |= {f: (lambda m, j=j: float(m.fates[:, j].sum())) for j, f in enumerate(FATES)}
         reporters |= {name: (lambda m, name=name: float(m.month)) for name in (
