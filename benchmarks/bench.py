@@ -173,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the script, not the targets")
     q = parser.parse_args().quick
-    sizes = {"batched": 1000 if q else 5000, "mesa": 4 if q else 30, "repeats": 2 if q else 5,
+    sizes = {"batched": 1000 if q else 5000, "mesa": 4 if q else 100, "repeats": 2 if q else 5,
              "recording": 500 if q else 2000, "parallel": 2000 if q else 20_000, "startup": 3 if q else 20}
     print(f"afsim benchmarks{' (quick sizes)' if q else ''}: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}, "

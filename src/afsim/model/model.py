@@ -108,6 +108,17 @@ class AfsimModel(mesa.Model):
         """Successful attacks on a target this month (warned or not)."""
         return int(self.fates[target, FATE.attack_warned] + self.fates[target, FATE.attack_unwarned])
 
+    def release(self) -> None:
+        """Let go of the agents and the recorded months once they have been read.
+
+        Mesa 3.3 keeps every model it has seen as a key of its class-level agent-id counter for
+        the life of the process; after ``release`` what stays behind is a small shell.
+        """
+        self.remove_all_agents()
+        self.us = self.russia = self.iran = self.taliban = self.isisk = None
+        self.datacollector = None
+        self.running = False
+
     def record(self) -> dict[str, np.ndarray]:
         """The recorded months so far, {series: (months,)}."""
         return {name: np.asarray(values, dtype=np.float64)
@@ -170,5 +181,5 @@ def simulate_mesa(params: Parameters, policy: Policy, keys: np.ndarray) -> dict[
             model.step()
         for name, values in model.record().items():
             record[name][:, r] = values
-        model.remove_all_agents()  # let the agents go; Mesa keeps only a small per-model id counter
+        model.release()
     return record
