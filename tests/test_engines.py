@@ -187,3 +187,18 @@ def test_help_and_validate_do_not_load_numba():
             "print(sorted(m for m in ('numba', 'numpy', 'mesa', 'llvmlite') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_mesa_engine_lets_go_of_each_world_once_read():
+    """Mesa keeps every model in its agent-id counter; a released model holds no agents or records."""
+    import gc
+
+    from afsim.world.levers import Policy
+    from afsim.world.parameters import Parameters
+
+    keys = replication_keys(123, range(3))
+    simulate(Parameters(), Policy.compile(6), keys, engine="mesa")
+    gc.collect()
+    ours = [m for m in gc.get_objects() if isinstance(m, AfsimModel) and int(m.key) in set(keys.tolist())]
+    assert len(ours) <= 3
+    assert all(m.datacollector is None and len(m.agents) == 0 and not m.running for m in ours)

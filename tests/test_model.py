@@ -7,8 +7,8 @@ import pytest
 
 from afsim.model import SERIES, AfsimModel, rules, simulate
 from afsim.model.batched import missing_columns, parameter_row, policy_stack, run_batched
-from afsim.model.rules import FATE, LEVEL, STREAM_SLOTS, TARGET, StreamSlots
-from afsim.model.streams import Streams, replication_keys
+from afsim.model.rules import FATE, LEVEL, STREAM_SLOTS, TARGET
+from afsim.model.streams import Streams, StreamSlots, replication_keys
 from afsim.world.axes import SHARING_LEVELS, TARGETS
 from afsim.world.levers import LeverSetting, Policy
 from afsim.world.parameters import Parameters

@@ -1,20 +1,15 @@
-"""The model's rules, compiled once and called by both engines; and the batched kernel.
+"""The model's rules, compiled once (numba) and called by both engines; and the batched kernel.
 
-Every rule is a small pure function on ONE world's scalars (or small fixed arrays over
-targets and fates), compiled with numba.  The Mesa engine (:mod:`afsim.model.model`) calls
-them from its agents' ``step``; the batched engine (:func:`run_worlds`, below) calls them
-inside one compiled loop over replications and months.  Same functions, same draws, same
-numbers.
+Every rule is a small pure function on ONE world's scalars (or small arrays over targets and
+fates).  The Mesa engine's agents call them in ``step``; the batched kernel (:func:`run_worlds`)
+calls them in one compiled loop over replications and months: same functions, same draws.
+Parameters arrive as a float64 row per world (``row[P.isisk.recruitment_rate]``, columns
+:data:`COLUMNS`; built by :func:`afsim.model.batched.parameter_row`).
 
-Why one module: numba's on-disk cache (``cache=True``) is keyed by the source file of each
-function, and a compiled caller embeds its callees.  Keeping every compiled function here —
-the random draws, the rules and the kernel — means an edit to any of them invalidates the cache
-of all of them: a stale rule can never run.  For the same reason the names the compiled code
-indexes by (parameter columns, fates, lever columns, series, stream slots) are declared here.
-
-Parameters reach the rules as a row of float64 (``row[P.isisk.recruitment_rate]``), one row per
-world, columns in :data:`COLUMNS` order; :func:`parameter_row` builds it from a
-:class:`~afsim.world.parameters.Parameters`.
+Why one module: numba's on-disk cache is keyed by each function's source file, and a compiled
+caller embeds its callees.  With every compiled function — draws, rules, kernel — and the names
+they index by (columns, fates, levers, series, stream slots) here, any edit invalidates the
+cache of all of them: a stale rule can never run.
 """
 
 from __future__ import annotations
@@ -25,6 +20,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from afsim.model.streams import StreamSlots
 from afsim.world.axes import ABROAD, HOMELAND, SHARING_LEVELS, TARGETS
 
 
@@ -61,16 +57,15 @@ COLUMNS = tuple(f"{group}.{name}" for group, names in (
     ("taliban", "initial_ct_capacity base_capacity economy_constraint pakistan_erosion help_effect arms_effect "
                 "adjustment_rate ct_attrition disruption_efficiency warning_uptake economic_shock_size "
                 "economic_shock_months"),
-    ("russia", "ct_support_base threat_response arms_to_taliban zero_sum sanctions_behaviour_effect "
-               "sanctions_rally own_detection warning_uptake"),
+    ("russia", "ct_support_base threat_response arms_to_taliban zero_sum sanctions_behaviour_effect sanctions_rally "
+               "own_detection warning_uptake"),
     ("iran", "ct_support_base threat_response own_detection warning_uptake"),
     ("us", "intel_capability duty_to_warn_specificity routine_specificity homeland_exposure homeland_detection "
            "sharing_cost strike_cost strike_kills sanctions_cost"),
     ("region", "pakistan_detection pakistan_trust threat_memory_months afghanistan_detection"),
     ("relations", "initial_trust_us_russia initial_trust_us_iran initial_trust_us_taliban "
-                  "initial_trust_russia_taliban initial_trust_iran_taliban trust_gain_per_foiled "
-                  "sharing_trust_gain cooperation_trust_gain sanctions_trust_cost revelation_trust_hit "
-                  "trust_reversion"),
+                  "initial_trust_russia_taliban initial_trust_iran_taliban trust_gain_per_foiled sharing_trust_gain "
+                  "cooperation_trust_gain sanctions_trust_cost revelation_trust_hit trust_reversion"),
 ) for name in names.split())
 """Parameter columns of a world's row, in a fixed order (a test checks every parameter has one)."""
 
@@ -104,35 +99,6 @@ S = namedtuple("Series", SERIES)(*range(len(SERIES)))
 ATTACKS, KILLED, FATE_COUNTS = S.attacks_afghanistan, S.killed_afghanistan, S.foiled_taliban
 
 
-class StreamSlots:
-    """Who owns which random-stream slot of a month: each purpose a fixed range, never shared.
-
-    A draw is addressed by (replication key, month, slot, index); two purposes on one slot
-    would silently draw the same numbers, so registering an overlap is refused.
-    """
-
-    SPACE = 64  # slots per month (the counter layout of afsim.model.streams)
-
-    def __init__(self) -> None:
-        self.ranges: dict[str, range] = {}
-
-    def register(self, name: str, first: int, width: int = 1) -> int:
-        wanted = range(first, first + width)
-        if name in self.ranges:
-            raise ValueError(f"stream slot {name!r} is already registered")
-        if first < 0 or width < 1 or wanted.stop > self.SPACE:
-            raise ValueError(f"stream slots {first}..{wanted.stop - 1} are outside 0..{self.SPACE - 1}")
-        for other, taken in self.ranges.items():
-            if wanted.start < taken.stop and taken.start < wanted.stop:
-                raise ValueError(f"stream slots {first}..{wanted.stop - 1} for {name!r} clash with {other!r} "
-                                 f"({taken.start}..{taken.stop - 1})")
-        self.ranges[name] = wanted
-        return first
-
-    def __getitem__(self, name: str) -> int:
-        return self.ranges[name].start
-
-
 STREAM_SLOTS = StreamSlots()
 SLOT = namedtuple("Slot", "recruitment fates casualties")(
     STREAM_SLOTS.register("recruitment", 0),  # ISIS-K's recruitment noise, one draw a month
@@ -160,35 +126,38 @@ def uniform(key: np.uint64, month: int, slot: int, index: int) -> float:
     return (np.float64(z >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
 
 
+_CENTRAL = ((2.5090809287301226727e3, 3.3430575583588128105e4, 6.7265770927008700853e4, 4.5921953931549871457e4,
+             1.3731693765509461125e4, 1.9715909503065514427e3, 1.3314166789178437745e2, 3.3871328727963666080e0),
+            (5.2264952788528545610e3, 2.8729085735721942674e4, 3.9307895800092710610e4, 2.1213794301586595867e4,
+             5.3941960214247511077e3, 6.8718700749205790830e2, 4.2313330701600911252e1, 1.0))
+_NEAR = ((7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1, 1.27045825245236838258e0,
+          3.64784832476320460504e0, 5.76949722146069140550e0, 4.63033784615654529590e0, 1.42343711074968357734e0),
+         (1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2, 1.48103976427480074590e-1,
+          6.89767334985100004550e-1, 1.67638483018380384940e0, 2.05319162663775882187e0, 1.0))
+_FAR = ((2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3, 2.65321895265761230930e-2,
+         2.96560571828504891230e-1, 1.78482653991729133580e0, 5.46378491116411436990e0, 6.65790464350110377720e0),
+        (2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5, 7.86869131145613259100e-4,
+         1.48753612908506148525e-2, 1.36929880922735805310e-1, 5.99832206555887937690e-1, 1.0))
+
+
+@njit(cache=True)
+def _rational(coefficients: tuple, r: float) -> float:
+    numerator = denominator = 0.0
+    for c in coefficients[0]:
+        numerator = numerator * r + c
+    for c in coefficients[1]:
+        denominator = denominator * r + c
+    return numerator / denominator
+
+
 @njit(cache=True)
 def normal_quantile(p: float) -> float:
     """Inverse standard normal CDF: Wichura's AS241 (PPND16), relative error about 1e-16."""
     q = p - 0.5
     if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        return q * (((((((2.5090809287301226727e3 * r + 3.3430575583588128105e4) * r + 6.7265770927008700853e4) * r
-                        + 4.5921953931549871457e4) * r + 1.3731693765509461125e4) * r
-                      + 1.9715909503065514427e3) * r + 1.3314166789178437745e2) * r + 3.3871328727963666080e0) / (
-            ((((((5.2264952788528545610e3 * r + 2.8729085735721942674e4) * r + 3.9307895800092710610e4) * r
-                + 2.1213794301586595867e4) * r + 5.3941960214247511077e3) * r + 6.8718700749205790830e2) * r
-             + 4.2313330701600911252e1) * r + 1.0)
+        return q * _rational(_CENTRAL, 0.180625 - q * q)
     r = math.sqrt(-math.log(p if q < 0.0 else 1.0 - p))
-    if r <= 5.0:
-        r -= 1.6
-        value = (((((((7.74545014278341407640e-4 * r + 2.27238449892691845833e-2) * r + 2.41780725177450611770e-1)
-                     * r + 1.27045825245236838258e0) * r + 3.64784832476320460504e0) * r
-                   + 5.76949722146069140550e0) * r + 4.63033784615654529590e0) * r + 1.42343711074968357734e0) / (
-            ((((((1.05075007164441684324e-9 * r + 5.47593808499534494600e-4) * r + 1.51986665636164571966e-2) * r
-                + 1.48103976427480074590e-1) * r + 6.89767334985100004550e-1) * r + 1.67638483018380384940e0) * r
-             + 2.05319162663775882187e0) * r + 1.0)
-    else:
-        r -= 5.0
-        value = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r + 1.24266094738807843860e-3)
-                     * r + 2.65321895265761230930e-2) * r + 2.96560571828504891230e-1) * r
-                   + 1.78482653991729133580e0) * r + 5.46378491116411436990e0) * r + 6.65790464350110377720e0) / (
-            ((((((2.04426310338993978564e-15 * r + 1.42151175831644588870e-7) * r + 1.84631831751005468180e-5) * r
-                + 7.86869131145613259100e-4) * r + 1.48753612908506148525e-2) * r + 1.36929880922735805310e-1) * r
-             + 5.99832206555887937690e-1) * r + 1.0)
+    value = _rational(_NEAR, r - 1.6) if r <= 5.0 else _rational(_FAR, r - 5.0)
     return -value if q < 0.0 else value
 
 
@@ -490,12 +459,9 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
     softness = np.empty(len(TARGETS))
     target_softness(row, softness)
     memory, backlash_fade = threat_fade(row), grievance_fade(row)
-    sharing = np.zeros(len(TARGETS), dtype=np.int64)
-    shares = np.zeros(len(TARGETS))
-    uptake = np.zeros(len(TARGETS))
+    sharing, fates = np.zeros(len(TARGETS), dtype=np.int64), np.zeros((len(TARGETS), len(FATES)), dtype=np.int64)
+    shares, uptake, killed = np.zeros(len(TARGETS)), np.zeros(len(TARGETS)), np.zeros(len(TARGETS))
     probabilities = np.zeros((len(TARGETS), len(FATES)))
-    fates = np.zeros((len(TARGETS), len(FATES)), dtype=np.int64)
-    killed = np.zeros(len(TARGETS))
     initial = initial_trust(row)
     trust = initial.copy()
     zero_sum, arms = row[P.russia.zero_sum], row[P.russia.arms_to_taliban]
@@ -533,17 +499,12 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         russia_threat = threat_memory(russia_threat, killed[TARGET.russia], memory)
         iran_threat = threat_memory(iran_threat, killed[TARGET.iran], memory)
         # 8. record
-        total = 0
         for t in range(len(TARGETS)):
             record[ATTACKS + t, month] = fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]
             record[KILLED + t, month] = killed[t]
         for f in range(len(FATES)):
-            count = 0
-            for t in range(len(TARGETS)):
-                count += fates[t, f]
-            record[FATE_COUNTS + f, month] = count
-            total += count
-        record[S.plots, month] = total
+            record[FATE_COUNTS + f, month] = fates[:, f].sum()
+        record[S.plots, month] = fates.sum()
         record[S.isisk_strength, month] = strength
         record[S.taliban_ct_capacity, month] = capacity
         record[S.trust_us_russia, month] = trust[ACTOR.us, ACTOR.russia]

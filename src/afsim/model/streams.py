@@ -40,6 +40,35 @@ def replication_keys(root_seed: int, replications: np.ndarray | range) -> np.nda
     return np.asarray(keys, dtype=np.uint64)
 
 
+class StreamSlots:
+    """Who owns which random-stream slot of a month: each purpose a fixed range, never shared.
+
+    A draw is addressed by (replication key, month, slot, index); two purposes on one slot
+    would silently draw the same numbers, so registering an overlap is refused.
+    """
+
+    SPACE = 64  # slots per month (the counter layout of afsim.model.streams)
+
+    def __init__(self) -> None:
+        self.ranges: dict[str, range] = {}
+
+    def register(self, name: str, first: int, width: int = 1) -> int:
+        wanted = range(first, first + width)
+        if name in self.ranges:
+            raise ValueError(f"stream slot {name!r} is already registered")
+        if first < 0 or width < 1 or wanted.stop > self.SPACE:
+            raise ValueError(f"stream slots {first}..{wanted.stop - 1} are outside 0..{self.SPACE - 1}")
+        for other, taken in self.ranges.items():
+            if wanted.start < taken.stop and taken.start < wanted.stop:
+                raise ValueError(f"stream slots {first}..{wanted.stop - 1} for {name!r} clash with {other!r} "
+                                 f"({taken.start}..{taken.stop - 1})")
+        self.ranges[name] = wanted
+        return first
+
+    def __getitem__(self, name: str) -> int:
+        return self.ranges[name].start
+
+
 def _mix(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
