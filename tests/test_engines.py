@@ -178,6 +178,17 @@ def test_an_edited_rule_never_runs_from_a_stale_compile_cache(tmp_path):
     rules.write_text(edited)
     assert _run_python(FIRST_MONTHS, env)["strength"] < first["strength"]
 
+    axes = tmp_path / "afsim" / "world" / "axes.py"  # not a rule, but frozen into the compiled code
+    swapped = axes.read_text().replace('"russia", "iran", "west")\n"""Where', '"iran", "russia", "west")\n"""Where')
+    assert swapped != axes.read_text()
+    axes.write_text(swapped)
+    refused = subprocess.run([sys.executable, "-c", textwrap.dedent(FIRST_MONTHS)], capture_output=True, text=True,
+                             env={**os.environ, **env}, timeout=900)
+    assert refused.returncode != 0 and "cached before afsim/world/axes.py changed" in refused.stderr
+    for stale in (tmp_path / "afsim" / "model" / "__pycache__").glob("rules.*.nb[ic]"):
+        stale.unlink()
+    assert _run_python(FIRST_MONTHS, env)["strength"] > 0  # recompiled against the new axes
+
 
 def test_help_and_validate_do_not_load_numba():
     scenario = str(SCENARIOS / "intel_sharing.yaml")

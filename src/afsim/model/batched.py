@@ -10,12 +10,23 @@ policy and its key: never on what else shares the chunk.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 
 from afsim.model import rules
 from afsim.world.levers import Policy
 from afsim.world.parameters import Parameters, parameter_specs
+
+
+@cache
+def check_compiled_axes() -> None:
+    """Refuse to run compiled code cached before afsim/world/axes.py changed (it would misplace targets)."""
+    compiled = rules.compiled_axes
+    if compiled() != getattr(compiled, "py_func", compiled)():
+        folder = getattr(getattr(compiled, "stats", None), "cache_path", "afsim/model/__pycache__")
+        raise RuntimeError(f"afsim's compiled rules in {folder} were cached before afsim/world/axes.py changed; "
+                           "delete the rules.*.nbi and rules.*.nbc files there and run again")
 
 
 def parameter_row(params: Parameters) -> np.ndarray:
@@ -78,6 +89,7 @@ def run_batched(rows: np.ndarray, policy_of: np.ndarray, policies: np.ndarray, k
                          f"got {policies.shape}")
     if n and (policy_of.min() < 0 or policy_of.max() >= len(policies)):
         raise ValueError(f"policy indices must lie in 0..{len(policies) - 1}")
+    check_compiled_axes()
     record = rules.run_worlds(rows, policy_of, policies, keys, horizon).transpose(1, 2, 0)  # a view, no copy
     return dict(zip(rules.SERIES, record, strict=True))
 

@@ -107,6 +107,14 @@ SLOT = namedtuple("Slot", "recruitment fates casualties")(
 )
 STREAM_SLOTS.register("credence_sides", 63)  # afsim.studies.credence: which side of each dispute a world takes
 
+@njit(cache=True)
+def compiled_axes() -> tuple:
+    """The axes as frozen into the compiled code: differs from its Python run only if the on-disk
+    cache predates an edit of afsim/world/axes.py (numba keys the cache by this file alone)."""
+    return (len(TARGETS), TARGET.afghanistan, TARGET.pakistan, TARGET.russia, TARGET.iran, TARGET.west, HOME,
+            IS_ABROAD, len(SHARING_LEVELS), LEVEL.none, LEVEL.duty_to_warn, LEVEL.routine)
+
+
 # -- random draws (the counter layout of afsim.model.streams, bit for bit) ----------------------
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
