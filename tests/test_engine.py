@@ -11,12 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import afsim.engine.store
 import afsim.errors
-from afsim.model import AfsimModel
+from afsim.engine import experiment
 from afsim.results.resultset import ResultSet
 from conftest import SCENARIOS
 
@@ -122,14 +123,14 @@ def test_a_failing_replication_is_recorded_and_the_others_complete(invoke, tmp_p
     from afsim.model.streams import replication_keys
 
     bad_key = int(replication_keys(20250101, [13])[0])
-    step = AfsimModel.step
+    simulate = experiment.simulate
 
-    def flaky(self):
-        if self.month == 5 and bad_key in set(self.streams.keys.tolist()):
+    def flaky(params, policy, keys, engine="batched"):
+        if bad_key in set(np.asarray(keys).tolist()):
             raise FloatingPointError("simulated numerical failure")
-        step(self)
+        return simulate(params, policy, keys, engine)
 
-    monkeypatch.setattr(AfsimModel, "step", flaky)
+    monkeypatch.setattr(experiment, "simulate", flaky)
     result = invoke("run", INTEL, "-n", 30, "--chunk-size", 10, "-w", 1, "--out", tmp_path / "r", "-q")
     assert result.exit_code == 1
     assert "1 replication(s) failed" in result.stderr

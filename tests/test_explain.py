@@ -27,7 +27,7 @@ def test_parameter_chain_names_quote_mechanism_and_measured_outcomes(invoke):
     out = invoke("explain", "russia.warning_uptake")
     assert out.exit_code == 0
     assert "duty to warn" in out.stdout  # the verbatim quote
-    assert "AfsimModel.warning_uptake" in out.stdout  # the mechanism, found in the code
+    assert "rules.warning_uptake" in out.stdout  # the mechanism, found in the code
     assert "attacks_russia" in out.stdout.split("OUTCOMES")[1]  # measured, not listed
 
 

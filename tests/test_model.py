@@ -5,27 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from afsim.model import SERIES, AfsimModel, rules
-from afsim.model.streams import Streams, poisson_from_uniform, replication_keys
-from afsim.world.levers import SHARING_LEVELS, TARGETS, Policy
+from afsim.model import SERIES, AfsimModel, rules, simulate
+from afsim.model.batched import missing_columns, parameter_row, policy_stack, run_batched
+from afsim.model.rules import FATE, LEVEL, STREAM_SLOTS, TARGET
+from afsim.model.streams import Streams, StreamSlots, replication_keys
+from afsim.world.axes import SHARING_LEVELS, TARGETS
+from afsim.world.levers import LeverSetting, Policy
 from afsim.world.parameters import Parameters
 from afsim.world.scenario import World
 
 P = Parameters()
+ROW = parameter_row(P)
 DEFAULT_WORLD = World(P)
 
 
 def run(keys, horizon=36, world=DEFAULT_WORLD):
-    return AfsimModel(world.params, world.policy(horizon), keys).run()
+    return simulate(world.params, world.policy(horizon), keys)
 
 
 def test_model_is_a_mesa_model_with_the_five_actors():
     import mesa
 
-    model = AfsimModel(P, Policy.compile(12), replication_keys(1, range(3)))
+    model = AfsimModel(seed=1)
     assert isinstance(model, mesa.Model)
-    names = sorted(type(a).__name__ for a in model.agents)
-    assert names == ["ISISK", "Iran", "Russia", "Taliban", "US"]
+    assert [type(a).__name__ for a in model.agents] == ["US", "Russia", "Iran", "Taliban", "ISISK"]
 
 
 def test_a_replication_gives_the_same_numbers_alone_or_in_any_batch():
@@ -36,6 +39,46 @@ def test_a_replication_gives_the_same_numbers_alone_or_in_any_batch():
     for name in SERIES:
         np.testing.assert_array_equal(together[name][:, 17], alone[name][:, 0])
         np.testing.assert_array_equal(together[name][:, 10:], tail[name])
+
+
+def test_one_chunk_can_mix_worlds_and_policies():
+    """What a scheduler packing sweep points into one chunk relies on."""
+    keys = replication_keys(5, range(6))
+    other = P.with_overrides({"taliban.help_effect": 0.9})
+    sharing = Policy.compile(24, [LeverSetting("us.sharing.russia", "routine")])
+    plain = Policy.compile(24)
+    worlds = [(P, 0), (other, 1), (P, 1), (other, 0), (P, 0), (other, 1)]
+    rows = np.stack([parameter_row(params) for params, _ in worlds])
+    policy_of = np.array([policy for _, policy in worlds])
+    mixed = run_batched(rows, policy_of, policy_stack([plain, sharing], 24), keys, 24)
+    for r, (params, policy) in enumerate(worlds):
+        alone = simulate(params, (plain, sharing)[policy], keys[[r]])
+        for name in SERIES:
+            np.testing.assert_array_equal(mixed[name][:, r], alone[name][:, 0])
+    assert not np.array_equal(mixed["trust_us_russia"][:, 0], mixed["trust_us_russia"][:, 1])
+
+
+def test_batched_entry_point_refuses_mismatched_shapes():
+    keys = replication_keys(5, range(3))
+    stack = policy_stack([Policy.compile(12)], 12)
+    with pytest.raises(ValueError, match="parameter rows"):
+        run_batched(np.zeros((2, len(rules.COLUMNS))), np.zeros(3, dtype=int), stack, keys, 12)
+    with pytest.raises(ValueError, match="policy indices"):
+        run_batched(np.repeat(ROW[None], 3, axis=0), np.array([0, 1, 0]), stack, keys, 12)
+    with pytest.raises(ValueError, match="policy stack"):
+        run_batched(np.repeat(ROW[None], 3, axis=0), np.zeros(3, dtype=int), stack, keys, 24)
+    with pytest.raises(ValueError, match="cannot run"):
+        policy_stack([Policy.compile(12)], 24)
+    with pytest.raises(ValueError, match="unknown engine"):
+        simulate(P, Policy.compile(12), keys, engine="fortran")
+
+
+def test_every_parameter_has_a_column_and_rows_carry_the_values():
+    assert missing_columns() == []
+    assert len(set(rules.COLUMNS)) == len(rules.COLUMNS)
+    other = P.with_overrides({"isisk.plot_rate": 7.5})
+    assert parameter_row(other)[rules.P.isisk.plot_rate] == 7.5
+    assert parameter_row(other)[rules.P.taliban.help_effect] == P.taliban.help_effect
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
@@ -62,59 +105,105 @@ def test_uniforms_are_uniform_and_independent_of_batch_shape():
     assert abs(np.corrcoef(u[:, 0], s.uniform(4, 1, 1)[:, 0])[0, 1]) < 0.02
 
 
+def test_compiled_uniforms_are_the_reference_streams_bit_for_bit():
+    keys = replication_keys(9, range(30))
+    for month, slot in ((0, 0), (7, 4), (119, 63)):
+        dense = Streams(keys).uniform(month, slot, 6)
+        compiled = [[rules.uniform(k, month, slot, i) for i in range(6)] for k in keys]
+        np.testing.assert_array_equal(np.array(compiled), dense)
+
+
+def test_inverse_normal_cdf_matches_scipy_to_the_last_bits():
+    from scipy.special import ndtri
+
+    p = np.concatenate([np.linspace(1e-6, 1 - 1e-6, 20001), [1e-300, 1e-20, 1e-10, 0.0247, 0.5, 0.9753, 1 - 1e-12]])
+    ours = np.array([rules.normal_quantile(x) for x in p])
+    theirs = ndtri(p)
+    rel = np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-300)
+    assert rel.max() < 1e-14
+    assert rules.normal_quantile(0.5) == 0.0
+
+
 def test_poisson_by_inversion_has_the_right_mean_and_is_monotone_in_the_rate():
     u = Streams(replication_keys(2, range(20000))).uniform(0, 0, 1)[:, 0]
     for rate in (0.05, 1.0, 7.5):
-        k = poisson_from_uniform(np.full(u.shape, rate), u)
+        k = np.array([rules.poisson(rate, x) for x in u])
         assert abs(k.mean() - rate) < 4 * np.sqrt(rate / len(u))
         assert abs(k.var() - rate) < 0.05 * rate + 0.01
-    low = poisson_from_uniform(np.full(u.shape, 1.0), u)
-    high = poisson_from_uniform(np.full(u.shape, 1.3), u)
+    low = np.array([rules.poisson(1.0, x) for x in u])
+    high = np.array([rules.poisson(1.3, x) for x in u])
     assert (high >= low).all()
+    assert rules.poisson(0.0, 0.999) == 0
+
+
+def fate_probabilities(capacity, sharing, uptake, row=ROW):
+    out = np.empty((len(TARGETS), len(rules.FATES)))
+    rules.fate_probabilities(capacity, np.asarray(sharing), np.asarray(uptake, dtype=float), row, out)
+    return out
 
 
 def test_fate_probabilities_sum_to_one_and_respect_the_layers():
-    n = 4
-    capacity = np.linspace(0, 1, n)
-    sharing = np.array([SHARING_LEVELS.index(x) for x in ("none", "duty_to_warn", "routine", "routine", "routine")])
-    uptake = np.full((n, len(TARGETS)), 0.5)
-    fates = rules.fate_probabilities(capacity, sharing, uptake, P)
-    np.testing.assert_allclose(fates.sum(axis=2), 1.0)
-    assert (fates >= 0).all()
-    assert (fates[:, 0, 2] == 0).all() and (fates[:, 0, 3] == 0).all()  # no sharing: no warning at all
-    assert (fates[:, 2, 2] > fates[:, 1, 2]).all()  # routine beats duty to warn
-    assert np.all(np.diff(fates[:, 3, 0]) > 0)  # more Taliban capacity, more disrupted at source
+    sharing = [SHARING_LEVELS.index(x) for x in ("none", "duty_to_warn", "routine", "routine", "routine")]
+    uptake = np.full(len(TARGETS), 0.5)
+    by_capacity = [fate_probabilities(c, sharing, uptake) for c in np.linspace(0, 1, 4)]
+    for fates in by_capacity:
+        np.testing.assert_allclose(fates.sum(axis=1), 1.0)
+        assert (fates >= 0).all()
+        assert fates[0, FATE.foiled_us] == 0 and fates[0, FATE.attack_warned] == 0  # no sharing: no warning
+        assert fates[2, FATE.foiled_us] > fates[1, FATE.foiled_us]  # routine beats duty to warn
+    assert np.all(np.diff([f[3, FATE.foiled_taliban] for f in by_capacity]) > 0)  # more capacity, more at source
 
 
 def test_duty_to_warn_mostly_fails_at_status_quo_trust():
     """002: warnings were passed before the 2024 attacks, and the attacks still happened."""
-    model = AfsimModel(P, Policy.compile(1), replication_keys(0, range(1)))
-    uptake = model.warning_uptake()
-    fates = rules.fate_probabilities(model.taliban.ct_capacity, model.us.sharing, uptake, P)
-    russia = TARGETS.index("russia")
-    warned = fates[0, russia, 2] + fates[0, russia, 3]
-    assert warned > 0 and fates[0, russia, 3] / warned > 0.9
+    model = AfsimModel(seed=0)
+    uptake = np.empty(len(TARGETS))
+    rules.warning_uptake(model.trust, model.row, uptake)
+    fates = fate_probabilities(model.taliban.ct_capacity, model.us.sharing, uptake)
+    warned = fates[TARGET.russia, FATE.foiled_us] + fates[TARGET.russia, FATE.attack_warned]
+    assert model.us.sharing[TARGET.russia] == LEVEL.duty_to_warn
+    assert warned > 0 and fates[TARGET.russia, FATE.attack_warned] / warned > 0.9
+
+
+def shares(west_grievance, capacity, row=ROW):
+    out, softness = np.empty(len(TARGETS)), np.empty(len(TARGETS))
+    rules.target_softness(row, softness)
+    rules.target_shares(west_grievance, capacity, softness, row, out)
+    return out
 
 
 def test_target_shares_follow_grievance_and_displacement():
-    shares = rules.target_shares(np.full(3, P.isisk.grievance_west), np.array([0.0, 0.5, 1.0]), P)
-    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
-    abroad = shares[:, rules.ABROAD].sum(axis=1)
+    by_capacity = [shares(P.isisk.grievance_west, c) for c in (0.0, 0.5, 1.0)]
+    for s in by_capacity:
+        np.testing.assert_allclose(s.sum(), 1.0)
+    abroad = [s[list(rules.IS_ABROAD)].sum() for s in by_capacity]
     assert np.all(np.diff(abroad) > 0)
-    no_russia = rules.target_shares(np.full(1, 0.3), np.zeros(1), P.with_overrides({"isisk.grievance_russia": 0}))
-    assert no_russia[0, TARGETS.index("russia")] == 0
+    no_russia = shares(0.3, 0.0, parameter_row(P.with_overrides({"isisk.grievance_russia": 0})))
+    assert no_russia[TARGET.russia] == 0
 
 
 @pytest.mark.parametrize("strikes", [0.0, 4.0])
 def test_strength_stays_non_negative_and_bounded(strikes):
-    s = np.array([0.0, 10.0, 2000.0, 50000.0])
-    out = rules.isisk_strength(s, np.full(4, 0.4), strikes, np.zeros(4), P)
-    assert (out >= 0).all() and out[3] < s[3]
+    out = [rules.isisk_strength(s, 0.4, strikes, 0.0, ROW) for s in (0.0, 10.0, 2000.0, 50000.0)]
+    assert min(out) >= 0 and out[3] < 50000.0
 
 
-def test_sparse_normals_equal_the_dense_ones():
-    s = Streams(replication_keys(9, range(30)))
-    dense = s.normal(7, 4, 6)
-    rows = np.array([0, 3, 3, 29])
-    index = np.array([0, 1, 5, 2])
-    np.testing.assert_array_equal(s.normal_at(7, np.full(4, 4), rows, index), dense[rows, index])
+def test_stream_slots_refuse_a_clash_and_name_every_purpose():
+    assert STREAM_SLOTS["recruitment"] == rules.SLOT.recruitment
+    assert STREAM_SLOTS.ranges["casualties"] == range(2, 2 + len(TARGETS))
+    assert STREAM_SLOTS["credence_sides"] == 63
+    slots = StreamSlots()
+    slots.register("a", 0, 3)
+    with pytest.raises(ValueError, match="clash with 'a'"):
+        slots.register("b", 2)
+    with pytest.raises(ValueError, match="already registered"):
+        slots.register("a", 10)
+    with pytest.raises(ValueError, match="outside"):
+        slots.register("c", 63, 2)
+    assert slots.register("b", 3) == 3
+
+
+def test_trust_matrix_is_indexed_by_name():
+    model = AfsimModel(seed=0)
+    us, russia = rules.trust_index("us"), rules.trust_index("russia")
+    assert model.trust[us, russia] == P.relations.initial_trust_us_russia == model.trust[russia, us]

@@ -25,6 +25,7 @@ import numpy as np
 
 from afsim.engine.stats import PairedStats
 
+PARQUET_CODEC = "snappy"  # fast to write; float series barely compress, so a stronger codec only costs time
 KINDS = ("series", "series_summary", "replications")  # write order: replications last
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -60,6 +61,7 @@ class ChunkStore:
         return self.part("replications", index).is_file()
 
     def write_chunk(self, output: ChunkOutput) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         if output.failures:
@@ -72,7 +74,9 @@ class ChunkStore:
             target = self.part(kind, output.index)
             target.parent.mkdir(exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            pq.write_table(output.tables[kind], tmp)
+            table = output.tables[kind]  # dictionary-encode labels and integers only, never floats
+            pq.write_table(table, tmp, compression=PARQUET_CODEC,
+                           use_dictionary=[f.name for f in table.schema if not pa.types.is_floating(f.type)])
             os.replace(tmp, target)
 
     def chunk_stats(self, index: int) -> Any:

@@ -1,7 +1,6 @@
-"""The five actors as Mesa agents.  State lives on the agent; rules live in :mod:`rules`.
-
-Each state variable is an array over the replications of a batch (a batch of one is an
-ordinary single world).  ``step`` reads the month's policy from the model and applies rules.
+"""The five actors as Mesa agents of one world.  State lives on the agent as plain attributes;
+the rules it applies are the compiled ones of :mod:`afsim.model.rules`, shared with the batched
+engine.  Each ``step`` reads this month's levers from the model's policy (ODD section 3).
 """
 
 from __future__ import annotations
@@ -12,21 +11,20 @@ import mesa
 import numpy as np
 
 from afsim.model import rules
-from afsim.world.levers import TARGETS
+from afsim.model.rules import TARGET, P
 
 if TYPE_CHECKING:
     from afsim.model.model import AfsimModel
 
-RUSSIA, IRAN, AFGHANISTAN = TARGETS.index("russia"), TARGETS.index("iran"), TARGETS.index("afghanistan")
-
 
 class Actor(mesa.Agent):
+    """An actor of the world; ``row`` is the world's parameter row (columns: rules.COLUMNS)."""
+
     model: AfsimModel
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.p = model.params
-        self.n = model.replications
+        self.row = model.row
 
 
 class US(Actor):
@@ -37,16 +35,14 @@ class US(Actor):
         self.sharing = model.policy.sharing[0]
         self.sanctions = False
         self.strikes = 0.0
-        self.cost = np.zeros(self.n)
+        self.cost = 0.0
 
     def step(self) -> None:
-        policy, m, us = self.model.policy, self.model.month, self.p.us
-        self.sharing = policy.sharing[m]
-        self.sanctions = bool(policy.sanctions[m])
-        self.strikes = float(policy.strikes[m])
-        partners = int((self.sharing[:-1] == 2).sum())  # routine partners; 'west' is the US itself
-        self.cost = np.full(self.n, partners * us.sharing_cost + self.strikes * us.strike_cost
-                            + self.sanctions * us.sanctions_cost)
+        policy, month = self.model.policy, self.model.month
+        self.sharing = policy.sharing[month]
+        self.sanctions = bool(policy.sanctions[month])
+        self.strikes = float(policy.strikes[month])
+        self.cost = rules.us_cost(self.sharing, self.strikes, self.sanctions, self.row)
 
 
 class Russia(Actor):
@@ -54,19 +50,20 @@ class Russia(Actor):
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.zero_sum = np.full(self.n, self.p.russia.zero_sum)
-        self.arms = np.full(self.n, self.p.russia.arms_to_taliban)
-        self.threat = np.zeros(self.n)
-        self.ct_support = rules.russia_support(self.threat, 0.0, self.p)
+        self.zero_sum = self.row[P.russia.zero_sum]
+        self.arms = self.row[P.russia.arms_to_taliban]
+        self.threat = 0.0
+        self.threat_fade = rules.threat_fade(self.row)
+        self.ct_support = rules.russia_support(self.threat, 0.0, self.row)
 
     def step(self) -> None:
-        m = self.model.month
-        self.zero_sum, self.arms = rules.sanctions_response(
-            self.zero_sum, self.arms, bool(self.model.policy.sanctions[m]), self.p)
-        self.ct_support = rules.russia_support(self.threat, self.model.policy.russia_ct_offer[m], self.p)
+        policy, month = self.model.policy, self.model.month
+        self.zero_sum, self.arms = rules.sanctions_response(self.zero_sum, self.arms, bool(policy.sanctions[month]),
+                                                            self.row)
+        self.ct_support = rules.russia_support(self.threat, float(policy.russia_ct_offer[month]), self.row)
 
-    def remember(self, killed: np.ndarray) -> None:
-        self.threat = rules.threat_memory(self.threat, killed, self.p)
+    def remember(self, killed: float) -> None:
+        self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)
 
 
 class Iran(Actor):
@@ -74,14 +71,16 @@ class Iran(Actor):
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.threat = np.zeros(self.n)
-        self.ct_support = rules.iran_support(self.threat, 0.0, self.p)
+        self.threat = 0.0
+        self.threat_fade = rules.threat_fade(self.row)
+        self.ct_support = rules.iran_support(self.threat, 0.0, self.row)
 
     def step(self) -> None:
-        self.ct_support = rules.iran_support(self.threat, self.model.policy.iran_ct_offer[self.model.month], self.p)
+        offer = float(self.model.policy.iran_ct_offer[self.model.month])
+        self.ct_support = rules.iran_support(self.threat, offer, self.row)
 
-    def remember(self, killed: np.ndarray) -> None:
-        self.threat = rules.threat_memory(self.threat, killed, self.p)
+    def remember(self, killed: float) -> None:
+        self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)
 
 
 class Taliban(Actor):
@@ -89,21 +88,19 @@ class Taliban(Actor):
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.ct_capacity = np.full(self.n, self.p.taliban.initial_ct_capacity)
+        self.ct_capacity = self.row[P.taliban.initial_ct_capacity]
         self.shock_months_left = 0
-        self.help_received = np.zeros(self.n)
+        self.help_received = 0.0
 
     def step(self) -> None:
         model = self.model
         if model.policy.events["economic_shock"][model.month]:
-            self.shock_months_left = round(self.p.taliban.economic_shock_months)
-        in_shock = float(self.shock_months_left > 0)
+            self.shock_months_left = rules.shock_months(self.row)
+        in_shock = 1.0 if self.shock_months_left > 0 else 0.0
         self.shock_months_left = max(self.shock_months_left - 1, 0)
-        trust = model.relations.trust
-        self.help_received = (model.russia.ct_support * trust[:, rules_actor("russia"), rules_actor("taliban")]
-                              + model.iran.ct_support * trust[:, rules_actor("iran"), rules_actor("taliban")])
-        self.ct_capacity = rules.taliban_capacity(
-            self.ct_capacity, self.help_received, model.russia.arms, in_shock, self.p)
+        self.help_received = rules.help_received(model.russia.ct_support, model.iran.ct_support, model.trust)
+        self.ct_capacity = rules.taliban_capacity(self.ct_capacity, self.help_received, model.russia.arms, in_shock,
+                                                  self.row)
 
 
 class ISISK(Actor):
@@ -111,24 +108,20 @@ class ISISK(Actor):
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.strength = np.full(self.n, self.p.isisk.initial_strength)
-        self.west_grievance = np.full(self.n, self.p.isisk.grievance_west)
-        self.plots = np.zeros(self.n)
-        self.target_shares = np.zeros((self.n, len(TARGETS)))
+        self.strength = self.row[P.isisk.initial_strength]
+        self.west_grievance = self.row[P.isisk.grievance_west]
+        self.plots = 0.0
+        self.target_shares = np.zeros(len(TARGET))
+        self.grievance_fade = rules.grievance_fade(self.row)
+        self.softness = np.empty(len(TARGET))
+        rules.target_softness(self.row, self.softness)
 
     def step(self) -> None:
         model = self.model
-        strikes = model.us.strikes
-        noise = model.streams.normal(model.month, model.SLOT_RECRUITMENT)[:, 0]
-        self.strength = rules.isisk_strength(self.strength, model.taliban.ct_capacity, strikes, noise, self.p)
-        self.west_grievance = rules.west_grievance(self.west_grievance, strikes, self.p)
-        self.plots = self.p.isisk.plot_rate * self.strength / 1000.0
-        self.target_shares = rules.target_shares(self.west_grievance, model.taliban.ct_capacity, self.p)
-
-
-ACTORS = ("us", "russia", "iran", "taliban")
-
-
-def rules_actor(name: str) -> int:
-    """Index of an actor in the trust matrix."""
-    return ACTORS.index(name)
+        noise = rules.normal(model.key, model.month, rules.SLOT.recruitment, 0)
+        self.strength = rules.isisk_strength(self.strength, model.taliban.ct_capacity, model.us.strikes, noise,
+                                             self.row)
+        self.west_grievance = rules.west_grievance(self.west_grievance, model.us.strikes, self.grievance_fade, self.row)
+        self.plots = rules.plots(self.strength, self.row)
+        rules.target_shares(self.west_grievance, model.taliban.ct_capacity, self.softness, self.row,
+                            self.target_shares)

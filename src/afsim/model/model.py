@@ -1,4 +1,4 @@
-"""AfsimModel: one Mesa model stepping a batch of replications, month by month.
+"""AfsimModel: an ordinary Mesa 3.3 model of one world, month by month (the Mesa engine).
 
 Schedule of one month (ODD section 3):
   1. US      - read levers: sharing levels, sanctions, strikes; book costs
@@ -8,168 +8,179 @@ Schedule of one month (ODD section 3):
   5. ISIS-K  - strength (recruitment, backlash, attrition), plots, target shares
   6. plots are resolved layer by layer; attacks and casualties are drawn
   7. relations (trust) move on the month's events; states remember attacks on them
-  8. the month is recorded
+  8. the month is recorded (Mesa's DataCollector)
 The fixed order matters: a state acts on last month's attacks, the Taliban on this month's help.
+
+The agents apply the compiled rules of :mod:`afsim.model.rules` and draw from the counter-based
+streams keyed by ``SeedSequence(seed, spawn_key=(replication,))``, so replication *i* gives the
+same numbers here as in the batched engine.  Mesa's own ``rng``/``random`` are seeded with
+``seed`` and left for anyone who extends the model.
+
+    >>> from afsim.model import AfsimModel
+    >>> m = AfsimModel(seed=1)
+    >>> while m.running:
+    ...     m.step()
+    >>> m.datacollector.get_model_vars_dataframe()  # one row per month
 """
 
 from __future__ import annotations
+
+import os
+from typing import Any
 
 import mesa
 import numpy as np
 
 from afsim.model import rules
-from afsim.model.agents import ACTORS, ISISK, US, Iran, Russia, Taliban, rules_actor
-from afsim.model.streams import Streams, poisson_from_uniform
-from afsim.world.levers import SHARING_LEVELS, TARGETS, Policy
+from afsim.model.agents import ISISK, US, Iran, Russia, Taliban
+from afsim.model.batched import check_compiled_axes, parameter_row
+from afsim.model.rules import ACTOR, FATE, SERIES, TARGET, TARGETS
+from afsim.model.streams import replication_keys
+from afsim.world.levers import Policy
 from afsim.world.parameters import Parameters
 
-ROUTINE = SHARING_LEVELS.index("routine")
-
-SERIES = (
-    tuple(f"attacks_{t}" for t in TARGETS)
-    + tuple(f"killed_{t}" for t in TARGETS)
-    + rules.FATES
-    + ("plots", "isisk_strength", "taliban_ct_capacity", "trust_us_russia", "trust_us_iran",
-       "trust_us_taliban", "russia_ct_support", "russia_arms", "iran_ct_support", "us_cost")
-)
-"""Variables recorded every month for every replication."""
-
-
-class Relations:
-    """A symmetric trust matrix over US, Russia, Iran and the Taliban, per replication."""
-
-    def __init__(self, params: Parameters, replications: int):
-        r = params.relations
-        initial = np.eye(len(ACTORS))
-        for pair, value in {
-            ("us", "russia"): r.initial_trust_us_russia,
-            ("us", "iran"): r.initial_trust_us_iran,
-            ("us", "taliban"): r.initial_trust_us_taliban,
-            ("russia", "taliban"): r.initial_trust_russia_taliban,
-            ("iran", "taliban"): r.initial_trust_iran_taliban,
-        }.items():
-            a, b = rules_actor(pair[0]), rules_actor(pair[1])
-            initial[a, b] = initial[b, a] = value
-        self.initial = initial
-        self.trust = np.repeat(initial[None], replications, axis=0)
-        self.params = params
-
-    def get(self, a: str, b: str) -> np.ndarray:
-        return self.trust[:, rules_actor(a), rules_actor(b)]
-
-    def move(self, a: str, b: str, delta: np.ndarray | float) -> None:
-        i, j = rules_actor(a), rules_actor(b)
-        value = np.clip(self.trust[:, i, j] + delta, 0.0, 1.0)
-        self.trust[:, i, j] = value
-        self.trust[:, j, i] = value
-
-    def revert(self) -> None:
-        self.trust += self.params.relations.trust_reversion * (self.initial[None] - self.trust)
+__all__ = ["SERIES", "AfsimModel", "simulate_mesa"]
 
 
 class AfsimModel(mesa.Model):
-    """The five-actor world for a batch of replications sharing one policy."""
+    """The five-actor world: one replication of one arm of a scenario.
 
-    SLOT_RECRUITMENT = 0
-    SLOT_FATES = 1
-    SLOT_CASUALTIES = 2  # + target index
+    ``scenario``: a path or a loaded :class:`~afsim.world.scenario.Scenario` (None: the default
+    world); ``seed``: the root seed (None: the scenario's); ``replication``: which replication of
+    that seed; ``beliefs``: a reading's name (``afsim beliefs``); ``arm``: "scenario" or
+    "baseline".  ``world`` and ``key`` (keyword only) bypass all that and run exactly this
+    (parameters, policy) with this stream key: what :func:`simulate_mesa` does.
+    """
 
-    def __init__(self, params: Parameters, policy: Policy, keys: np.ndarray):
-        super().__init__(seed=0)  # Mesa's own generators are unused: draws come from Streams
-        self.params = params
-        self.policy = policy
-        self.streams = Streams(keys)
-        self.replications = len(self.streams)
+    def __init__(self, scenario: Any = None, seed: int | None = None, replication: int = 0,
+                 beliefs: str | None = None, arm: str = "scenario", *,
+                 world: tuple[Parameters, Policy] | None = None, key: int | None = None):
+        if world is None:
+            params, policy, seed = _resolve(scenario, seed, beliefs, arm)
+            key = int(replication_keys(seed, [replication])[0])
+        else:
+            params, policy = world
+            seed = int(key) if seed is None else seed
+        super().__init__(seed=seed)
+        check_compiled_axes()
+        self.params, self.policy = params, policy
+        self.key = np.uint64(key)
+        self.horizon = policy.horizon
+        self.row = parameter_row(params)
         self.month = 0
-        self.relations = Relations(params, self.replications)
-        self.us = US(self)
-        self.russia = Russia(self)
-        self.iran = Iran(self)
-        self.taliban = Taliban(self)
-        self.isisk = ISISK(self)
-        self.order = (self.us, self.russia, self.iran, self.taliban, self.isisk)
-        self.record = {name: np.zeros((policy.horizon, self.replications)) for name in SERIES}
+        self.initial_trust = rules.initial_trust(self.row)
+        self.trust = self.initial_trust.copy()  # TRUST_ACTORS x TRUST_ACTORS, symmetric
+        self.fates = np.zeros((len(TARGETS), len(rules.FATES)), dtype=np.int64)  # this month's plots by fate
+        self.killed = np.zeros(len(TARGETS))
+        self.us, self.russia, self.iran = US(self), Russia(self), Iran(self)
+        self.taliban, self.isisk = Taliban(self), ISISK(self)
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        self.running = self.horizon > 0
 
     def step(self) -> None:
-        for actor in self.order:
-            actor.step()
-        fates, killed = self.resolve_plots()
-        self.update_relations(fates)
-        self.russia.remember(killed[:, TARGETS.index("russia")])
-        self.iran.remember(killed[:, TARGETS.index("iran")])
-        self.write_month(fates, killed)
+        """One month; does nothing once the horizon is reached (``running`` is then False)."""
+        if not self.running:
+            return
+        self.agents.do("step")  # US, Russia, Iran, Taliban, ISIS-K: the order they were created in
+        self.resolve_plots()
+        self.update_relations()
+        self.russia.remember(self.killed[TARGET.russia])
+        self.iran.remember(self.killed[TARGET.iran])
+        self.datacollector.collect(self)
         self.month += 1
+        self.running = self.month < self.horizon
 
-    def run(self) -> dict[str, np.ndarray]:
-        """Run to the policy's horizon; return the record, shape (months, replications) each."""
-        while self.month < self.policy.horizon:
-            self.step()
-        mesa.Agent._ids.pop(self, None)  # Mesa 3.3 keeps a per-model id counter forever
-        return self.record
+    def resolve_plots(self) -> None:
+        """ODD 7.4-7.5: this month's plots meet the layers; counts per target and fate, killed per target."""
+        uptake = np.empty(len(TARGETS))
+        rules.warning_uptake(self.trust, self.row, uptake)
+        probabilities = np.empty((len(TARGETS), len(rules.FATES)))
+        rules.fate_probabilities(self.taliban.ct_capacity, self.us.sharing, uptake, self.row, probabilities)
+        rules.resolve_plots(self.key, self.month, self.isisk.plots, self.isisk.target_shares, probabilities,
+                            self.row, self.fates, self.killed)
 
-    def warning_uptake(self) -> np.ndarray:
-        """Chance each recipient acts on an actionable US warning: its readiness times trust."""
-        p = self.params
-        uptake = np.empty((self.replications, len(TARGETS)))
-        uptake[:, 0] = p.taliban.warning_uptake * self.relations.get("us", "taliban")
-        uptake[:, 1] = p.region.pakistan_trust
-        uptake[:, 2] = p.russia.warning_uptake * self.relations.get("us", "russia")
-        uptake[:, 3] = p.iran.warning_uptake * self.relations.get("us", "iran")
-        uptake[:, 4] = 1.0
-        return uptake
-
-    def resolve_plots(self) -> tuple[np.ndarray, np.ndarray]:
-        """ODD 7.4-7.5: counts of plots per target and fate, and killed per target."""
-        probabilities = rules.fate_probabilities(
-            self.taliban.ct_capacity, self.us.sharing, self.warning_uptake(), self.params)
-        rates = (self.isisk.plots[:, None] * self.isisk.target_shares)[..., None] * probabilities
-        u = self.streams.uniform(self.month, self.SLOT_FATES, rates.shape[1] * rates.shape[2])
-        fates = poisson_from_uniform(rates, u.reshape(rates.shape))
-        attacks = fates[..., 3] + fates[..., 4]
-        killed = np.zeros(attacks.shape)
-        rows, targets = np.nonzero(attacks)
-        if len(rows):
-            counts = attacks[rows, targets]
-            rows, targets = np.repeat(rows, counts), np.repeat(targets, counts)
-            nth = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-            normals = self.streams.normal_at(self.month, self.SLOT_CASUALTIES + targets, rows, nth)
-            np.add.at(killed, (rows, targets), rules.casualties(normals, self.params))
-        return fates, killed
-
-    def update_relations(self, fates: np.ndarray) -> None:
+    def update_relations(self) -> None:
         """ODD 7.8 Trust: foiled plots and routine sharing build it; sanctions and revelations erode it."""
-        r, rel = self.params.relations, self.relations
-        foiled_by_warning = fates[..., 2]
-        goodwill = 1.0 - self.russia.zero_sum
-        routine = self.us.sharing == ROUTINE
-        for partner, target, discount in (("russia", "russia", goodwill), ("iran", "iran", 1.0),
-                                          ("taliban", "afghanistan", 1.0)):
-            j = TARGETS.index(target)
-            gain = r.trust_gain_per_foiled * foiled_by_warning[:, j] + r.sharing_trust_gain * routine[j]
-            rel.move("us", partner, gain * discount)
-        if self.us.sanctions:
-            rel.move("us", "russia", -r.sanctions_trust_cost)
-        if self.policy.events["bounty_revelation"][self.month]:
-            rel.move("us", "russia", -r.revelation_trust_hit)
-        rel.move("russia", "taliban", r.cooperation_trust_gain * self.russia.ct_support)
-        rel.move("iran", "taliban", r.cooperation_trust_gain * self.iran.ct_support)
-        rel.revert()
+        revelation = bool(self.policy.events["bounty_revelation"][self.month])
+        rules.update_trust(self.trust, self.initial_trust, self.fates, self.us.sharing, self.russia.zero_sum,
+                           self.us.sanctions, revelation, self.russia.ct_support, self.iran.ct_support, self.row)
 
-    def write_month(self, fates: np.ndarray, killed: np.ndarray) -> None:
-        rec, m = self.record, self.month
-        attacks = fates[..., 3] + fates[..., 4]
-        for j, target in enumerate(TARGETS):
-            rec[f"attacks_{target}"][m] = attacks[:, j]
-            rec[f"killed_{target}"][m] = killed[:, j]
-        for f, fate in enumerate(rules.FATES):
-            rec[fate][m] = fates[..., f].sum(axis=1)
-        rec["plots"][m] = fates.sum(axis=(1, 2))
-        rec["isisk_strength"][m] = self.isisk.strength
-        rec["taliban_ct_capacity"][m] = self.taliban.ct_capacity
-        rec["trust_us_russia"][m] = self.relations.get("us", "russia")
-        rec["trust_us_iran"][m] = self.relations.get("us", "iran")
-        rec["trust_us_taliban"][m] = self.relations.get("us", "taliban")
-        rec["russia_ct_support"][m] = self.russia.ct_support
-        rec["russia_arms"][m] = self.russia.arms
-        rec["iran_ct_support"][m] = self.iran.ct_support
-        rec["us_cost"][m] = self.us.cost
+    def attacks(self, target: int) -> int:
+        """Successful attacks on a target this month (warned or not)."""
+        return int(self.fates[target, FATE.attack_warned] + self.fates[target, FATE.attack_unwarned])
+
+    def release(self) -> None:
+        """Let go of the agents and the recorded months once they have been read.
+
+        Mesa 3.3 keeps every model it has seen as a key of its class-level agent-id counter for
+        the life of the process; after ``release`` what stays behind is a small shell.
+        """
+        self.remove_all_agents()
+        self.us = self.russia = self.iran = self.taliban = self.isisk = None
+        self.datacollector = None
+        self.running = False
+
+    def record(self) -> dict[str, np.ndarray]:
+        """The recorded months so far, {series: (months,)}."""
+        return {name: np.asarray(values, dtype=np.float64)
+                for name, values in self.datacollector.model_vars.items()}
+
+
+def _reporters() -> dict[str, Any]:
+    """The DataCollector's model reporters: exactly the variables of SERIES, in its order."""
+    reporters: dict[str, Any] = {}
+    for t, target in enumerate(TARGETS):
+        reporters[f"attacks_{target}"] = lambda m, t=t: m.attacks(t)
+    for t, target in enumerate(TARGETS):
+        reporters[f"killed_{target}"] = lambda m, t=t: float(m.killed[t])
+    for f, fate in enumerate(rules.FATES):
+        reporters[fate] = lambda m, f=f: int(m.fates[:, f].sum())
+    reporters.update({
+        "plots": lambda m: int(m.fates.sum()),
+        "isisk_strength": lambda m: m.isisk.strength,
+        "taliban_ct_capacity": lambda m: m.taliban.ct_capacity,
+        "trust_us_russia": lambda m: float(m.trust[ACTOR.us, ACTOR.russia]),
+        "trust_us_iran": lambda m: float(m.trust[ACTOR.us, ACTOR.iran]),
+        "trust_us_taliban": lambda m: float(m.trust[ACTOR.us, ACTOR.taliban]),
+        "russia_ct_support": lambda m: m.russia.ct_support,
+        "russia_arms": lambda m: m.russia.arms,
+        "iran_ct_support": lambda m: m.iran.ct_support,
+        "us_cost": lambda m: m.us.cost,
+    })
+    assert tuple(reporters) == SERIES
+    return reporters
+
+
+def _resolve(scenario: Any, seed: int | None, beliefs: str | None, arm: str) -> tuple[Parameters, Policy, int]:
+    """(parameters, policy, root seed) of one arm of a scenario, or of the default world."""
+    from afsim.errors import InputError
+    from afsim.world.beliefs import reading
+    from afsim.world.scenario import SCENARIO_KEYS, World, load_scenario
+
+    if arm not in ("scenario", "baseline"):
+        raise InputError("arm", f"expected 'scenario' or 'baseline', got {arm!r}")
+    if scenario is None:
+        world = World(Parameters().with_overrides(reading(beliefs or "default", "beliefs").overrides()))
+        horizon, default_seed = SCENARIO_KEYS["horizon_months"].default, SCENARIO_KEYS["seed"].default
+    else:
+        if isinstance(scenario, str | os.PathLike):
+            scenario = load_scenario(scenario, beliefs=beliefs)
+        elif beliefs is not None and beliefs != scenario.beliefs:
+            scenario = load_scenario(scenario.path, beliefs=beliefs)
+        world = scenario.world if arm == "scenario" else scenario.baseline
+        horizon, default_seed = scenario.horizon_months, scenario.seed
+    return world.params, world.policy(horizon), default_seed if seed is None else seed
+
+
+def simulate_mesa(params: Parameters, policy: Policy, keys: np.ndarray) -> dict[str, np.ndarray]:
+    """The Mesa engine: one AfsimModel per replication; {series: (months, replications)}."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    record = {name: np.zeros((policy.horizon, len(keys))) for name in SERIES}
+    for r, key in enumerate(keys):
+        model = AfsimModel(world=(params, policy), key=int(key))
+        while model.running:
+            model.step()
+        for name, values in model.record().items():
+            record[name][:, r] = values
+        model.release()
+    return record

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from afsim.world.levers import TARGETS
+from afsim.world.axes import ABROAD, TARGETS
 
 Record = dict[str, np.ndarray]  # series name -> (months, replications)
 
@@ -40,7 +40,7 @@ def _mean(series: str) -> Callable[[Record], np.ndarray]:
 
 
 def _abroad_share(rec: Record) -> np.ndarray:
-    abroad = sum(rec[f"attacks_{t}"].sum(axis=0) for t in ("russia", "iran", "west"))
+    abroad = sum(rec[f"attacks_{t}"].sum(axis=0) for t in ABROAD)
     total = sum(rec[f"attacks_{t}"].sum(axis=0) for t in TARGETS)
     return np.divide(abroad, total, out=np.full(total.shape, np.nan), where=total > 0)
 

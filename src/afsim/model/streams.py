@@ -12,12 +12,16 @@ applied to ``key + counter * golden``.  This gives
 
 Replication keys come from ``numpy.random.SeedSequence(root, spawn_key=(i,))`` so they are
 derived by index, never by stateful spawning.
+
+This module is the numpy reference of the layout (used outside the model, e.g. by the credence
+ensemble); the model draws the same numbers, bit for bit, from the compiled
+:func:`afsim.model.rules.uniform`.  Which purpose owns which slot is registered in
+:data:`afsim.model.rules.STREAM_SLOTS`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
 
 SCHEME = "splitmix64-counter/v1; keys = SeedSequence(root_seed, spawn_key=(replication,))"
 
@@ -36,6 +40,35 @@ def replication_keys(root_seed: int, replications: np.ndarray | range) -> np.nda
     return np.asarray(keys, dtype=np.uint64)
 
 
+class StreamSlots:
+    """Who owns which random-stream slot of a month: each purpose a fixed range, never shared.
+
+    A draw is addressed by (replication key, month, slot, index); two purposes on one slot
+    would silently draw the same numbers, so registering an overlap is refused.
+    """
+
+    SPACE = 64  # slots per month (the counter layout of afsim.model.streams)
+
+    def __init__(self) -> None:
+        self.ranges: dict[str, range] = {}
+
+    def register(self, name: str, first: int, width: int = 1) -> int:
+        wanted = range(first, first + width)
+        if name in self.ranges:
+            raise ValueError(f"stream slot {name!r} is already registered")
+        if first < 0 or width < 1 or wanted.stop > self.SPACE:
+            raise ValueError(f"stream slots {first}..{wanted.stop - 1} are outside 0..{self.SPACE - 1}")
+        for other, taken in self.ranges.items():
+            if wanted.start < taken.stop and taken.start < wanted.stop:
+                raise ValueError(f"stream slots {first}..{wanted.stop - 1} for {name!r} clash with {other!r} "
+                                 f"({taken.start}..{taken.stop - 1})")
+        self.ranges[name] = wanted
+        return first
+
+    def __getitem__(self, name: str) -> int:
+        return self.ranges[name].start
+
+
 def _mix(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
@@ -43,7 +76,7 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 
 class Streams:
-    """Uniform and normal draws for a batch of replications.
+    """Uniform draws for a batch of replications.
 
     ``uniform(month, slot, n)`` returns an array of shape ``(replications, n)``; column *k*
     is the *k*-th draw of that (month, slot) for each replication.
@@ -60,38 +93,3 @@ class Streams:
         counters = np.arange(base + 1, base + 1 + n, dtype=np.uint64)
         z = _mix(self.keys[:, None] + counters[None, :] * _GOLDEN)
         return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / (1 << 53))
-
-    def normal(self, month: int, slot: int, n: int = 1) -> np.ndarray:
-        return ndtri(self.uniform(month, slot, n))
-
-    def normal_at(self, month: int, slots: np.ndarray, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
-        """Only the draws that are needed: the ``index``-th normal of ``slots`` for replications ``rows``.
-
-        Element-wise equal to ``normal(month, slot, n)[row, index]``, without drawing the rest.
-        """
-        base = (month * 64 + np.asarray(slots, dtype=np.uint64)) * np.uint64(_SLOT_SPACE)
-        counters = base + np.asarray(index, dtype=np.uint64) + np.uint64(1)
-        z = _mix(self.keys[rows] + counters * _GOLDEN)
-        return ndtri(((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / (1 << 53)))
-
-
-def poisson_from_uniform(rate: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Poisson counts by inversion: monotone in ``rate`` for a fixed ``u``.
-
-    Inversion (rather than numpy's sampler) keeps common random numbers tight: raising a rate
-    can only raise the count drawn from the same uniform.
-    """
-    rate = np.asarray(rate, dtype=np.float64)
-    p = np.exp(-rate)
-    cdf = p.copy()
-    count = np.zeros(rate.shape, dtype=np.int64)
-    below = u > cdf
-    k = 0
-    limit = int(np.max(rate, initial=0.0) + 12 * np.sqrt(np.max(rate, initial=0.0)) + 40)
-    while below.any() and k < limit:
-        k += 1
-        count += below
-        p = p * rate / k
-        cdf = cdf + p
-        below = below & (u > cdf)
-    return count

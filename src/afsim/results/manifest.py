@@ -22,7 +22,7 @@ from afsim.model.streams import SCHEME
 from afsim.results.folder import now
 from afsim.world.scenario import Scenario
 
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "click", "tqdm")
+PACKAGES = ("mesa", "numba", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "click", "tqdm")
 NUMERIC_PACKAGES = ("numpy", "scipy", "SALib", "numba")  # their versions can change the numbers
 PACKAGE_ROOT = Path(afsim.__file__).resolve().parent
 CODE = ("model", "engine")  # the source that computes the numbers

@@ -36,6 +36,7 @@ def mechanisms(path: str) -> list[tuple[str, str]]:
 def _functions(module: Any) -> list[tuple[str, Any]]:
     out = []
     for name, obj in vars(module).items():
+        obj = getattr(obj, "py_func", obj)  # a compiled rule: read its Python source
         if getattr(obj, "__module__", None) != module.__name__:
             continue
         if inspect.isfunction(obj):

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from afsim.errors import InputError
+from afsim.world.axes import HOMELAND, SHARING_LEVELS, TARGETS
 
 if TYPE_CHECKING:
     import numpy as np
 
-TARGETS = ("afghanistan", "pakistan", "russia", "iran", "west")
-SHARING_LEVELS = ("none", "duty_to_warn", "routine")
+__all__ = ["EVENTS", "LEVERS", "SHARING_LEVELS", "TARGETS", "Event", "LeverSetting", "Policy"]
 
 
 class LeverSpec(NamedTuple):
@@ -124,7 +124,7 @@ class Policy:
             end = horizon if s.until_month is None else min(s.until_month, horizon)
             values[s.lever][s.from_month:end] = s.value
         sharing = np.zeros((horizon, len(TARGETS)), dtype=np.int8)
-        sharing[:, TARGETS.index("west")] = SHARING_LEVELS.index("routine")
+        sharing[:, TARGETS.index(HOMELAND)] = SHARING_LEVELS.index("routine")  # the US shares fully with itself
         for partner, target in _SHARING_TARGET.items():
             sharing[:, TARGETS.index(target)] = [SHARING_LEVELS.index(v) for v in values[f"us.sharing.{partner}"]]
         flags = {name: np.zeros(horizon, dtype=bool) for name in EVENTS}
