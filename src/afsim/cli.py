@@ -15,6 +15,7 @@ import time
 import click
 
 from afsim.errors import InputError, closest
+from afsim.world.limits import MAX_REPLICATIONS
 
 
 class AfsimGroup(click.Group):
@@ -30,7 +31,7 @@ class AfsimGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            click.echo(f"afsim: error: {exc}", err=True)
+            click.echo("\n".join(f"afsim: error: {line}" for line in str(exc).splitlines()), err=True)
             ctx.exit(2)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -66,7 +67,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
-@click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications per arm (default: the file's).")
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
+              help="Replications per arm (default: the file's).")
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the file's).")
 @click.option("--out", type=click.Path(file_okay=False), default="results",
               show_default=True, help="Folder that receives results/<scenario>/<timestamp>/.")
@@ -83,7 +85,8 @@ def cli() -> None:
               help="Replications per chunk (the unit of work, of writing and of resuming).")
 @click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95%% CI is narrower "
               "than WIDTH: '10%%' of the baseline mean, or an absolute width like '0.5'.")
-@click.option("--max-replications", type=click.IntRange(min=2), default=100_000, show_default=True,
+@click.option("--max-replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=100_000,
+              show_default=True,
               help="Cap for --precision.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Finish an interrupted run in this result folder.")
@@ -275,7 +278,8 @@ def _progress(total: int, desc: str, quiet: bool, unit: str):
 @click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--vary", multiple=True, metavar="PATH=LO:HI:N",
               help="Quick grid without a spec file (SPEC is then a scenario), e.g. us.intel_capability=0:1:11.")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point and arm.")
+@click.option("--replications", "-n", type=click.IntRange(min=1, max=MAX_REPLICATIONS),
+              help="Replications per point and arm.")
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the spec's).")
 @click.option("--outcome", "outcomes", multiple=True, help="Outcome of interest (repeatable; default: headline).")
 @click.option("--per-replication", is_flag=True, help="Also store every replication's outcomes.")
@@ -366,7 +370,7 @@ def analyze(sweep_dir: str) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--outcome", default="killed_russia", show_default=True, help="Outcome whose effect is ranked.")
 @click.option("--parameters", help="Comma-separated parameter paths (default: all).")
-@click.option("--replications", "-n", type=click.IntRange(min=2), default=200, show_default=True)
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=200, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the scenario's).")
 @engine_options
 @click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True)
@@ -411,12 +415,12 @@ def tornado(scenario: str, outcome: str, parameters: str | None, replications: i
 @cli.command()
 @click.option("--beliefs", "reading_names", multiple=True, help="Reading(s) to judge under (default: all).")
 @click.option("--argument", "argument_ids", multiple=True, help="Argument id(s) (default: all).")
-@click.option("--replications", "-n", type=click.IntRange(min=2), default=400, show_default=True)
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=400, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: each scenario's).")
 @click.option("--scenarios", default="scenarios", show_default=True, type=click.Path(file_okay=False),
               help="Folder holding the scenarios the arguments name.")
 @click.option("--flip", is_flag=True, help="Also find, per contested parameter, where each verdict flips.")
-@click.option("--flip-replications", type=click.IntRange(min=2), default=200, show_default=True)
+@click.option("--flip-replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=200, show_default=True)
 @engine_options
 @click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True)
 @click.option("--quiet", "-q", is_flag=True)
@@ -502,20 +506,18 @@ def report(result_dir: str, out: str | None) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES without running them (exit 2 if any is invalid)."""
-    from afsim.world.scenario import load_scenario
+    """Check scenario or sweep-spec FILES without running them (exit 2 if any is invalid)."""
+    from afsim.studies.sweep import validate_input
 
     failed = 0
     for file in files:
         try:
-            s = load_scenario(file)
+            summary = validate_input(file)
         except InputError as exc:
-            click.echo(f"afsim: error: {exc}", err=True)
+            click.echo("\n".join(f"afsim: error: {line}" for line in str(exc).splitlines()), err=True)
             failed += 1
             continue
-        click.echo(f"ok: {file} ({s.name}: {len(s.world.levers)} lever settings, "
-                   f"{len(s.world.events)} events, {len(s.overrides)} parameter overrides; "
-                   f"baseline: {s.baseline_name})")
+        click.echo(f"ok: {file} ({summary})")
     if failed:
         sys.exit(2)
 
@@ -530,7 +532,12 @@ def claims(ctx: click.Context, actor: str | None, source: str | None, parameter:
     if ctx.invoked_subcommand:
         return
     from afsim.world.claims import filter_claims
+    from afsim.world.parameters import parameter_specs
 
+    known = [s.path for s in parameter_specs()]
+    if parameter is not None and parameter not in known:
+        raise InputError(f"--parameter {parameter}", "unknown parameter (see afsim params)",
+                         hint=closest(parameter, known))
     found = filter_claims(actor=actor, source=source, parameter=parameter)
     for c in found:
         contested = "  [contested]" if c.contested_by else ""
