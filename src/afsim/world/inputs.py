@@ -216,14 +216,15 @@ def _number_form(text: str, value: Any, tag: str) -> str | None:
             return (f"{text} is read by YAML 1.1 as octal {value} (a leading 0 means base 8); "
                     f"write {digits.lstrip('0') or '0'}, or quote it if you meant text")
     if text.startswith("+"):
-        return f"{text}: a leading + is read differently by YAML parsers (JSON schema: text); write {text[1:]}"
+        return (f"{text}: YAML parsers disagree on a leading + (YAML 1.2's JSON schema reads it as text); "
+                f"write {text[1:]}")
     if tag.endswith(":int") and not _INT_1_2.fullmatch(text):
         return f"{text} is not a plain decimal integer; write {value}"
     return None
 
 
 def _scan_scalar(node: yaml.ScalarNode, path: tuple, problems: list[InputError], notes: dict[int, str]) -> None:
-    if node.style is not None:  # quoted or block text: a string, as the user meant
+    if node.style:  # quoted or block text: a string, as the user meant (plain is None, or "" from libyaml)
         return
     text, tag, line = node.value, node.tag, node.start_mark.line + 1
     if tag.endswith((":int", ":float")):
@@ -236,8 +237,19 @@ def _scan_scalar(node: yaml.ScalarNode, path: tuple, problems: list[InputError],
         notes[line] = (f"YAML 1.1 reads the unquoted {text} as the boolean {value}; quote it ('{text}') for text, "
                        f"or write {value}")
     elif tag.endswith(":str") and _NUMBERISH.fullmatch(text):
-        notes[line] = (f"YAML 1.1 reads the unquoted {text} as text, not a number: its floats need a dot and a "
-                       "signed exponent (1.0e+3) and it has no 0o prefix; write the number in plain decimal")
+        notes[line] = _text_number(text)
+
+
+def _text_number(text: str) -> str:
+    """Why a number-like plain scalar is a string under YAML 1.1 (as YAML 1.2 it would be a number)."""
+    digits = text.lstrip("+-")
+    if digits[:2] == "0o":
+        value = int(text.replace("0o", ""), 8)
+        return f"YAML 1.1 reads the unquoted {text} as text (0o is YAML 1.2's octal prefix); write {value}"
+    value = float(text.replace("_", ""))
+    plain = int(value) if value.is_integer() else value
+    return (f"YAML 1.1 reads the unquoted {text} as text, not a number: its floats need a dot and a signed "
+            f"exponent (1.0e+3); write {plain}")
 
 
 def _value(node: yaml.ScalarNode) -> Any:
