@@ -136,8 +136,10 @@ def _check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
     from afsim.model.outcomes import OUTCOMES
 
     for name in outcomes:
-        if name not in OUTCOMES:
+        if not isinstance(name, str) or name not in OUTCOMES:
             raise InputError(where, f"unknown outcome {name!r}", hint=closest(str(name), OUTCOMES))
+    if len(set(outcomes)) != len(outcomes):
+        raise InputError(where, "an outcome is listed twice")
     return tuple(outcomes) or tuple(HEADLINE)
 
 
