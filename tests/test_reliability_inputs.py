@@ -318,3 +318,12 @@ def test_class8_a_process_reads_a_fifo_scenario_and_exits(tmp_path):
     afsim = os.path.join(os.path.dirname(sys.executable), "afsim")
     done = subprocess.run([afsim, "validate", str(fifo)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "FIFO" in done.stderr
+
+
+def test_class8_a_sweep_spec_naming_a_missing_scenario_names_the_spec_and_line(invoke, write_scenario):
+    spec = write_scenario(f"name: s\nscenario: nowhere.yaml\nbaseline: gone.yaml\nvary:\n  {P}: {{lo: 0, hi: 1}}\n",
+                          "spec.yaml")
+    result = invoke("validate", spec)
+    assert result.exit_code == 2
+    assert f"{spec}: line 2: scenario: expected a scenario file" in result.stderr
+    assert f"{spec}: line 3: baseline: expected a scenario file" in result.stderr

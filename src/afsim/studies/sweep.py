@@ -188,8 +188,14 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
                 factors.append(parse_factor(str(name), checked, method, where(("vary", name))))
     with problems.collect():
         outcomes = _check_outcomes(top["outcomes"] or [], where(("outcomes",)))
-    problems.raise_if_any()
     folder = os.path.dirname(path)
+    for key in ("scenario", "baseline"):
+        named = top[key]
+        if isinstance(named, str) and not (key == "baseline" and named == DEFAULT_BASELINE) \
+                and not os.path.exists(os.path.join(folder, named)):
+            problems.add(InputError(where((key,)), f"expected a scenario file; {os.path.join(folder, named)} "
+                                    "not found (paths are relative to this file)"))
+    problems.raise_if_any()
     scenario = _with_baseline(load_scenario(os.path.join(folder, top["scenario"])), top["baseline"], folder)
     spec = SweepSpec(top["name"], scenario, tuple(factors), method, design["size"], design["seed"],
                      top["replications"], scenario.seed if top["seed"] is None else top["seed"], outcomes,
