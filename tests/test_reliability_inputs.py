@@ -62,6 +62,12 @@ def test_class2_from_month_in_base_60_is_refused_not_month_90(invoke, write_scen
     assert stderr.count("afsim: error:") == 1  # its value (90) is not reported a second time
 
 
+def test_class2_a_refused_horizon_does_not_judge_months_by_its_misread_value(invoke, write_scenario):
+    path = write_scenario(SMALL.replace("24", "1:30") + "events:\n  - event: bounty_revelation\n    month: 100\n")
+    stderr = refused(invoke, path, "line 2: horizon_months: 1:30")
+    assert stderr.count("afsim: error:") == 1 and "before horizon_months (90)" not in stderr
+
+
 @pytest.mark.parametrize("word", ["yes", "no", "on", "off", "Yes", "OFF"])
 def test_class2_yes_no_on_off_say_why_the_value_became_a_boolean(word, invoke, write_scenario):
     value = "true" if word.lower() in ("yes", "on") else "false"

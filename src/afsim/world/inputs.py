@@ -120,17 +120,17 @@ class Problems:
         self.file = file
         self.notes = notes or {}
         self.errors: list[InputError] = []
-        self._form_lines: set[int] = set()
+        self.form_lines: set[int] = set()  # lines whose number form is refused: their value means nothing
 
     def add(self, error: InputError, *, form: bool = False) -> None:
         for e in error.errors if isinstance(error, InputErrors) else [error]:
             line = _line_of(e)
-            if line in self._form_lines:
+            if line in self.form_lines:
                 continue  # the number's form is already reported on this line; its value would repeat it
             if line in self.notes and self.notes[line] not in e.problem:
                 e = InputError(e.where, f"{e.problem} ({self.notes[line]})", hint=e.hint, file=e.file)
             if form and line is not None:
-                self._form_lines.add(line)
+                self.form_lines.add(line)
             self.errors.append(e if e.file else e.in_file(self.file))
 
     @contextmanager

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from afsim.world.levers import Policy
 
 DEFAULT_BASELINE = "default"
+MAX_HORIZON = 1200
 
 
 class Key(NamedTuple):
@@ -38,7 +39,7 @@ EVENT_KEYS = {"event": Key("str", required=True), "month": Key("int", required=T
 SCENARIO_KEYS = {
     "name": Key("name", required=True),
     "description": Key("str", default=""),
-    "horizon_months": Key("int", default=120, lo=1, hi=1200),
+    "horizon_months": Key("int", default=120, lo=1, hi=MAX_HORIZON),
     "replications": Key("int", default=1000, lo=2, hi=MAX_REPLICATIONS),
     "seed": Key("int", default=20250101, lo=0, hi=2**63 - 1),
     "baseline": Key("str", default=DEFAULT_BASELINE),
@@ -206,6 +207,9 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], reading: dict[str, float
             params.with_overrides({path: value}, where="parameters")
         except InputError as exc:
             problems.add(InputError(located(lines, ("parameters", path)), exc.problem, hint=exc.hint))
+    horizon = spec.horizon_months
+    if lines.get(("horizon_months",)) in problems.form_lines:
+        horizon = MAX_HORIZON  # its value is not what the user meant: compare months with the schema's cap
     settings = []
     for i, entry in enumerate(spec.levers):
         if entry is None:
@@ -216,9 +220,9 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], reading: dict[str, float
                                  f"unknown lever; known levers: {', '.join(LEVERS)}",
                                  hint=closest(str(entry["lever"]), LEVERS))
             value = check_lever_value(entry["lever"], entry["value"], located(lines, ("levers", i, "value")))
-            if entry["from_month"] >= spec.horizon_months:
+            if entry["from_month"] >= horizon:
                 raise InputError(located(lines, ("levers", i, "from_month")),
-                                 f"expected a month before horizon_months ({spec.horizon_months})")
+                                 f"expected a month before horizon_months ({horizon})")
             if entry["until_month"] is not None and entry["until_month"] <= entry["from_month"]:
                 raise InputError(located(lines, ("levers", i, "until_month")),
                                  f"expected a month after from_month ({entry['from_month']})")
@@ -232,9 +236,9 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], reading: dict[str, float
                 raise InputError(located(lines, ("events", i, "event")),
                                  f"unknown event; known events: {', '.join(EVENTS)}",
                                  hint=closest(str(entry["event"]), EVENTS))
-            if entry["month"] >= spec.horizon_months:
+            if entry["month"] >= horizon:
                 raise InputError(located(lines, ("events", i, "month")),
-                                 f"expected a month before horizon_months ({spec.horizon_months})")
+                                 f"expected a month before horizon_months ({horizon})")
             events.append(Event(entry["event"], entry["month"]))
     if problems:
         return None
