@@ -1,8 +1,10 @@
 """Scenario files: strict YAML loading, the schema, and what a scenario compares with what.
 
 Loading is strict because a silently ignored typo changes a policy conclusion: unknown keys,
-duplicate keys (PyYAML keeps the last one), aliases, wrong types and out-of-range values are
-all errors naming the file, the line and the key path.
+duplicate keys (PyYAML keeps the last one), aliases, YAML 1.1 number forms, wrong types and
+out-of-range values are all errors naming the file, the line and the key path -- all of a file's
+errors at once.  Reading and YAML parsing live in :mod:`afsim.world.inputs`; this module holds
+the schema and follows a scenario's baseline chain.
 """
 
 from __future__ import annotations
@@ -149,9 +151,6 @@ class Scenario(NamedTuple):
         import hashlib
 
         return hashlib.sha256(self.text.encode()).hexdigest()
-
-
-_located = located  # the name sweep and older callers import
 
 
 class ScenarioFile(NamedTuple):
