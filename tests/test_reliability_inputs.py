@@ -169,6 +169,15 @@ def test_class4_sweep_points_times_replications_are_bounded(invoke, write_scenar
     assert invoke("sweep", SCENARIOS / "baseline.yaml", *vary, "-n", str(MAX_REPLICATIONS + 1)).exit_code == 2
 
 
+@pytest.mark.parametrize("command", ["tornado", "argue"])
+def test_class4_tornado_and_argue_runs_are_bounded_before_anything_is_created(command, invoke, tmp_path):
+    out = tmp_path / "results"
+    args = [SCENARIOS / "baseline.yaml"] if command == "tornado" else ["--scenarios", SCENARIOS]
+    result = invoke(command, *args, "-n", str(MAX_REPLICATIONS), "--out", out, "-q")
+    assert result.exit_code == 2 and "runs per arm, more than the limit" in result.stderr
+    assert not out.exists()
+
+
 # -- class 5: non-regular and oversized inputs ----------------------------------------------
 
 

@@ -387,6 +387,7 @@ def tornado(scenario: str, outcome: str, parameters: str | None, replications: i
     sw._check_outcomes([outcome], "--outcome")
     specs = td.parameters_to_test(parameters)
     points = td.tornado_points(specs)
+    sw.check_runs(len(points), replications, "--replications")
     root = spec.seed if seed is None else seed
     click.echo(f"tornado {spec.name}: {len(points)} points x {replications} replications x 2 arms "
                f"= {len(points) * replications * 2:,} runs", err=True)
@@ -434,12 +435,14 @@ def argue(reading_names: tuple[str, ...], argument_ids: tuple[str, ...], replica
 
     from afsim.engine.results import RunDirectory, now, prepare_output, versions
     from afsim.studies import arguments as ag
+    from afsim.studies.sweep import check_runs
     from afsim.world.beliefs import contested_parameters, reading, readings
 
     chosen = ag.select_arguments(argument_ids)
     names = [reading(r, "--beliefs").name for r in reading_names] if reading_names else list(readings())
     for a in chosen:
         ag.scenario_path(a, scenarios)
+    check_runs(len(chosen) * len(names), replications, "--replications")
     prepare_output(out, "argue")
     run_dir = RunDirectory.create(out, "argue")
     run_dir.write_manifest({"afsim_result": "argue", "status": "running", "arguments": [a.id for a in chosen],

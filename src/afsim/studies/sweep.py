@@ -261,13 +261,17 @@ def planned_points(spec: SweepSpec) -> int:
     return spec.size * {"sobol": k + 2, "morris": k + 1}.get(spec.method, 1)
 
 
+def check_runs(points: int, replications: int, where: str, file: str | None = None) -> None:
+    """Refuse a study of more than ``MAX_SWEEP_RUNS`` runs per arm before anything is built or written."""
+    if points * replications > MAX_SWEEP_RUNS:
+        raise InputError(where, f"{points:,} points x {replications:,} replications = {points * replications:,} "
+                         f"runs per arm, more than the limit of {MAX_SWEEP_RUNS:,}; use fewer points or replications",
+                         file=file)
+
+
 def check_size(spec: SweepSpec) -> None:
-    """Refuse a sweep beyond the limits before anything is built or written (README, "Exit codes")."""
-    points = planned_points(spec)
-    if points * spec.replications > MAX_SWEEP_RUNS:
-        raise InputError("points x replications", f"{points:,} points x {spec.replications:,} replications = "
-                         f"{points * spec.replications:,} runs per arm, more than the limit of {MAX_SWEEP_RUNS:,}; "
-                         "use fewer points or replications", file=spec.path)
+    """A sweep within the limits (README, "Exit codes"), judged before its design is built."""
+    check_runs(planned_points(spec), spec.replications, "points x replications", spec.path)
 
 
 def validate_input(path: str) -> str:
