@@ -186,3 +186,27 @@ def test_mutated_shipped_files_long(playground, case):
 def test_random_documents_long(playground, folder, doc):
     text = doc if isinstance(doc, str) else yaml.safe_dump(doc, sort_keys=False)
     _check(playground, folder, text)
+
+
+vary_items = st.one_of(
+    st.text(max_size=30),
+    st.builds(lambda p, parts: f"{p}={':'.join(parts)}", st.sampled_from(["us.intel_capability", "x", ""]),
+              st.lists(st.sampled_from(["0", "1", "-3", "0.5", "1e3", "nan", "inf", "", "a", "2", "11", "3.0",
+                                        " 4", "1001", "999999999999999999999"]), max_size=5)))
+
+
+@SHORT
+@given(vary_items)
+def test_vary_is_parsed_strictly_or_refused(item):
+    """Class 3: a --vary either parses to exactly what was typed or is refused showing the form."""
+    from afsim.errors import InputError
+    from afsim.studies.sweep import parse_vary
+
+    try:
+        path, lo, hi, steps = parse_vary(item)
+    except InputError as exc:
+        assert "PATH=LO:HI:N" in str(exc)
+        return
+    typed = item.split("=", 1)[1].split(":")
+    assert len(typed) == 3 and lo < hi and 2 <= steps <= 1000
+    assert (float(typed[0]), float(typed[1]), int(typed[2])) == (lo, hi, steps) and path == item.split("=")[0].strip()
