@@ -340,5 +340,5 @@ def test_class8_a_sweep_spec_naming_a_missing_scenario_names_the_spec_and_line(i
                           "spec.yaml")
     result = invoke("validate", spec)
     assert result.exit_code == 2
-    assert f"{spec}: line 2: scenario: expected a scenario file" in result.stderr
-    assert f"{spec}: line 3: baseline: expected a scenario file" in result.stderr
+    assert f"{spec}: line 2: scenario: {spec.parent / 'nowhere.yaml'}: file not found" in result.stderr
+    assert f"{spec}: line 3: baseline: {spec.parent / 'gone.yaml'}: file not found" in result.stderr

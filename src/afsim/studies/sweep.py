@@ -11,15 +11,17 @@ statistics are stored as it finishes, so a sweep resumes like a run.
 
 from __future__ import annotations
 
+import math
 import os
-from typing import Any, NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from afsim.errors import InputError, closest
 from afsim.world.inputs import located, parse_yaml, problems_of, read_input
 from afsim.world.limits import MAX_REPLICATIONS, MAX_SWEEP_RUNS
 from afsim.world.scenario import DEFAULT_BASELINE, Key, Scenario, World, check_keys, load_scenario
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SWEEP_CONFIRM_RUNS = 1_000_000  # more simulated runs than this need --yes
 DUMMY_PREFIX = "dummy"
@@ -127,6 +129,8 @@ def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> F
         raise InputError(f"{where}.steps", f"expected an integer from 2 to {MAX_STEPS}, got {steps!r}")
     levels = None
     if method == "grid":
+        import numpy as np  # here, not at the top: `afsim validate` of a scenario stays free of numpy
+
         levels = tuple(float(v) for v in np.linspace(f_lo, f_hi, 5 if steps is None else steps))
     return Factor(path, float(f_lo), float(f_hi), levels, dummy)
 
@@ -193,8 +197,8 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         named = top[key]
         if isinstance(named, str) and not (key == "baseline" and named == DEFAULT_BASELINE) \
                 and not os.path.exists(os.path.join(folder, named)):
-            problems.add(InputError(where((key,)), f"expected a scenario file; {os.path.join(folder, named)} "
-                                    "not found (paths are relative to this file)"))
+            problems.add(InputError(where((key,)), f"{os.path.join(folder, named)}: file not found "
+                                    "(expected a scenario file, relative to this one)"))
     problems.raise_if_any()
     scenario = _with_baseline(load_scenario(os.path.join(folder, top["scenario"])), top["baseline"], folder)
     spec = SweepSpec(top["name"], scenario, tuple(factors), method, design["size"], design["seed"],
@@ -216,7 +220,7 @@ def parse_vary(item: str) -> tuple[str, float, float, int]:
         lo, hi = float(parts[0]), float(parts[1])
     except ValueError:
         raise InputError(where, f"LO and HI must be numbers; expected {VARY_FORM}") from None
-    if not (np.isfinite(lo) and np.isfinite(hi)):
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         raise InputError(where, f"LO and HI must be finite numbers; expected {VARY_FORM}")
     try:
         steps = int(parts[2])
@@ -257,7 +261,7 @@ def planned_points(spec: SweepSpec) -> int:
     """How many points the design will have, computed without building it."""
     k = len(spec.factors)
     if spec.method == "grid":
-        return int(np.prod([len(f.values or ()) for f in spec.factors], dtype=object))
+        return math.prod(len(f.values or ()) for f in spec.factors)
     return spec.size * {"sobol": k + 2, "morris": k + 1}.get(spec.method, 1)
 
 
@@ -350,6 +354,8 @@ def points_table(spec: SweepSpec, X: np.ndarray, stats: list[Any]) -> Any:
 def analyze_points(method: str, problem: dict[str, Any], points: Any, outcomes: list[str],
                    design_seed: int) -> list[dict[str, Any]]:
     """Sensitivity indices on replication-averaged outputs (scenario mean) and on paired effects."""
+    import numpy as np
+
     from afsim.studies.sensitivity import DESIGNS
 
     module = DESIGNS[method]
