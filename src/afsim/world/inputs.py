@@ -125,7 +125,7 @@ class Problems:
     def add(self, error: InputError, *, form: bool = False) -> None:
         for e in error.errors if isinstance(error, InputErrors) else [error]:
             line = _line_of(e)
-            if line in self.form_lines:
+            if line in self.form_lines and not form:
                 continue  # the number's form is already reported on this line; its value would repeat it
             if line in self.notes and self.notes[line] not in e.problem:
                 e = InputError(e.where, f"{e.problem} ({self.notes[line]})", hint=e.hint, file=e.file)
@@ -173,16 +173,6 @@ def located(lines: dict[tuple, int], loc: tuple) -> str:
         if loc[:i] in lines:
             return f"line {lines[loc[:i]]}: {dotted(loc)}"
     return dotted(loc)
-
-
-class Locator:
-    """``where(loc)`` for :func:`~afsim.world.scenario.check_keys`: located key paths of one file."""
-
-    def __init__(self, lines: dict[tuple, int]):
-        self.lines = lines
-
-    def __call__(self, loc: tuple) -> str:
-        return located(self.lines, loc)
 
 
 def problems_of(lines: dict[tuple, int], file: str) -> Problems:
