@@ -210,3 +210,46 @@ def test_vary_is_parsed_strictly_or_refused(item):
     typed = item.split("=", 1)[1].split(":")
     assert len(typed) == 3 and lo < hi and 2 <= steps <= 1000
     assert (float(typed[0]), float(typed[1]), int(typed[2])) == (lo, hi, steps) and path == item.split("=")[0].strip()
+
+
+def _verdict(path: Path) -> str:
+    from afsim.errors import InputError
+    from afsim.studies.sweep import validate_input
+
+    try:
+        return "ok: " + validate_input(str(path))
+    except InputError as exc:
+        text = str(exc)
+        # libyaml and PyYAML word syntax errors differently; that both refuse the file is what matters
+        return "malformed" if "malformed YAML" in text or "unacceptable character" in text else text
+
+
+@SHORT
+@given(mutated_document())
+def test_libyaml_and_the_pure_python_parser_agree(playground, case):
+    """Class 2 and 6: the fast path and the fallback accept and refuse the same files, alike."""
+    _agree(playground, case)
+
+
+@pytest.mark.fuzz
+@LONG
+@given(mutated_document())
+def test_libyaml_and_the_pure_python_parser_agree_long(playground, case):
+    _agree(playground, case)
+
+
+def _agree(playground: Path, case: tuple[Path, str]) -> None:
+    from unittest import mock
+
+    import yaml as pyyaml
+
+    source, text = case
+    path = playground / _folder(source) / "fuzz.yaml"
+    path.write_text(text, encoding="utf-8")
+    fast = _verdict(path)
+    with mock.patch("afsim.world.inputs._loader", return_value=pyyaml.SafeLoader):
+        portable = _verdict(path)
+    if "malformed" in (fast, portable):  # the tokenizers differ at the margins (tabs): both must refuse
+        assert not fast.startswith("ok: ") and not portable.startswith("ok: "), (fast, portable, text)
+    else:
+        assert fast == portable, text
