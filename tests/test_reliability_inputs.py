@@ -278,6 +278,12 @@ def test_class8_a_nul_byte_names_the_file_and_line(invoke, tmp_path):
     assert "<unicode string>" not in stderr
 
 
+def test_class8_a_nul_byte_in_a_file_name_is_an_input_error(invoke, write_scenario):
+    result = invoke("validate", "scen\0ario.yaml")  # a shell cannot pass one, a Python caller can
+    assert result.exit_code == 2 and "NUL byte" in result.stderr
+    refused(invoke, write_scenario(SMALL + 'baseline: "base\\0.yaml"\n'), "line 5: baseline", "NUL byte")
+
+
 def test_class8_the_seed_bound_is_printed_as_an_integer(invoke, write_scenario):
     path = write_scenario(SMALL.replace("seed: 1", "seed: 9223372036854775808"))
     stderr = refused(invoke, path, "at most 9223372036854775807")

@@ -49,6 +49,8 @@ def read_input(path: str | os.PathLike[str]) -> str:
         raise InputError("(file)", "file not found", file=path) from None
     except OSError as exc:
         raise InputError("(file)", f"cannot read: {exc.strerror or exc}", file=path) from None
+    except ValueError:  # a NUL byte in the name
+        raise InputError("(file)", "a file name cannot contain a NUL byte", file=repr(path)) from None
     _check_regular(info, path)
     try:  # O_NONBLOCK: should the file be swapped for a FIFO after the check, open() still returns
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

@@ -290,6 +290,8 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
     current, current_lines, current_path = spec, lines, path
     while current.baseline != DEFAULT_BASELINE:
         where = located(current_lines, ("baseline",))
+        if "\0" in current.baseline:
+            raise InputError(where, "a file name cannot contain a NUL byte", file=current_path)
         base_path = os.path.normpath(os.path.join(os.path.dirname(current_path), current.baseline))
         real = os.path.realpath(base_path)
         if real == os.path.realpath(current_path):
