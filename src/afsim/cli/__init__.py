@@ -55,7 +55,7 @@ class AfsimGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            click.echo(f"afsim: error: {exc}", err=True)
+            click.echo("\n".join(f"afsim: error: {line}" for line in str(exc).splitlines()), err=True)
             ctx.exit(2)
         except Interrupted as exc:
             click.echo(f"afsim: {exc}", err=True)

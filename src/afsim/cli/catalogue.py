@@ -8,7 +8,7 @@ import click
 
 from afsim.errors import InputError
 from afsim.present import catalogue
-from afsim.world.scenario import load_scenario
+from afsim.studies.sweepspec import validate_input
 
 
 @click.command("beliefs")
@@ -20,13 +20,13 @@ def beliefs_command() -> None:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES without running them (exit 2 if any is invalid)."""
+    """Check scenario or sweep-spec FILES without running them (exit 2 if any is invalid)."""
     failed = 0
     for file in files:
         try:
-            click.echo(catalogue.scenario_summary(file, load_scenario(file)))
+            click.echo(f"ok: {file} ({validate_input(file)})")
         except InputError as exc:
-            click.echo(f"afsim: error: {exc}", err=True)
+            click.echo("\n".join(f"afsim: error: {line}" for line in str(exc).splitlines()), err=True)
             failed += 1
     if failed:
         sys.exit(2)

@@ -18,14 +18,16 @@ from afsim.present import tables
 from afsim.present.plots import plot_result_sets
 from afsim.present.progress import progress_bar
 from afsim.present.report import write_report
-from afsim.results.runs import MAX_REPLICATIONS, run_across_beliefs, run_scenario
+from afsim.results.runs import PRECISION_CAP, run_across_beliefs, run_scenario
 from afsim.studies import arguments
 from afsim.studies import credence as ensemble
 from afsim.studies import sweep as sweeps
 from afsim.studies import tornado as tornadoes
 from afsim.studies.explain import explain as explain_text
+from afsim.world.limits import MAX_REPLICATIONS
 
 SEED = click.IntRange(min=0, max=2**63 - 1)
+REPLICATIONS = click.IntRange(min=2, max=MAX_REPLICATIONS)  # per arm (and per point), README "limits"
 ACROSS_OPTIONS = ("resume", "out", "replications", "seed", "series", "engine")
 
 
@@ -61,7 +63,7 @@ def announce(text: str) -> None:
 
 @click.command()
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
-@click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications per arm (default: the file's).")
+@click.option("--replications", "-n", type=REPLICATIONS, help="Replications per arm (default: the file's).")
 @click.option("--seed", type=SEED, help="Root seed (default: the file's).")
 @click.option("--series", type=click.Choice(["auto", "full", "summary", "none"]), default="auto", show_default=True,
               help="Monthly series: every replication, per-month statistics, or none. "
@@ -70,7 +72,7 @@ def announce(text: str) -> None:
               help="Replications per chunk (the unit of work, of writing and of resuming).")
 @click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95%% CI is narrower "
               "than WIDTH: '10%%' of the baseline mean, or an absolute width like '0.5'.")
-@click.option("--max-replications", type=click.IntRange(min=2), default=MAX_REPLICATIONS, show_default=True,
+@click.option("--max-replications", type=REPLICATIONS, default=PRECISION_CAP, show_default=True,
               help="Cap for --precision.")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="Which implementation of the model computes the replications.")
@@ -109,7 +111,7 @@ def _only(options: dict, names: tuple[str, ...]) -> dict:
 @click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--vary", multiple=True, metavar="PATH=LO:HI:N",
               help="Quick grid without a spec file (SPEC is then a scenario), e.g. us.intel_capability=0:1:11.")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point and arm.")
+@click.option("--replications", "-n", type=click.IntRange(1, MAX_REPLICATIONS), help="Replications per point and arm.")
 @click.option("--seed", type=SEED, help="Root seed (default: the spec's).")
 @click.option("--outcome", "outcomes", multiple=True, help="Outcome of interest (repeatable; default: headline).")
 @click.option("--per-replication", is_flag=True, help="Also store every replication's outcomes.")
@@ -136,7 +138,7 @@ def analyze(sweep_dir: str) -> None:
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--outcome", default=tornadoes.OUTCOME, show_default=True, help="Outcome whose effect is ranked.")
 @click.option("--parameters", help="Comma-separated parameter paths (default: all).")
-@click.option("--replications", "-n", type=click.IntRange(min=2), default=tornadoes.REPLICATIONS, show_default=True)
+@click.option("--replications", "-n", type=REPLICATIONS, default=tornadoes.REPLICATIONS, show_default=True)
 @click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
 @resume_option("tornado")
 @engine_options
@@ -150,13 +152,12 @@ def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
 @click.command()
 @click.option("--beliefs", "reading_names", multiple=True, help="Reading(s) to judge under (default: all).")
 @click.option("--argument", "argument_ids", multiple=True, help="Argument id(s) (default: all).")
-@click.option("--replications", "-n", type=click.IntRange(min=2), default=arguments.REPLICATIONS, show_default=True)
+@click.option("--replications", "-n", type=REPLICATIONS, default=arguments.REPLICATIONS, show_default=True)
 @click.option("--seed", type=SEED, help="Root seed (default: each scenario's).")
 @click.option("--scenarios", default="scenarios", show_default=True, type=click.Path(file_okay=False),
               help="Folder holding the scenarios the arguments name.")
 @click.option("--flip", is_flag=True, help="Also find, per contested parameter, where each verdict flips.")
-@click.option("--flip-replications", type=click.IntRange(min=2), default=arguments.FLIP_REPLICATIONS,
-              show_default=True)
+@click.option("--flip-replications", type=REPLICATIONS, default=arguments.FLIP_REPLICATIONS, show_default=True)
 @resume_option("argue")
 @engine_options
 def argue(quiet: bool, where: dict, **options) -> None:

@@ -12,7 +12,6 @@ from afsim.world.beliefs import disputes, readings
 from afsim.world.claims import filter_claims, load_claims
 from afsim.world.levers import EVENTS, LEVERS, SHARING_LEVELS
 from afsim.world.parameters import parameter_specs
-from afsim.world.scenario import Scenario
 
 
 def beliefs_text() -> str:
@@ -40,6 +39,10 @@ def beliefs_text() -> str:
 
 def claims_text(actor: str | None, source: str | None, parameter: str | None) -> str:
     """One line per claim matching the filters, then the count."""
+    known = [s.path for s in parameter_specs()]
+    if parameter is not None and parameter not in known:
+        raise InputError(f"--parameter {parameter}", "unknown parameter (see afsim params)",
+                         hint=closest(parameter, known))
     found = filter_claims(actor=actor, source=source, parameter=parameter)
     out = [f"{c.id:34s} {c.source[:3]}  {c.evidence:17s} {','.join(c.actors):22s} {c.asserts}"
            + ("  [contested]" if c.contested_by else "") for c in found]
@@ -91,8 +94,3 @@ def levers_text() -> str:
     out += [f"event {name:20s} {meaning}" for name, meaning in EVENTS.items()]
     return "\n".join(out)
 
-
-def scenario_summary(file: str, s: Scenario) -> str:
-    """``afsim validate``'s line for a valid scenario."""
-    return (f"ok: {file} ({s.name}: {len(s.world.levers)} lever settings, {len(s.world.events)} events, "
-            f"{len(s.overrides)} parameter overrides; baseline: {s.baseline_name})")

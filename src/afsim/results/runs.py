@@ -23,7 +23,7 @@ from afsim.results.job import job, reopen, start
 from afsim.world import beliefs
 from afsim.world.scenario import load_scenario
 
-MAX_REPLICATIONS = 100_000  # default cap for --precision
+PRECISION_CAP = 100_000  # default --max-replications for --precision
 
 
 @dataclass
@@ -72,7 +72,7 @@ def _manifest(plan: RunPlan, precision: Precision | None) -> dict[str, Any]:
 def plan_run(path: str, *, replications: int | None = None, seed: int | None = None, beliefs: str | None = None,
              chunk_size: int = DEFAULT_CHUNK, series: str = "auto", engine: str = DEFAULT_ENGINE,
              precision: str | None = None,
-             max_replications: int = MAX_REPLICATIONS) -> tuple[RunPlan, Precision | None]:
+             max_replications: int = PRECISION_CAP) -> tuple[RunPlan, Precision | None]:
     """A new run's plan from a scenario file and the command's options."""
     scenario = load_scenario(path, beliefs=beliefs)
     target = Precision.parse(precision, max_replications) if precision else None

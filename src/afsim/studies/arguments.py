@@ -22,6 +22,7 @@ from afsim.engine.store import Unstored
 from afsim.errors import InputError, closest
 from afsim.results import manifest as manifests
 from afsim.results.job import job, reopen, start
+from afsim.studies.sweepspec import check_runs
 from afsim.world import beliefs
 from afsim.world.parameters import spec
 from afsim.world.scenario import load_scenario
@@ -311,6 +312,7 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
         flip, flip_replications = info.get("flip", False), info.get("flip_replications", FLIP_REPLICATIONS)
     chosen = select_arguments(argument_ids)
     names = [beliefs.reading(r, "--beliefs").name for r in reading_names] if reading_names else list(beliefs.readings())
+    check_runs(len(chosen) * len(names), replications, "--replications")
     files = [f for a in chosen for f in load_scenario(scenario_path(a, scenarios)).files]
     if resume is not None:
         manifests.check_unchanged(info, files, str(folder.path))

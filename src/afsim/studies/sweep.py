@@ -6,7 +6,8 @@ policy's effect depends on it.  By default every point also uses the same replic
 (common random numbers across points), so differences between points are not seed noise.
 
 Points run as chunks through the experiment engine (local pool or Dask); each chunk's paired
-statistics are stored as it finishes, so a sweep resumes like a run.
+statistics are stored as it finishes, so a sweep resumes like a run.  What a sweep varies is
+parsed and checked in :mod:`afsim.studies.sweepspec`.
 """
 
 from __future__ import annotations
@@ -15,196 +16,33 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, Pair, Progress, run_pairs
-from afsim.engine.stats import HEADLINE
-from afsim.errors import InputError, closest
-from afsim.model.outcomes import OUTCOMES
+from afsim.errors import InputError
 from afsim.results import manifest as manifests
 from afsim.results.folder import ResultFolder
 from afsim.results.job import job, reopen, start
 from afsim.results.resultset import ResultSet
 from afsim.studies.sensitivity import DESIGNS
-from afsim.world import parameters
-from afsim.world.parameters import Parameters
-from afsim.world.scenario import (
-    DEFAULT_BASELINE,
-    Key,
-    Scenario,
-    World,
-    _located,
-    check_keys,
-    load_scenario,
-    parse_yaml,
+from afsim.studies.sweepspec import (
+    QUICK_REPLICATIONS,
+    SWEEP_CONFIRM_RUNS,
+    Factor,
+    SweepSpec,
+    check_outcomes,
+    check_size,
+    load_sweep,
+    quick_sweep,
 )
-
-SWEEP_CONFIRM_RUNS = 1_000_000  # more simulated runs than this need --yes
-QUICK_REPLICATIONS = 100  # replications per point and arm of a quick sweep (--vary) unless given
-DUMMY_PREFIX = "dummy"
-
-VARY_KEYS = {"lo": Key("number"), "hi": Key("number"), "steps": Key("int", lo=2, hi=1000),
-             "values": Key("list"), "dummy": Key("bool", default=False)}
-DESIGN_KEYS = {"method": Key("str", required=True), "size": Key("int", default=8, lo=1, hi=1_000_000),
-               "seed": Key("int", default=1, lo=0, hi=2**32 - 1)}
-SWEEP_KEYS = {
-    "name": Key("name", required=True),
-    "description": Key("str", default=""),
-    "scenario": Key("str", required=True),
-    "baseline": Key("str"),
-    "vary": Key("mapping", required=True),
-    "design": Key("mapping", default={"method": "grid"}),
-    "replications": Key("int", default=100, lo=1, hi=10_000_000),
-    "seed": Key("int", lo=0, hi=2**63 - 1),
-    "outcomes": Key("list", default=[]),
-    "common_random_numbers": Key("bool", default=True),
-}
-"""The sweep-spec schema (README, "Sweeps")."""
-
-
-class Factor(NamedTuple):
-    """One varied parameter (or a dummy that the model never reads)."""
-
-    path: str
-    lo: float
-    hi: float
-    values: tuple[float, ...] | None = None  # grid levels
-    dummy: bool = False
-
-    @property
-    def claims(self) -> tuple[str, ...]:
-        return () if self.dummy else parameters.spec(self.path).claims
-
-
-class SweepSpec(NamedTuple):
-    name: str
-    scenario: Scenario
-    factors: tuple[Factor, ...]
-    method: str
-    size: int
-    design_seed: int
-    replications: int
-    seed: int
-    outcomes: tuple[str, ...]
-    common_random_numbers: bool = True
-    text: str = ""
-    path: str | None = None
-
-    @property
-    def problem(self) -> dict[str, Any]:
-        return {"num_vars": len(self.factors), "names": [f.path for f in self.factors],
-                "bounds": [[f.lo, f.hi] for f in self.factors]}
-
-
-def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> Factor:
-    """Validate one ``vary`` entry against the parameter's own range."""
-    _SPECS = parameters._SPECS
-    dummy = bool(entry.get("dummy")) or path.startswith(DUMMY_PREFIX)
-    if dummy:
-        lo, hi = 0.0, 1.0
-    elif path not in _SPECS:
-        raise InputError(where, "unknown parameter", hint=closest(path, _SPECS))
-    else:
-        lo, hi = _SPECS[path].lo, _SPECS[path].hi
-    values = entry.get("values")
-    if values is not None:
-        if method != "grid":
-            raise InputError(f"{where}.values", f"value lists need the grid design, not {method}; give lo and hi")
-        if not values or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            raise InputError(f"{where}.values", f"expected a non-empty list of numbers, got {values!r}")
-        bad = [v for v in values if not lo <= v <= hi]
-        if bad:
-            raise InputError(f"{where}.values", f"expected numbers in [{lo:g}, {hi:g}], got {bad[0]!r}")
-        return Factor(path, float(min(values)), float(max(values)), tuple(float(v) for v in values), dummy)
-    f_lo = lo if entry.get("lo") is None else entry["lo"]
-    f_hi = hi if entry.get("hi") is None else entry["hi"]
-    for key, value in (("lo", f_lo), ("hi", f_hi)):
-        if not lo <= value <= hi:
-            raise InputError(f"{where}.{key}", f"expected a number in [{lo:g}, {hi:g}], got {value!r}")
-    if not f_lo < f_hi:
-        raise InputError(f"{where}.hi", f"expected hi > lo ({f_lo:g}), got {f_hi!r}")
-    levels = None
-    if method == "grid":
-        steps = entry.get("steps") or 5
-        levels = tuple(float(v) for v in np.linspace(f_lo, f_hi, steps))
-    return Factor(path, float(f_lo), float(f_hi), levels, dummy)
-
-
-def check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
-    """The named outcomes (headline ones when none are named); an unknown name is an input error."""
-    for name in outcomes:
-        if name not in OUTCOMES:
-            raise InputError(where, f"unknown outcome {name!r}", hint=closest(str(name), OUTCOMES))
-    return tuple(outcomes) or tuple(HEADLINE)
-
-
-def _with_baseline(scenario: Scenario, baseline: str | None, relative_to: str) -> Scenario:
-    if baseline is None:
-        return scenario
-    if baseline == DEFAULT_BASELINE:
-        return scenario._replace(baseline=World(Parameters()), baseline_name="default world")
-    other = load_scenario(os.path.join(relative_to, baseline))
-    return scenario._replace(baseline=other.world, baseline_name=other.name, files=scenario.files + other.files)
-
-
-def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
-    """Load and validate a sweep spec file (and the scenario it names)."""
-    path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise InputError("(file)", f"cannot read: {exc.strerror or exc}", file=path) from None
-    data, lines = parse_yaml(text, path)
-
-    def where(loc: tuple) -> str:
-        return _located(lines, loc)
-
-    try:
-        top = check_keys(data, SWEEP_KEYS, (), where)
-        design = check_keys(top["design"], DESIGN_KEYS, ("design",), where)
-        method = design["method"]
-        if method not in DESIGNS:
-            raise InputError(where(("design", "method")), f"expected one of {', '.join(DESIGNS)}, got {method!r}")
-        if not top["vary"]:
-            raise InputError(where(("vary",)), "expected at least one parameter to vary")
-        factors = tuple(parse_factor(str(name), check_keys(entry or {}, VARY_KEYS, ("vary", name), where), method,
-                                     where(("vary", name)))
-                        for name, entry in top["vary"].items())
-        outcomes = check_outcomes(top["outcomes"], where(("outcomes",)))
-    except InputError as exc:
-        raise (exc if exc.file else exc.in_file(path)) from None
-    folder = os.path.dirname(path)
-    scenario = _with_baseline(load_scenario(os.path.join(folder, top["scenario"])), top["baseline"], folder)
-    return SweepSpec(top["name"], scenario, factors, method, design["size"], design["seed"], top["replications"],
-                     scenario.seed if top["seed"] is None else top["seed"], outcomes,
-                     top["common_random_numbers"], text, path)
-
-
-def quick_sweep(scenario_path: str, vary: tuple[str, ...], replications: int, seed: int | None,
-                outcomes: tuple[str, ...]) -> SweepSpec:
-    """``afsim sweep SCENARIO --vary PATH=LO:HI:N ...``: a grid without a spec file."""
-    factors = []
-    for item in vary:
-        path, _, grid = item.partition("=")
-        parts = grid.split(":")
-        try:
-            lo, hi, steps = float(parts[0]), float(parts[1]), int(parts[2])
-        except (ValueError, IndexError):
-            raise InputError(f"--vary {item}", "expected PATH=LO:HI:N, e.g. us.intel_capability=0:1:11") from None
-        factors.append(parse_factor(path, {"lo": lo, "hi": hi, "steps": steps}, "grid", f"--vary {path}"))
-    scenario = load_scenario(scenario_path)
-    name = f"{scenario.name}-sweep"
-    text = f"# quick sweep: afsim sweep {scenario_path} " + " ".join(f"--vary {v}" for v in vary) + "\n"
-    return SweepSpec(name, scenario, tuple(factors), "grid", 0, 0, replications,
-                     scenario.seed if seed is None else seed, check_outcomes(list(outcomes), "--outcome"),
-                     True, text, None)
+from afsim.world.scenario import Scenario, load_scenario
 
 
 def design_points(spec: SweepSpec) -> np.ndarray:
-    """The design matrix: points x factors, in the factors' units."""
+    """The design matrix: points x factors, in the factors' units (refused beyond the size limit)."""
+    check_size(spec)
     if spec.method == "grid":
         return DESIGNS["grid"].sample(spec.problem, spec.size, spec.design_seed,
                                       levels=[list(f.values or ()) for f in spec.factors])

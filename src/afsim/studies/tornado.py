@@ -17,7 +17,8 @@ from afsim.engine.experiment import DEFAULT_ENGINE, Progress
 from afsim.errors import InputError, closest
 from afsim.results import manifest as manifests
 from afsim.results.job import job, reopen, start
-from afsim.studies.sweep import check_outcomes, run_points
+from afsim.studies.sweep import run_points
+from afsim.studies.sweepspec import check_outcomes, check_runs
 from afsim.world.parameters import _SPECS, parameter_specs
 from afsim.world.scenario import Scenario, load_scenario
 
@@ -96,6 +97,7 @@ def run_tornado(path: str | None = None, *, resume: str | None = None, outcome: 
         specs = parameters_to_test(parameters)
         root = spec.seed if seed is None else seed
     points = tornado_points(specs)
+    check_runs(len(points), replications, "--replications")
     if announce:
         announce(f"tornado {spec.name}: {len(points)} points x {replications} replications x 2 arms "
                  f"= {len(points) * replications * 2:,} runs")

@@ -1,8 +1,10 @@
 """Scenario files: strict YAML loading, the schema, and what a scenario compares with what.
 
 Loading is strict because a silently ignored typo changes a policy conclusion: unknown keys,
-duplicate keys (PyYAML keeps the last one), aliases, wrong types and out-of-range values are
-all errors naming the file, the line and the key path.
+duplicate keys (PyYAML keeps the last one), aliases, YAML 1.1 number forms, wrong types and
+out-of-range values are all errors naming the file, the line and the key path -- all of a file's
+errors at once.  Reading and YAML parsing live in :mod:`afsim.world.inputs`; this module holds
+the schema and follows a scenario's baseline chain.
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
-from yaml.events import AliasEvent
-
 from afsim.errors import InputError, closest
+from afsim.world.inputs import Lines, Problems, located, parse_yaml, problems_of, read_input
 from afsim.world.levers import EVENTS, LEVERS, Event, LeverSetting, check_lever_value
+from afsim.world.limits import MAX_REPLICATIONS
 from afsim.world.parameters import Parameters, is_number
 
 if TYPE_CHECKING:
     from afsim.world.levers import Policy
 
 DEFAULT_BASELINE = "default"
+MAX_HORIZON = 1200
 
 
 class Key(NamedTuple):
@@ -39,8 +41,8 @@ EVENT_KEYS = {"event": Key("str", required=True), "month": Key("int", required=T
 SCENARIO_KEYS = {
     "name": Key("name", required=True),
     "description": Key("str", default=""),
-    "horizon_months": Key("int", default=120, lo=1, hi=1200),
-    "replications": Key("int", default=1000, lo=2, hi=10_000_000),
+    "horizon_months": Key("int", default=120, lo=1, hi=MAX_HORIZON),
+    "replications": Key("int", default=1000, lo=2, hi=MAX_REPLICATIONS),
     "seed": Key("int", default=20250101, lo=0, hi=2**63 - 1),
     "baseline": Key("str", default=DEFAULT_BASELINE),
     "beliefs": Key("str", default="default"),
@@ -73,32 +75,46 @@ def _type_ok(kind: str, value: Any) -> bool:
     return isinstance(value, {"str": str, "mapping": dict, "list": list}[kind])
 
 
-def check_keys(raw: Any, schema: dict[str, Key], loc: tuple, where: Any) -> dict[str, Any]:
+def bound(value: float) -> str:
+    """A schema bound as the user would write it: 9223372036854775807, not 9.22337e+18."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def check_keys(raw: Any, schema: dict[str, Key], loc: tuple, where: Any,
+               problems: Problems | None = None) -> dict[str, Any]:
     """Validate one mapping against a schema; return it with defaults filled in.
 
-    ``where(loc)`` turns a key path into a located description for the error message.
+    ``where(loc)`` turns a key path into a located description for the error message.  With
+    ``problems`` every error is collected (a bad key gets its default) instead of the first raised.
     """
+    def fail(error: InputError) -> None:
+        if problems is None:
+            raise error
+        problems.add(error)
+
     if not isinstance(raw, dict):
-        raise InputError(where(loc), f"expected a mapping with keys {', '.join(schema)}, got {raw!r}")
+        fail(InputError(where(loc), f"expected a mapping with keys {', '.join(schema)}, got {raw!r}"))
+        raw = {}
     for key in raw:
         if key not in schema:
-            raise InputError(where((*loc, key)), f"unknown key; allowed keys: {', '.join(schema)}",
-                             hint=closest(str(key), schema))
+            fail(InputError(where((*loc, key)), f"unknown key; allowed keys: {', '.join(schema)}",
+                            hint=closest(str(key), schema)))
     out = {}
     for key, spec in schema.items():
+        out[key] = spec.default
         if key not in raw:
             if spec.required:
-                raise InputError(where((*loc, key)), "required key is missing")
-            out[key] = spec.default
+                fail(InputError(where((*loc, key)), "required key is missing"))
             continue
         value = raw[key]
         if not _type_ok(spec.kind, value):
-            raise InputError(where((*loc, key)), f"expected {_EXPECTED.get(spec.kind, spec.kind)}, got {value!r}")
-        if value is not None and spec.lo is not None and value < spec.lo:
-            raise InputError(where((*loc, key)), f"expected a value of at least {spec.lo:g}, got {value!r}")
-        if value is not None and spec.hi is not None and value > spec.hi:
-            raise InputError(where((*loc, key)), f"expected a value of at most {spec.hi:g}, got {value!r}")
-        out[key] = value
+            fail(InputError(where((*loc, key)), f"expected {_EXPECTED.get(spec.kind, spec.kind)}, got {value!r}"))
+        elif value is not None and spec.lo is not None and value < spec.lo:
+            fail(InputError(where((*loc, key)), f"expected a value of at least {bound(spec.lo)}, got {value!r}"))
+        elif value is not None and spec.hi is not None and value > spec.hi:
+            fail(InputError(where((*loc, key)), f"expected a value of at most {bound(spec.hi)}, got {value!r}"))
+        else:
+            out[key] = value
     return out
 
 
@@ -137,112 +153,6 @@ class Scenario(NamedTuple):
         return hashlib.sha256(self.text.encode()).hexdigest()
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses aliases and duplicate keys."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(AliasEvent):
-            mark = self.peek_event().start_mark
-            raise InputError(f"line {mark.line + 1}", "YAML aliases (*name) are not allowed in scenario files")
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise InputError(f"line {line}: {key}", f"duplicate key (first given at line {seen[key]})")
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)
-
-
-def _lines(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    """Map each key path to the line it starts on, for error messages."""
-    out = {} if out is None else out
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _lines(value, (*path, key.value), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _lines(item, (*path, i), out)
-    return out
-
-
-def _dotted(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def _check_duplicates(node: yaml.Node) -> None:
-    """Refuse duplicate keys anywhere in a composed document (PyYAML would keep the last one)."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if key.value in seen:
-                raise InputError(f"line {line}: {key.value}", f"duplicate key (first given at line {seen[key.value]})")
-            seen[key.value] = line
-            _check_duplicates(value)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_duplicates(item)
-
-
-def _parse_fast(text: str) -> tuple[Any, Any]:
-    """libyaml's C parser (about 10x faster than the pure-Python one): aliases and duplicate keys
-    are checked on its events and nodes."""
-    loader_class = yaml.CSafeLoader
-    for event in yaml.parse(text, Loader=loader_class):
-        if isinstance(event, AliasEvent):
-            raise InputError(f"line {event.start_mark.line + 1}",
-                             "YAML aliases (*name) are not allowed in scenario files")
-    node = yaml.compose(text, Loader=loader_class)
-    if node is None:
-        return None, None
-    _check_duplicates(node)
-    loader = loader_class(text)
-    try:
-        return node, loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _parse_portable(text: str) -> tuple[Any, Any]:
-    node = yaml.compose(text, Loader=_StrictLoader)
-    if node is None:
-        return None, None
-    return node, yaml.load(text, Loader=_StrictLoader)  # _StrictLoader subclasses yaml.SafeLoader
-
-
-def parse_yaml(text: str, file: str) -> tuple[dict[str, Any], dict[tuple, int]]:
-    """Parse strictly; return the mapping and a key-path -> line map."""
-    try:
-        node, data = (_parse_fast if hasattr(yaml, "CSafeLoader") else _parse_portable)(text)
-        if node is None:
-            raise InputError("(top level)", "the file is empty; expected a mapping with at least 'name'", file=file)
-    except InputError as exc:
-        raise exc.in_file(file) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(top level)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(where, f"malformed YAML: {problem}", file=file) from None
-    if not isinstance(data, dict):
-        raise InputError("(top level)", f"expected a mapping of keys, got {type(data).__name__}", file=file)
-    return data, _lines(node)
-
-
-def _located(lines: dict[tuple, int], loc: tuple) -> str:
-    for i in range(len(loc), -1, -1):
-        if loc[:i] in lines:
-            return f"line {lines[loc[:i]]}: {_dotted(loc)}"
-    return _dotted(loc)
-
-
 class ScenarioFile(NamedTuple):
     """A scenario file's content after schema validation."""
 
@@ -254,112 +164,151 @@ class ScenarioFile(NamedTuple):
     baseline: str
     beliefs: str
     parameters: dict[str, Any]
-    levers: list[dict[str, Any]]
-    events: list[dict[str, Any]]
+    levers: list[dict[str, Any] | None]  # None: an entry with errors (only while they are collected)
+    events: list[dict[str, Any] | None]
 
 
-def validate_file(data: dict[str, Any], lines: dict[tuple, int], file: str) -> ScenarioFile:
+def validate_file(data: dict[str, Any], lines: dict[tuple, int], file: str,
+                  problems: Problems | None = None) -> ScenarioFile:
+    """Check a parsed scenario file against the schema; every error, not just the first.
+
+    Without ``problems`` the errors are raised together; with it they are left there (and the
+    returned file holds defaults where values were bad) so that later checks can add theirs.
+    """
+    own = problems is None
+    problems = problems_of(lines, file) if problems is None else problems
+
     def where(loc: tuple) -> str:
-        return _located(lines, loc)
+        return located(lines, loc)
 
-    try:
-        top = check_keys(data, SCENARIO_KEYS, (), where)
-        levers = [check_keys(x, LEVER_KEYS, ("levers", i), where) for i, x in enumerate(top["levers"])]
-        events = [check_keys(x, EVENT_KEYS, ("events", i), where) for i, x in enumerate(top["events"])]
-    except InputError as exc:
-        raise exc.in_file(file) from None
-    return ScenarioFile(**{**top, "levers": levers, "events": events})
+    def entries(key: str, schema: dict[str, Key]) -> list[dict[str, Any] | None]:
+        out: list[dict[str, Any] | None] = []
+        for i, raw in enumerate(top[key] or []):
+            before = len(problems.errors)
+            entry = check_keys(raw, schema, (key, i), where, problems)
+            out.append(entry if len(problems.errors) == before else None)  # None: reported, skip later checks
+        return out
+
+    top = check_keys(data, SCENARIO_KEYS, (), where, problems)
+    top["levers"], top["events"] = entries("levers", LEVER_KEYS), entries("events", EVENT_KEYS)
+    top["parameters"] = top["parameters"] or {}
+    if own:
+        problems.raise_if_any()
+    return ScenarioFile(**top)
 
 
-def _world(spec: ScenarioFile, lines: dict[tuple, int], file: str, reading: dict[str, float]) -> World:
-    try:
-        params = Parameters().with_overrides(reading).with_overrides(spec.parameters, where="parameters")
-    except InputError as exc:
-        loc = ("parameters", exc.where.removeprefix("parameters."))
-        raise InputError(_located(lines, loc), exc.problem, hint=exc.hint, file=file) from None
+def _world(spec: ScenarioFile, lines: dict[tuple, int], reading: dict[str, float],
+           problems: Problems) -> World | None:
+    """The world a validated file describes; errors are added to ``problems`` (and None returned)."""
+    params = Parameters().with_overrides(reading)
+    for path, value in spec.parameters.items():  # one at a time, so that each bad one is reported
+        try:
+            params.with_overrides({path: value}, where="parameters")
+        except InputError as exc:
+            problems.add(InputError(located(lines, ("parameters", path)), exc.problem, hint=exc.hint))
+    horizon = spec.horizon_months
+    if lines.get(("horizon_months",)) in problems.form_lines:
+        horizon = MAX_HORIZON  # its value is not what the user meant: compare months with the schema's cap
     settings = []
     for i, entry in enumerate(spec.levers):
-        where = _located(lines, ("levers", i, "lever"))
-        if entry["lever"] not in LEVERS:
-            match = closest(entry["lever"], LEVERS)
-            raise InputError(where, f"unknown lever; known levers: {', '.join(LEVERS)}",
-                             hint=match, file=file)
-        try:
-            value = check_lever_value(entry["lever"], entry["value"], _located(lines, ("levers", i, "value")))
-        except InputError as exc:
-            raise exc.in_file(file) from None
-        if entry["from_month"] >= spec.horizon_months:
-            raise InputError(_located(lines, ("levers", i, "from_month")),
-                             f"expected a month before horizon_months ({spec.horizon_months})", file=file)
-        if entry["until_month"] is not None and entry["until_month"] <= entry["from_month"]:
-            raise InputError(_located(lines, ("levers", i, "until_month")),
-                             f"expected a month after from_month ({entry['from_month']})", file=file)
-        settings.append(LeverSetting(entry["lever"], value, entry["from_month"], entry["until_month"]))
+        if entry is None:
+            continue
+        with problems.collect():
+            if entry["lever"] not in LEVERS:
+                raise InputError(located(lines, ("levers", i, "lever")),
+                                 f"unknown lever; known levers: {', '.join(LEVERS)}",
+                                 hint=closest(str(entry["lever"]), LEVERS))
+            value = check_lever_value(entry["lever"], entry["value"], located(lines, ("levers", i, "value")))
+            if entry["from_month"] >= horizon:
+                raise InputError(located(lines, ("levers", i, "from_month")),
+                                 f"expected a month before horizon_months ({horizon})")
+            if entry["until_month"] is not None and entry["until_month"] <= entry["from_month"]:
+                raise InputError(located(lines, ("levers", i, "until_month")),
+                                 f"expected a month after from_month ({entry['from_month']})")
+            settings.append(LeverSetting(entry["lever"], value, entry["from_month"], entry["until_month"]))
     events = []
     for i, entry in enumerate(spec.events):
-        if entry["event"] not in EVENTS:
-            match = closest(entry["event"], EVENTS)
-            raise InputError(_located(lines, ("events", i, "event")),
-                             f"unknown event; known events: {', '.join(EVENTS)}",
-                             hint=match, file=file)
-        if entry["month"] >= spec.horizon_months:
-            raise InputError(_located(lines, ("events", i, "month")),
-                             f"expected a month before horizon_months ({spec.horizon_months})", file=file)
-        events.append(Event(entry["event"], entry["month"]))
+        if entry is None:
+            continue
+        with problems.collect():
+            if entry["event"] not in EVENTS:
+                raise InputError(located(lines, ("events", i, "event")),
+                                 f"unknown event; known events: {', '.join(EVENTS)}",
+                                 hint=closest(str(entry["event"]), EVENTS))
+            if entry["month"] >= horizon:
+                raise InputError(located(lines, ("events", i, "month")),
+                                 f"expected a month before horizon_months ({horizon})")
+            events.append(Event(entry["event"], entry["month"]))
+    if problems:
+        return None
+    params = params.with_overrides(spec.parameters, where="parameters")
     return World(params, tuple(settings), tuple(events))
 
 
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise InputError("(file)", "file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("(file)", "expected a YAML file, got a directory", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("(file)", f"cannot read: {exc}", file=str(path)) from None
+def _checked(path: str, text: str, beliefs: str | None, implied: dict[str, float] | None
+             ) -> tuple[ScenarioFile, Lines, World, Any]:
+    """Parse and check one scenario file completely; raise all its errors together."""
+    from afsim.world.beliefs import reading
+
+    data, lines = parse_yaml(text, path, defer=True)
+    problems = problems_of(lines, path)
+    spec = validate_file(data, lines, path, problems)
+    chosen = None
+    if beliefs is not None:
+        chosen = reading(beliefs, "--beliefs")
+    else:
+        with problems.collect():
+            chosen = reading(spec.beliefs, located(lines, ("beliefs",))) if isinstance(spec.beliefs, str) else None
+    if implied is None:
+        implied = chosen.overrides() if chosen is not None else {}
+    world = _world(spec, lines, implied, problems)
+    problems.raise_if_any()
+    return spec, lines, world, chosen
 
 
 def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
                   implied: dict[str, float] | None = None) -> Scenario:
-    """Load and fully validate a scenario file and its baseline.
+    """Load and fully validate a scenario file and its whole baseline chain.
 
     ``beliefs`` (a reading's name) overrides the file's ``beliefs:``; the reading's parameter
     values apply to both arms, under each file's own ``parameters:``.  ``implied`` gives such
     values directly (one draw of the credence-weighted ensemble).
-    """
-    from afsim.world.beliefs import reading
 
+    A baseline is another scenario file, and the baseline arm is that file's own world (its
+    parameters, levers and events).  Its own ``baseline:`` matters only when it is run itself,
+    but the chain it starts is followed to the end all the same: every file in it is validated,
+    a cycle is refused, and ``files`` lists them all, since a change to any of them is a change
+    to what this scenario names as its comparison.
+    """
     path = os.fspath(path)
-    text = _read(path)
-    data, lines = parse_yaml(text, path)
-    spec = validate_file(data, lines, path)
-    if beliefs is None:
-        try:
-            chosen = reading(spec.beliefs, _located(lines, ("beliefs",)))
-        except InputError as exc:
-            raise exc.in_file(path) from None
-    else:
-        chosen = reading(beliefs, "--beliefs")
+    text = read_input(path)
+    spec, lines, world, chosen = _checked(path, text, beliefs, implied)
     implied = chosen.overrides() if implied is None else implied
-    world = _world(spec, lines, path, implied)
-    files = (os.path.realpath(path),)
-    if spec.baseline == DEFAULT_BASELINE:
-        baseline, baseline_name = World(Parameters().with_overrides(implied)), "default world"
-    else:
-        base_path = os.path.realpath(os.path.join(os.path.dirname(path), spec.baseline))
-        if base_path == os.path.realpath(path):
-            raise InputError(_located(lines, ("baseline",)), "a scenario cannot be its own baseline", file=path)
-        if not os.path.isfile(base_path):
-            raise InputError(_located(lines, ("baseline",)),
-                             f"expected '{DEFAULT_BASELINE}' or a scenario file; {base_path} not found",
-                             file=path)
-        base_text = _read(base_path)
-        base_data, base_lines = parse_yaml(base_text, base_path)
-        base_spec = validate_file(base_data, base_lines, base_path)
-        baseline, baseline_name = _world(base_spec, base_lines, base_path, implied), base_spec.name
-        files += (base_path,)
+    files = [os.path.realpath(path)]
+    shown = [path]
+    baseline, baseline_name = World(Parameters().with_overrides(implied)), "default world"
+    current, current_lines, current_path = spec, lines, path
+    while current.baseline != DEFAULT_BASELINE:
+        where = located(current_lines, ("baseline",))
+        if "\0" in current.baseline:
+            raise InputError(where, "a file name cannot contain a NUL byte", file=current_path)
+        base_path = os.path.normpath(os.path.join(os.path.dirname(current_path), current.baseline))
+        real = os.path.realpath(base_path)
+        if real == os.path.realpath(current_path):
+            raise InputError(where, "a scenario cannot be its own baseline", file=current_path)
+        if real in files:
+            cycle = " -> ".join([*shown, base_path])
+            raise InputError(where, f"the baseline chain is a cycle: {cycle}; end it with 'baseline: default'",
+                             file=current_path)
+        if not os.path.exists(base_path):
+            raise InputError(where, f"expected '{DEFAULT_BASELINE}' or a scenario file; {base_path} not found",
+                             file=current_path)
+        base_spec, base_lines, base_world, _ = _checked(base_path, read_input(base_path), None, implied)
+        if len(files) == 1:
+            baseline, baseline_name = base_world, base_spec.name
+        files.append(real)
+        shown.append(base_path)
+        current, current_lines, current_path = base_spec, base_lines, base_path
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),
@@ -373,6 +322,5 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
         path=path,
         text=text,
         beliefs=chosen.name,
-        files=files,
+        files=tuple(files),
     )
-
