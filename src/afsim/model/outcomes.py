@@ -2,7 +2,10 @@
 
 Each outcome says its unit and which direction is better for the analyst's question (lower
 killed, higher trust ...), so the comparison table can report "share of replications in which
-the scenario did better" without guessing.  ``headline`` outcomes make up the printed table.
+the scenario did better" without guessing.  A direction is given only where it holds whatever the
+policy does: a count of foiled plots falls when a policy cuts the plots themselves, so counts of
+that kind have none, and the share of plots foiled at each interdiction layer carries the
+direction instead.  ``headline`` outcomes make up the printed table.
 """
 
 from __future__ import annotations
@@ -45,6 +48,23 @@ def _abroad_share(rec: Record) -> np.ndarray:
     return np.divide(abroad, total, out=np.full(total.shape, np.nan), where=total > 0)
 
 
+def _share(part: tuple[str, ...], whole: tuple[str, ...]) -> Callable[[Record], np.ndarray]:
+    """Whole-horizon ``part`` over ``whole`` (sums of series); NaN where nothing reached ``whole``.
+
+    A rate, unlike a count, does not fall merely because a policy cut the plots it rates.
+    """
+    def share(rec: Record) -> np.ndarray:
+        top = sum(rec[s].sum(axis=0) for s in part)
+        bottom = sum(rec[s].sum(axis=0) for s in whole)
+        return np.divide(top, bottom, out=np.full(np.shape(bottom), np.nan), where=bottom > 0)
+
+    return share
+
+
+PAST_SOURCE_AND_OWN = ("foiled_us", "attack_warned", "attack_unwarned")  # plots that reached the US-warning layer
+WARNED = ("foiled_us", "attack_warned")
+
+
 def _killed_total(rec: Record) -> np.ndarray:
     return sum(rec[f"killed_{t}"].sum(axis=0) for t in TARGETS)
 
@@ -64,12 +84,22 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("attacks_total", "attacks", "lower", True, "Successful attacks, all targets", _attacks_total),
         Outcome("attacks_abroad_share", "fraction", None, True,
                 "Share of attacks outside Afghanistan and Pakistan", _abroad_share),
-        Outcome("attacks_after_warning", "attacks", "lower", False,
-                "Attacks that happened although the US had passed a warning", _total("attack_warned")),
-        Outcome("foiled_by_us_warning", "plots", "higher", True,
-                "Plots foiled because a US warning was acted on", _total("foiled_us")),
-        Outcome("foiled_by_taliban", "plots", "higher", False, "Plots disrupted at source by the Taliban",
-                _total("foiled_taliban")),
+        Outcome("attacks_after_warning", "attacks", None, False,
+                "Attacks that happened although the US had passed a warning (a count: more warnings, more "
+                "such attacks; see share_attacks_after_warning)", _total("attack_warned")),
+        Outcome("share_attacks_after_warning", "fraction", "lower", False,
+                "Share of warned plots that still became attacks (the warning was not acted on in time)",
+                _share(("attack_warned",), WARNED)),
+        Outcome("share_foiled_by_us_warning", "fraction", "higher", True,
+                "Share of plots that got past the Taliban and the target's own services and were then foiled "
+                "because a US warning was acted on", _share(("foiled_us",), PAST_SOURCE_AND_OWN)),
+        Outcome("foiled_by_us_warning", "plots", None, False,
+                "Plots foiled because a US warning was acted on (a count: falls with the plots; see "
+                "share_foiled_by_us_warning)", _total("foiled_us")),
+        Outcome("share_foiled_by_taliban", "fraction", "higher", False,
+                "Share of all plots disrupted at source by the Taliban", _share(("foiled_taliban",), ("plots",))),
+        Outcome("foiled_by_taliban", "plots", None, False, "Plots disrupted at source by the Taliban (a count: "
+                "falls with the plots; see share_foiled_by_taliban)", _total("foiled_taliban")),
         Outcome("isisk_strength_final", "fighters", "lower", True, "ISIS-K fighters at the horizon",
                 _final("isisk_strength")),
         Outcome("taliban_ct_capacity_mean", "index 0-1", "higher", True, "Taliban CT capacity, mean over months",

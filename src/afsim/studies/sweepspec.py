@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from afsim.errors import InputError, closest
 from afsim.world.inputs import located, parse_yaml, problems_of, read_input
 from afsim.world.limits import MAX_REPLICATIONS, MAX_SWEEP_RUNS
-from afsim.world.scenario import DEFAULT_BASELINE, Key, Scenario, World, check_keys, load_scenario
+from afsim.world.scenario import DEFAULT_BASELINE, Key, Scenario, check_keys, load_scenario
 
 if TYPE_CHECKING:
     pass
@@ -153,18 +153,6 @@ def check_outcomes(outcomes: list[Any], where: str) -> tuple[str, ...]:
     return tuple(outcomes) or tuple(HEADLINE)
 
 
-def _with_baseline(scenario: Scenario, baseline: str | None, relative_to: str) -> Scenario:
-    if baseline is None:
-        return scenario
-    if baseline == DEFAULT_BASELINE:
-        from afsim.world.parameters import Parameters
-
-        return scenario._replace(baseline=World(Parameters()), baseline_name="default world")
-    other = load_scenario(os.path.join(relative_to, baseline))
-    return scenario._replace(baseline=other.world, baseline_name=other.name,
-                             files=scenario.files + tuple(f for f in other.files if f not in scenario.files))
-
-
 def is_sweep_spec(data: Any) -> bool:
     """A sweep spec names a scenario and what to vary; a scenario file has neither key."""
     return isinstance(data, dict) and "scenario" in data and "vary" in data
@@ -206,7 +194,10 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
             problems.add(InputError(where((key,)), f"{os.path.join(folder, named)}: file not found "
                                     "(expected a scenario file, relative to this one)"))
     problems.raise_if_any()
-    scenario = _with_baseline(load_scenario(os.path.join(folder, top["scenario"])), top["baseline"], folder)
+    named = top["baseline"]  # the baseline arm's file instead of the scenario's; both arms keep the scenario's world
+    if named not in (None, DEFAULT_BASELINE):
+        named = os.path.join(folder, named)
+    scenario = load_scenario(os.path.join(folder, top["scenario"]), baseline=named)
     spec = SweepSpec(top["name"], scenario, tuple(factors), method, design["size"], design["seed"],
                      top["replications"], scenario.seed if top["seed"] is None else top["seed"], outcomes,
                      top["common_random_numbers"], text, path)

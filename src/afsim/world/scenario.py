@@ -9,7 +9,9 @@ the schema and follows a scenario's baseline chain.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from afsim.errors import InputError, closest
@@ -47,6 +49,7 @@ SCENARIO_KEYS = {
     "baseline": Key("str", default=DEFAULT_BASELINE),
     "beliefs": Key("str", default="default"),
     "parameters": Key("mapping", default={}),
+    "scenario_parameters": Key("mapping", default={}),
     "levers": Key("list", default=[]),
     "events": Key("list", default=[]),
 }
@@ -140,17 +143,28 @@ class Scenario(NamedTuple):
     world: World
     baseline: World
     baseline_name: str
-    overrides: dict[str, float] = {}  # noqa: RUF012 - never mutated
+    overrides: dict[str, float] = {}  # noqa: RUF012 - never mutated; the file's parameters: (both arms)
     beliefs: str = "default"
     path: str | None = None  # as given; os.path keeps `afsim validate` free of pathlib
     text: str = ""
     files: tuple[str, ...] = ()  # this file, then every file of its baseline chain: what its numbers depend on
+    settings: dict[str, float] = {}  # noqa: RUF012 - never mutated; `afsim run --set PATH=VALUE` (both arms)
 
     @property
     def sha256(self) -> str:
         import hashlib
 
         return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def differences(self) -> list[tuple[str, float, float]]:
+        """Parameters whose values differ between the arms: (path, scenario's, baseline's).
+
+        Levers and events are what a comparison is meant to compare; any other difference between
+        the arms (``scenario_parameters:``, a baseline's own) is printed with the table so that it
+        cannot pass unseen.
+        """
+        ours, theirs = self.world.params.flat(), self.baseline.params.flat()
+        return [(path, ours[path], theirs[path]) for path in ours if ours[path] != theirs[path]]
 
 
 class ScenarioFile(NamedTuple):
@@ -164,6 +178,7 @@ class ScenarioFile(NamedTuple):
     baseline: str
     beliefs: str
     parameters: dict[str, Any]
+    scenario_parameters: dict[str, Any]
     levers: list[dict[str, Any] | None]  # None: an entry with errors (only while they are collected)
     events: list[dict[str, Any] | None]
 
@@ -192,20 +207,24 @@ def validate_file(data: dict[str, Any], lines: dict[tuple, int], file: str,
     top = check_keys(data, SCENARIO_KEYS, (), where, problems)
     top["levers"], top["events"] = entries("levers", LEVER_KEYS), entries("events", EVENT_KEYS)
     top["parameters"] = top["parameters"] or {}
+    top["scenario_parameters"] = top["scenario_parameters"] or {}
     if own:
         problems.raise_if_any()
     return ScenarioFile(**top)
 
 
-def _world(spec: ScenarioFile, lines: dict[tuple, int], reading: dict[str, float],
-           problems: Problems) -> World | None:
-    """The world a validated file describes; errors are added to ``problems`` (and None returned)."""
-    params = Parameters().with_overrides(reading)
-    for path, value in spec.parameters.items():  # one at a time, so that each bad one is reported
-        try:
-            params.with_overrides({path: value}, where="parameters")
-        except InputError as exc:
-            problems.add(InputError(located(lines, ("parameters", path)), exc.problem, hint=exc.hint))
+def _world(spec: ScenarioFile, lines: dict[tuple, int], problems: Problems) -> World | None:
+    """The levers and events a validated file describes (its parameters checked, not yet applied).
+
+    Errors are added to ``problems`` (and None returned).  Which parameter values an arm runs
+    with depends on the whole chain and the command line: :func:`load_scenario` sets them.
+    """
+    for key in ("parameters", "scenario_parameters"):
+        for path, value in getattr(spec, key).items():  # one at a time, so that each bad one is reported
+            try:
+                Parameters().with_overrides({path: value}, where=key)
+            except InputError as exc:
+                problems.add(InputError(located(lines, (key, path)), exc.problem, hint=exc.hint))
     horizon = spec.horizon_months
     if lines.get(("horizon_months",)) in problems.form_lines:
         horizon = MAX_HORIZON  # its value is not what the user meant: compare months with the schema's cap
@@ -241,12 +260,10 @@ def _world(spec: ScenarioFile, lines: dict[tuple, int], reading: dict[str, float
             events.append(Event(entry["event"], entry["month"]))
     if problems:
         return None
-    params = params.with_overrides(spec.parameters, where="parameters")
-    return World(params, tuple(settings), tuple(events))
+    return World(Parameters(), tuple(settings), tuple(events))
 
 
-def _checked(path: str, text: str, beliefs: str | None, implied: dict[str, float] | None
-             ) -> tuple[ScenarioFile, Lines, World, Any]:
+def _checked(path: str, text: str, beliefs: str | None) -> tuple[ScenarioFile, Lines, World, Any]:
     """Parse and check one scenario file completely; raise all its errors together."""
     from afsim.world.beliefs import reading
 
@@ -259,35 +276,66 @@ def _checked(path: str, text: str, beliefs: str | None, implied: dict[str, float
     else:
         with problems.collect():
             chosen = reading(spec.beliefs, located(lines, ("beliefs",))) if isinstance(spec.beliefs, str) else None
-    if implied is None:
-        implied = chosen.overrides() if chosen is not None else {}
-    world = _world(spec, lines, implied, problems)
+    world = _world(spec, lines, problems)
     problems.raise_if_any()
     return spec, lines, world, chosen
 
 
+SET_FORM = "PATH=VALUE, e.g. russia.threat_response=0"
+
+
+def parse_settings(items: Iterable[str]) -> dict[str, float]:
+    """``--set PATH=VALUE`` options as parameter values, each checked against its range."""
+    out: dict[str, float] = {}
+    for item in items:
+        path, equals, text = (part.strip() for part in item.partition("="))
+        if not equals or not path or not text:
+            raise InputError(f"--set {item}", f"expected {SET_FORM}")
+        where = f"--set {path}"
+        if path in out:
+            raise InputError(where, "given twice; give each parameter once")
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(where, f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise InputError(where, f"expected a finite number, got {text!r}")
+        try:
+            Parameters().with_overrides({path: value})
+        except InputError as exc:
+            raise InputError(where, exc.problem, hint=exc.hint) from None
+        out[path] = value
+    return out
+
+
 def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
-                  implied: dict[str, float] | None = None) -> Scenario:
+                  implied: dict[str, float] | None = None, settings: Mapping[str, float] | None = None,
+                  baseline: str | None = None) -> Scenario:
     """Load and fully validate a scenario file and its whole baseline chain.
 
-    ``beliefs`` (a reading's name) overrides the file's ``beliefs:``; the reading's parameter
-    values apply to both arms, under each file's own ``parameters:``.  ``implied`` gives such
-    values directly (one draw of the credence-weighted ensemble).
+    Both arms run in one world; only levers, events and ``scenario_parameters:`` tell them apart.
+    Parameter values, lowest precedence first: the table's defaults; the reading (``beliefs``, a
+    reading's name, overrides the file's ``beliefs:``; ``implied`` gives such values directly, as
+    one draw of the credence-weighted ensemble); the ``parameters:`` of the baseline chain, the
+    farthest file first; this file's ``parameters:``; ``settings`` (``afsim run --set``); and
+    last, on one arm only, that arm's file's ``scenario_parameters:``.
 
-    A baseline is another scenario file, and the baseline arm is that file's own world (its
-    parameters, levers and events).  Its own ``baseline:`` matters only when it is run itself,
-    but the chain it starts is followed to the end all the same: every file in it is validated,
-    a cycle is refused, and ``files`` lists them all, since a change to any of them is a change
-    to what this scenario names as its comparison.
+    A baseline is another scenario file (``baseline`` replaces the file's ``baseline:``, relative
+    to the working folder), and the baseline arm takes its levers, events and
+    ``scenario_parameters:``.  Its own ``baseline:`` chain is followed to the end: every file in
+    it is validated, a cycle is refused, and ``files`` lists them all.
     """
     path = os.fspath(path)
     text = read_input(path)
-    spec, lines, world, chosen = _checked(path, text, beliefs, implied)
+    spec, lines, world, chosen = _checked(path, text, beliefs)
     implied = chosen.overrides() if implied is None else implied
     files = [os.path.realpath(path)]
     shown = [path]
-    baseline, baseline_name = World(Parameters().with_overrides(implied)), "default world"
+    chain: list[tuple[ScenarioFile, World]] = []  # the baseline chain, nearest first
     current, current_lines, current_path = spec, lines, path
+    if baseline is not None:
+        current = spec._replace(baseline=baseline)
+        current_lines, current_path = {}, "baseline"  # relative to the working folder
     while current.baseline != DEFAULT_BASELINE:
         where = located(current_lines, ("baseline",))
         if "\0" in current.baseline:
@@ -303,24 +351,30 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
         if not os.path.exists(base_path):
             raise InputError(where, f"expected '{DEFAULT_BASELINE}' or a scenario file; {base_path} not found",
                              file=current_path)
-        base_spec, base_lines, base_world, _ = _checked(base_path, read_input(base_path), None, implied)
-        if len(files) == 1:
-            baseline, baseline_name = base_world, base_spec.name
+        base_spec, base_lines, base_world, _ = _checked(base_path, read_input(base_path), None)
+        chain.append((base_spec, base_world))
         files.append(real)
         shown.append(base_path)
         current, current_lines, current_path = base_spec, base_lines, base_path
+    shared = Parameters().with_overrides(implied)
+    for file, _ in reversed(chain):
+        shared = shared.with_overrides(file.parameters)
+    shared = shared.with_overrides(spec.parameters).with_overrides(settings or {}, where="--set")
+    base_spec, base_world = chain[0] if chain else (None, World(Parameters()))
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),
         horizon_months=spec.horizon_months,
         replications=spec.replications,
         seed=spec.seed,
-        world=world,
-        baseline=baseline,
-        baseline_name=baseline_name,
+        world=world._replace(params=shared.with_overrides(spec.scenario_parameters, where="scenario_parameters")),
+        baseline=base_world._replace(params=shared.with_overrides(
+            base_spec.scenario_parameters if base_spec else {}, where="scenario_parameters")),
+        baseline_name=base_spec.name if base_spec else "default world",
         overrides=dict(spec.parameters),
         path=path,
         text=text,
         beliefs=chosen.name,
         files=tuple(files),
+        settings=dict(settings or {}),
     )
