@@ -28,7 +28,11 @@ from afsim.world.limits import MAX_REPLICATIONS
 
 SEED = click.IntRange(min=0, max=2**63 - 1)
 REPLICATIONS = click.IntRange(min=2, max=MAX_REPLICATIONS)  # per arm (and per point), README "limits"
-ACROSS_OPTIONS = ("resume", "out", "replications", "seed", "series", "engine")
+ACROSS_OPTIONS = ("resume", "out", "replications", "seed", "series", "engine", "settings")
+CREDENCE_OPTIONS = ("resume", "replications", "seed", "out", "settings")
+SETTINGS = click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help="A parameter's value in both "
+                        "arms (repeatable), e.g. russia.threat_response=0; over the files' parameters:.")
+announce = functools.partial(click.echo, err=True)
 
 
 def engine_options(command: Callable) -> Callable:
@@ -57,10 +61,6 @@ def resume_option(what: str) -> Callable:
     return click.option("--resume", "resume", type=click.Path(file_okay=False), help=f"Finish an interrupted {what}.")
 
 
-def announce(text: str) -> None:
-    click.echo(text, err=True)
-
-
 @click.command()
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--replications", "-n", type=REPLICATIONS, help="Replications per arm (default: the file's).")
@@ -78,6 +78,7 @@ def announce(text: str) -> None:
               help="Which implementation of the model computes the replications.")
 @resume_option("run (with --across-beliefs or --credence: such a run)")
 @click.option("--beliefs", help="Reading of the evidence to run under (see `afsim beliefs`); overrides the file's.")
+@SETTINGS
 @click.option("--across-beliefs", is_flag=True, help="Run under every reading; print the effects side by side.")
 @click.option("--credence", is_flag=True, help="Credence-weighted ensemble: each replication draws the side of "
               "every dispute in proportion to its credence; report the mixture and each side's effect.")
@@ -93,7 +94,7 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
                                         progress=progress, **where, **_only(options, ACROSS_OPTIONS))
         elif credence or credence_set:
             report = ensemble.run_credence(scenario, credence_set, render=tables.credence_text, progress=progress,
-                                           **where, **_only(options, ("resume", "replications", "seed", "out")))
+                                           **where, **_only(options, CREDENCE_OPTIONS))
         else:
             report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
     click.echo(tables.printed(report, **where))
@@ -182,8 +183,7 @@ def explain(name: str, no_measure: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for the figures (default: <first>/plots).")
 def plot(result_dirs: tuple[str, ...], fmt: str, out: str | None) -> None:
     """Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side."""
-    for path in plot_result_sets(list(result_dirs), fmt, out):
-        click.echo(str(path))
+    click.echo("\n".join(str(path) for path in plot_result_sets(list(result_dirs), fmt, out)))
 
 
 @click.command()

@@ -53,10 +53,14 @@ def _source_sha256(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def inputs(files: Iterable[str], engine: str) -> dict[str, Any]:
-    """A SHA-256 per input that determines the numbers: files, shipped data, model source, engine."""
+def inputs(files: Iterable[str], engine: str, settings: dict[str, float] | None = None) -> dict[str, Any]:
+    """A SHA-256 per input that determines the numbers: files, shipped data, model source, engine.
+
+    ``settings`` (``afsim run --set``) are kept as they are: they are few and small.
+    """
     data = PACKAGE_ROOT / "data"
     return {
+        "settings": dict(settings or {}),
         "files": {os.path.realpath(f): _sha256(Path(f)) for f in dict.fromkeys(files)},
         "data": {p.relative_to(data).as_posix(): _sha256(p) for p in sorted(data.rglob("*.yaml"))},
         "code": {f"afsim/{name}": _source_sha256(PACKAGE_ROOT / name) for name in CODE},
@@ -74,11 +78,13 @@ def provenance(scenario: Scenario | None, engine: str, files: Iterable[str] = ()
         "scenario_text": scenario.text if scenario else None,
         "baseline": scenario.baseline_name if scenario else None,
         "beliefs": scenario.beliefs if scenario else None,
+        "settings": dict(scenario.settings) if scenario else {},
         "random_scheme": SCHEME,
         "engine": engine,
         "versions": versions(),
         "started": now(),
-        "inputs": inputs([*(scenario.files if scenario else ()), *files], engine),
+        "inputs": inputs([*(scenario.files if scenario else ()), *files], engine,
+                         scenario.settings if scenario else None),
     }
 
 
@@ -98,20 +104,30 @@ def changes(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     for block, what in (("data", "data file afsim/data/{}"), ("code", "source of {}"), ("packages", "{}")):
         a, b = recorded.get(block, {}), fresh.get(block, {})
         out += [f"{what.format(k)} changed" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    if recorded.get("settings", {}) != fresh.get("settings", {}):
+        shown = (" ".join(f"{k}={v:g}" for k, v in sorted(s.items())) or "none"
+                 for s in (recorded.get("settings", {}), fresh.get("settings", {})))
+        out.append("--set changed ({} -> {})".format(*shown))
     if recorded.get("engine") != fresh.get("engine"):
         out.append(f"engine changed ({recorded.get('engine')} -> {fresh.get('engine')})")
     return out
 
 
-def check_unchanged(manifest: dict[str, Any], files: Iterable[str], where: str) -> None:
-    """Refuse to resume if any input differs from when the job began (or is gone)."""
+def check_unchanged(manifest: dict[str, Any], files: Iterable[str], where: str,
+                    settings: dict[str, float] | None = None) -> None:
+    """Refuse to resume if any input differs from when the job began (or is gone).
+
+    ``settings`` are the ``--set`` values the resume was given; None: the recorded ones are used.
+    """
     recorded = manifest.get("inputs")
     if recorded is None:
         raise InputError(where, "cannot resume: this result set records no inputs (made by an older afsim)")
     gone = [f for f in recorded.get("files", {}) if not os.path.isfile(f)]
     if gone:
         raise InputError(where, f"cannot resume: {', '.join(gone)} is gone")
-    found = changes(recorded, inputs(files, recorded.get("engine", "batched")))
+    if settings is None:
+        settings = recorded.get("settings", {})
+    found = changes(recorded, inputs(files, recorded.get("engine", "batched"), settings))
     if found:
         raise InputError(where, f"cannot resume: {'; '.join(found)} since the run began "
                          "(SHA-256 differs from the manifest's); start a new run instead")

@@ -21,7 +21,7 @@ from afsim.results import manifest
 from afsim.results.folder import MANIFEST, ResultFolder, now, prepare_output
 from afsim.results.job import job, reopen, start
 from afsim.world import beliefs
-from afsim.world.scenario import load_scenario
+from afsim.world.scenario import load_scenario, parse_settings
 
 PRECISION_CAP = 100_000  # default --max-replications for --precision
 
@@ -71,10 +71,10 @@ def _manifest(plan: RunPlan, precision: Precision | None) -> dict[str, Any]:
 
 def plan_run(path: str, *, replications: int | None = None, seed: int | None = None, beliefs: str | None = None,
              chunk_size: int = DEFAULT_CHUNK, series: str = "auto", engine: str = DEFAULT_ENGINE,
-             precision: str | None = None,
-             max_replications: int = PRECISION_CAP) -> tuple[RunPlan, Precision | None]:
-    """A new run's plan from a scenario file and the command's options."""
-    scenario = load_scenario(path, beliefs=beliefs)
+             precision: str | None = None, max_replications: int = PRECISION_CAP,
+             settings: tuple[str, ...] = ()) -> tuple[RunPlan, Precision | None]:
+    """A new run's plan from a scenario file and the command's options (``settings``: ``--set PATH=VALUE``)."""
+    scenario = load_scenario(path, beliefs=beliefs, settings=parse_settings(settings))
     target = Precision.parse(precision, max_replications) if precision else None
     n = replications or scenario.replications
     if target:
@@ -84,13 +84,18 @@ def plan_run(path: str, *, replications: int | None = None, seed: int | None = N
     return RunPlan(scenario, scenario.seed if seed is None else seed, n, chunk_size, series, engine), target
 
 
-def resume_plan(folder: ResultFolder, info: dict[str, Any]) -> tuple[RunPlan, Precision | None]:
-    """Rebuild a run's plan from its manifest; refuse if any input changed since it began."""
+def resume_plan(folder: ResultFolder, info: dict[str, Any],
+                settings: tuple[str, ...] = ()) -> tuple[RunPlan, Precision | None]:
+    """Rebuild a run's plan from its manifest; refuse if any input changed since it began.
+
+    The recorded ``--set`` values apply again; ``settings`` given with the resume must equal them.
+    """
     file = info.get("scenario_file")
     if not file or not Path(file).is_file():
         raise InputError(str(folder.path), f"cannot resume: the scenario file {file} is gone")
-    scenario = load_scenario(file, beliefs=info.get("beliefs"))
-    manifest.check_unchanged(info, scenario.files, str(folder.path))
+    given = parse_settings(settings) if settings else None
+    scenario = load_scenario(file, beliefs=info.get("beliefs"), settings=given or info.get("settings", {}))
+    manifest.check_unchanged(info, scenario.files, str(folder.path), given)
     p = info.get("precision")
     precision = None if p is None else Precision(p["width"], p["relative"], p["max_replications"])
     plan = RunPlan(scenario, info["seed"], info["replications"], info["chunk_size"], info["series"],
@@ -127,7 +132,7 @@ def run_scenario(path: str | None = None, *, resume: str | None = None, out: str
         raise InputError("afsim run", "give either SCENARIO or --resume DIR")
     if resume is not None:
         folder, info = reopen(resume, "paired-run")
-        plan, precision = resume_plan(folder, info)
+        plan, precision = resume_plan(folder, info, options.get("settings", ()))
     else:
         plan, precision = plan_run(path, **options)
         prepare_output(out, plan.scenario.name)
@@ -140,7 +145,8 @@ def run_scenario(path: str | None = None, *, resume: str | None = None, out: str
 def run_across_beliefs(path: str | None = None, *, resume: str | None = None, out: str = "results",
                        replications: int | None = None, seed: int | None = None, series: str = "auto",
                        engine: str = DEFAULT_ENGINE, render: Render | None = None, render_run: Render | None = None,
-                       progress: Progress | None = None, **executor: Any) -> AcrossReport:
+                       progress: Progress | None = None, settings: tuple[str, ...] = (),
+                       **executor: Any) -> AcrossReport:
     """Run one scenario under every reading; each reading's run sits in one parent result set.
 
     ``render`` writes across_beliefs.txt, ``render_run`` each reading's comparison.txt.
@@ -151,18 +157,21 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
     if resume is not None:
         parent, info = reopen(resume, "across-beliefs")
         path, names = info["scenario_file"], info["readings"]
-        manifest.check_unchanged(info, load_scenario(path).files, str(parent.path))
+        given = parse_settings(settings) if settings else None
+        manifest.check_unchanged(info, load_scenario(path).files, str(parent.path), given)
         replications, seed, series = info["replications"], info["seed"], info["series"]
+        values = info.get("settings", {})
     else:
-        first = load_scenario(path)
+        values = parse_settings(settings)
+        first = load_scenario(path, settings=values)
         names = list(beliefs.readings())
         parent = start(out, f"{first.name}-across-beliefs", manifest.build(
             "across-beliefs", first, engine, readings=names, replications=replications, seed=seed, series=series))
-    first = load_scenario(path)
+    first = load_scenario(path, settings=values)
     report = AcrossReport(parent.path, first.name, first.baseline_name)
     with job(parent, "afsim run --across-beliefs --resume {path}"):
         for done, name in enumerate(names, 1):
-            scenario = load_scenario(path, beliefs=name)
+            scenario = load_scenario(path, beliefs=name, settings=values)
             plan = RunPlan(scenario, scenario.seed if seed is None else seed, replications or scenario.replications,
                            DEFAULT_CHUNK, series, engine)
             folder = ResultFolder(parent.path / name)

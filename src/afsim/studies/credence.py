@@ -25,7 +25,7 @@ from afsim.results import manifest as manifests
 from afsim.results.job import job, reopen, start
 from afsim.studies.arguments import credence_flip
 from afsim.world import beliefs
-from afsim.world.scenario import load_scenario
+from afsim.world.scenario import load_scenario, parse_settings
 
 SLOT_SIDES = 63
 SHOWN = 7  # headline outcomes shown in the printed conditional table
@@ -61,9 +61,10 @@ def draw_sides(keys: np.ndarray, credences: dict[str, dict[str, float]]) -> np.n
 
 def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, replications: int, seed: int | None,
                  chunk_size: int = DEFAULT_CHUNK, on_chunk: Progress | None = None,
+                 settings: dict[str, float] | None = None,
                  **engine: Any) -> tuple[Any, dict[tuple[int, ...], Any], np.ndarray]:
     """Run the ensemble; return the scenario, stats per side-combination, and each replication's sides."""
-    scenario = load_scenario(path)
+    scenario = load_scenario(path, settings=settings)
     root = scenario.seed if seed is None else seed
     sides = draw_sides(replication_keys(root, range(replications)), credences)
     names = list(credences)
@@ -76,7 +77,7 @@ def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, re
         implied: dict[str, float] = {}
         for name, side in zip(names, combo, strict=True):
             implied.update(beliefs.disputes()[name].sides[list(credences[name])[side]].sets)
-        s = load_scenario(path, implied=implied)
+        s = load_scenario(path, implied=implied, settings=settings)
         pair = Pair(s.baseline, s.world, s.horizon_months, root)
         combo_tasks = chunk_tasks(pair, tuple(int(i) for i in members), chunk_size, first=index)
         combos[combo] = [t.index for t in combo_tasks]
@@ -146,7 +147,7 @@ class CredenceReport:
 def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume: str | None = None,
                  replications: int | None = None, seed: int | None = None, out: str = "results",
                  progress: Progress | None = None, render: Callable[[CredenceReport], str] | None = None,
-                 **executor: Any) -> CredenceReport:
+                 settings: tuple[str, ...] = (), **executor: Any) -> CredenceReport:
     """``afsim run --credence``: the ensemble (or its resume) as a result set (comparison.csv, conditional.json)."""
     if (path is None) == (resume is None):
         raise InputError("afsim run --credence", "give either SCENARIO or --resume DIR")
@@ -154,17 +155,20 @@ def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume
         folder, info = reopen(resume, "credence-ensemble")
         path, credences, replications, seed = info["scenario_file"], info["credences"], info["replications"], \
             info["seed"]
-        manifests.check_unchanged(info, load_scenario(path).files, str(folder.path))
+        given = parse_settings(settings) if settings else None
+        manifests.check_unchanged(info, load_scenario(path).files, str(folder.path), given)
+        values = info.get("settings", {})
     else:
-        credences = parse_credences(credence_set)
-    spec = load_scenario(path)
+        credences, values = parse_credences(credence_set), parse_settings(settings)
+    spec = load_scenario(path, settings=values)
     n = replications or spec.replications
     if resume is None:
         folder = start(out, f"{spec.name}-credence", manifests.build(
             "credence-ensemble", spec, DEFAULT_ENGINE, credences=credences, replications=n,
             seed=spec.seed if seed is None else seed))
     with job(folder, "afsim run --credence --resume {path}"):
-        _, by_combo, sides = run_ensemble(path, credences, folder, n, seed, on_chunk=progress, **executor)
+        _, by_combo, sides = run_ensemble(path, credences, folder, n, seed, on_chunk=progress, settings=values,
+                                            **executor)
         rows = mixture(by_combo).rows()
         conditional = conditional_rows(by_combo, credences, HEADLINE)
         folder.write_json("conditional.json", conditional)
