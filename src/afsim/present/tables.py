@@ -7,6 +7,7 @@ the plain-text tables the CLI prints and the result sets keep as ``.txt`` files.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from afsim.engine.stats import HEADLINE, Comparison
@@ -48,12 +49,12 @@ def run_footer(report: RunReport, workers: int, executor: str) -> str:
 
 def run_text(report: RunReport) -> str:
     """A finished run's comparison table (printed, and kept as comparison.txt)."""
-    return format_table(report.rows, report.scenario, report.baseline, report.replications)
+    return format_table(report.rows, report.scenario, report.baseline, report.replications, report.differences)
 
 
 def across_text(report: AcrossReport) -> str:
     """Effects under each reading side by side (printed, and kept as across_beliefs.txt)."""
-    return format_across(report.by_reading, report.scenario, report.baseline)
+    return arms_differ(report.differences) + format_across(report.by_reading, report.scenario, report.baseline)
 
 
 SHOWN_OUTCOMES = HEADLINE[:7]  # the credence ensemble's conditional table shows these
@@ -62,7 +63,7 @@ SHOWN_OUTCOMES = HEADLINE[:7]  # the credence ensemble's conditional table shows
 def credence_text(report: CredenceReport) -> str:
     """The credence-weighted mixture's comparison table (printed, and kept as comparison.txt)."""
     return format_table(report.rows, f"{report.scenario} (credence-weighted ensemble)", report.baseline,
-                        report.replications)
+                        report.replications, report.differences)
 
 
 def verdicts_text(report: ArgueReport) -> str:
@@ -92,8 +93,18 @@ def format_number(x: float) -> str:
     return f"{x:.3f}"
 
 
-def format_table(rows: list[Comparison], scenario: str, baseline: str, replications: int) -> str:
-    """The comparison as a plain-text table for a terminal or a file."""
+def arms_differ(differences: Sequence[tuple[str, float, float]]) -> str:
+    """A line saying in which parameters the arms differ ('' when only levers and events tell them apart)."""
+    if not differences:
+        return ""
+    shown = "; ".join(f"{path} (scenario {ours:g}, baseline {theirs:g})"
+                      for path, ours, theirs in differences)
+    return f"arms differ in parameters: {shown}\n"
+
+
+def format_table(rows: list[Comparison], scenario: str, baseline: str, replications: int,
+                 differences: Sequence[tuple[str, float, float]] = ()) -> str:
+    """The comparison as a plain-text table for a terminal or a file (differences: Scenario.differences())."""
     header = ("outcome", "unit", "baseline", "scenario", "difference [95% CI]", "better", "worse")
     body = []
     for r in rows:
@@ -111,7 +122,8 @@ def format_table(rows: list[Comparison], scenario: str, baseline: str, replicati
 
     title = (f"{scenario} vs {baseline}: {replications} paired replications (common random numbers)\n"
              "difference = scenario - baseline, mean over replications with 95% t interval; "
-             "better/worse = share of replications in which the scenario did better/worse")
+             "better/worse = share of replications in which the scenario did better/worse\n"
+             + arms_differ(differences)).rstrip("\n")
     rule = "-" * len(line(header))
     return "\n".join([title, rule, line(header), rule, *(line(b) for b in body), rule])
 

@@ -40,6 +40,7 @@ class RunReport:
     failures: int = 0
     stopped_because: str | None = None  # set when a precision target governed the run
     seconds: float = 0.0
+    differences: list[tuple[str, float, float]] = field(default_factory=list)  # Scenario.differences()
 
 
 @dataclass
@@ -50,6 +51,7 @@ class AcrossReport:
     scenario: str
     baseline: str
     by_reading: dict[str, list[Comparison]] = field(default_factory=dict)
+    differences: list[tuple[str, float, float]] = field(default_factory=list)  # under the first reading
 
 
 Render = Callable[[Any], str]  # a report as text, for the result set's .txt file (the present stage's)
@@ -113,7 +115,8 @@ def execute_run(folder: ResultFolder, plan: RunPlan, precision: Precision | None
         s = plan.scenario
         report = RunReport(folder.path, s.name, s.baseline_name, s.beliefs, outcome.stats.rows(),
                            outcome.stats.replications, "partial" if outcome.failures else "complete",
-                           len(outcome.failures), outcome.stopped_because if precision else None)
+                           len(outcome.failures), outcome.stopped_because if precision else None,
+                           differences=s.differences())
         folder.write_comparison(report.rows)
         if render:
             folder.write_text("comparison.txt", render(report) + "\n")
@@ -168,7 +171,7 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
         parent = start(out, f"{first.name}-across-beliefs", manifest.build(
             "across-beliefs", first, engine, readings=names, replications=replications, seed=seed, series=series))
     first = load_scenario(path, settings=values)
-    report = AcrossReport(parent.path, first.name, first.baseline_name)
+    report = AcrossReport(parent.path, first.name, first.baseline_name, differences=first.differences())
     with job(parent, "afsim run --across-beliefs --resume {path}"):
         for done, name in enumerate(names, 1):
             scenario = load_scenario(path, beliefs=name, settings=values)

@@ -10,7 +10,7 @@ and the effect conditional on each side.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,7 @@ class CredenceReport:
     rows: list[Comparison]  # the mixture
     drawn: str  # how often each first side was drawn
     conditional: list[dict[str, Any]]  # every headline outcome; see conditional_rows
+    differences: list[tuple[str, float, float]] = field(default_factory=list)  # Scenario.differences()
 
 
 def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume: str | None = None,
@@ -174,7 +175,7 @@ def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume
         folder.write_json("conditional.json", conditional)
         folder.write_comparison(rows)
         report = CredenceReport(folder.path, spec.name, spec.baseline_name, n, rows, drawn_shares(sides, credences),
-                                conditional)
+                                conditional, spec.differences())
         if render:
             folder.write_text("comparison.txt", render(report) + "\n")
         folder.update_manifest(drawn_shares=report.drawn)
