@@ -49,7 +49,7 @@ def paired(write_scenario):
         base = write_scenario({"name": "base", "horizon_months": horizon, "replications": replications,
                                "seed": seed, "parameters": baseline_parameters or parameters or {}}, "base.yaml")
         scen = write_scenario({"name": "scen", "horizon_months": horizon, "replications": replications,
-                               "seed": seed, "baseline": base.name, "parameters": parameters or {},
+                               "seed": seed, "baseline": base.name, "scenario_parameters": parameters or {},
                                "levers": levers or [], "events": events or []}, "scen.yaml")
         return run_in_memory(load_scenario(scen))
 

@@ -47,7 +47,7 @@ def test_a_good_scenario_loads_with_all_fields(write_scenario):
     assert s.world.params.us.intel_capability == 0.6
     assert s.world.levers[0].value == "routine" and s.world.levers[0].from_month == 6
     assert s.world.events[0].event == "bounty_revelation"
-    assert s.baseline_name == "default world" and s.baseline.params.us.intel_capability != 0.6
+    assert s.baseline_name == "default world" and s.baseline.params.us.intel_capability == 0.6  # both arms
     policy = s.world.policy(24)
     assert policy.sharing[5, 2] == 1 and policy.sharing[6, 2] == 2
     assert policy.events["bounty_revelation"][3] and policy.events["bounty_revelation"].sum() == 1
