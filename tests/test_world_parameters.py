@@ -122,6 +122,24 @@ def test_set_also_reaches_across_beliefs_and_credence(invoke, tmp_path):
         assert all(m["parameters"]["scenario"]["russia.threat_response"] == 0 for m in runs)
 
 
+@pytest.mark.parametrize("command", [
+    ("sweep", SCENARIOS / "intel_sharing.yaml", "--vary", "us.intel_capability=0:1:2"),
+    ("tornado", SCENARIOS / "intel_sharing.yaml", "--parameters", "us.intel_capability"),
+], ids=["sweep", "tornado"])
+def test_set_reaches_sweeps_and_tornadoes_in_both_arms(invoke, tmp_path, command):
+    result = invoke(*command, "-n", 10, "-w", 1, "-q", "--out", tmp_path / "ok", *THREAT_OFF)
+    assert result.exit_code == 0, result.output
+    info = only_manifest(tmp_path / "ok")
+    assert info["settings"] == info["inputs"]["settings"] == {"russia.threat_response": 0, "iran.threat_response": 0}
+    if "parameters" in info:
+        assert info["parameters"]["scenario"] == info["parameters"]["baseline"]
+        assert info["parameters"]["scenario"]["iran.threat_response"] == 0
+    bad = invoke(*command, "-n", 10, "-q", "--out", tmp_path / "bad", "--set", "iran.threat_respons=0")
+    assert bad.exit_code == 2
+    assert "--set iran.threat_respons: unknown parameter (did you mean 'iran.threat_response'?)" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+
+
 @pytest.mark.parametrize(("option", "message"), [
     ("us.intel_capabilty=0.5", "--set us.intel_capabilty: unknown parameter (did you mean 'us.intel_capability'?)"),
     ("us.intel_capability=2", "--set us.intel_capability: expected a number in [0, 1]"),
@@ -228,3 +246,22 @@ def test_counts_of_foiled_or_warned_plots_carry_no_better_direction():
     assert OUTCOMES["share_foiled_by_us_warning"].headline and OUTCOMES["share_foiled_by_us_warning"].better == "higher"
     assert OUTCOMES["share_foiled_by_taliban"].better == "higher"
     assert OUTCOMES["share_attacks_after_warning"].better == "lower"
+
+
+def test_a_sweep_specs_baseline_replaces_the_baseline_arm_but_not_the_world(write_scenario, tmp_path):
+    from afsim.studies.sweep import load_sweep
+
+    write_scenario({"name": "other", "parameters": {"us.homeland_exposure": 0.9},
+                    "levers": [{"lever": "us.strikes_per_month", "value": 2}]}, "other.yaml")
+    scen = write_scenario({"name": "s", "parameters": {"us.intel_capability": 0.7}})
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"name: w\nscenario: {scen.name}\nbaseline: other.yaml\n"
+                    "vary:\n  russia.warning_uptake: {lo: 0, hi: 1, steps: 2}\ndesign: {method: grid}\n")
+    s = load_sweep(spec, settings={"russia.threat_response": 0.0}).scenario
+    assert s.baseline_name == "other" and [x.lever for x in s.baseline.levers] == ["us.strikes_per_month"]
+    assert s.world.params == s.baseline.params  # the scenario's world (and --set) in both arms
+    assert s.world.params.us.intel_capability == 0.7 and s.world.params.russia.threat_response == 0
+    assert str((tmp_path / "other.yaml").resolve()) in s.files
+    default = tmp_path / "default.yaml"
+    default.write_text(spec.read_text().replace("baseline: other.yaml", "baseline: default"))
+    assert load_sweep(default).scenario.baseline_name == "default world"

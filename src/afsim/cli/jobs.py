@@ -91,10 +91,10 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
     with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
         if across_beliefs:
             report = run_across_beliefs(scenario, render=tables.across_text, render_run=tables.run_text,
-                                        progress=progress, **where, **_only(options, ACROSS_OPTIONS))
+                                        progress=progress, **where, **{k: options[k] for k in ACROSS_OPTIONS})
         elif credence or credence_set:
             report = ensemble.run_credence(scenario, credence_set, render=tables.credence_text, progress=progress,
-                                           **where, **_only(options, CREDENCE_OPTIONS))
+                                           **where, **{k: options[k] for k in CREDENCE_OPTIONS})
         else:
             report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
     click.echo(tables.printed(report, **where))
@@ -102,10 +102,6 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
         click.echo(f"afsim: {report.failures} replication(s) failed; the result set is partial. "
                    f"Seeds and tracebacks: {report.path / 'failures'}", err=True)
         sys.exit(1)
-
-
-def _only(options: dict, names: tuple[str, ...]) -> dict:
-    return {name: options[name] for name in names}
 
 
 @click.command()
@@ -117,6 +113,7 @@ def _only(options: dict, names: tuple[str, ...]) -> dict:
 @click.option("--outcome", "outcomes", multiple=True, help="Outcome of interest (repeatable; default: headline).")
 @click.option("--per-replication", is_flag=True, help="Also store every replication's outcomes.")
 @resume_option("sweep")
+@SETTINGS
 @click.option("--yes", is_flag=True, help=f"Run sweeps of more than {sweeps.SWEEP_CONFIRM_RUNS:,} simulated runs.")
 @engine_options
 def sweep(quiet: bool, where: dict, **options) -> None:
@@ -141,6 +138,7 @@ def analyze(sweep_dir: str) -> None:
 @click.option("--parameters", help="Comma-separated parameter paths (default: all).")
 @click.option("--replications", "-n", type=REPLICATIONS, default=tornadoes.REPLICATIONS, show_default=True)
 @click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
+@SETTINGS
 @resume_option("tornado")
 @engine_options
 def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:

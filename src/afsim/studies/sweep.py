@@ -37,7 +37,7 @@ from afsim.studies.sweepspec import (
     load_sweep,
     quick_sweep,
 )
-from afsim.world.scenario import Scenario, load_scenario
+from afsim.world.scenario import Scenario, load_scenario, parse_settings
 
 
 def design_points(spec: SweepSpec) -> np.ndarray:
@@ -141,22 +141,24 @@ def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: b
     )
 
 
-def spec_from_manifest(info: dict[str, Any], where: str = "--resume") -> SweepSpec:
-    """Rebuild a sweep from its manifest, refusing if any of its inputs changed."""
+def spec_from_manifest(info: dict[str, Any], where: str = "--resume",
+                       settings: dict[str, float] | None = None) -> SweepSpec:
+    """Rebuild a sweep from its manifest, refusing if any of its inputs changed (``settings``: a resume's --set)."""
+    values = info.get("settings", {}) if settings is None else settings
     file = info.get("scenario_file")
     if not file or not os.path.isfile(file):
         raise InputError(where, f"cannot resume: the scenario file {file} is gone")
     if info.get("spec_file"):
         if not os.path.isfile(info["spec_file"]):
             raise InputError(where, f"cannot resume: the sweep file {info['spec_file']} is gone")
-        spec = load_sweep(info["spec_file"])
+        spec = load_sweep(info["spec_file"], values)
     else:
         factors = tuple(Factor(v["path"], v["lo"], v["hi"], tuple(v["values"]) if v["values"] else None, v["dummy"])
                         for v in info["vary"])
-        spec = SweepSpec(info["name"], load_scenario(file), factors, info["design"]["method"], info["design"]["size"],
-                         info["design"]["seed"], info["replications"], info["seed"], tuple(info["outcomes"]),
-                         info["common_random_numbers"], info["spec_text"], None)
-    manifests.check_unchanged(info, inputs_of(spec), where)
+        spec = SweepSpec(info["name"], load_scenario(file, settings=values), factors, info["design"]["method"],
+                         info["design"]["size"], info["design"]["seed"], info["replications"], info["seed"],
+                         tuple(info["outcomes"]), info["common_random_numbers"], info["spec_text"], None)
+    manifests.check_unchanged(info, inputs_of(spec), where, settings)
     return spec._replace(replications=info["replications"], seed=info["seed"], outcomes=tuple(info["outcomes"]))
 
 
@@ -171,11 +173,11 @@ class SweepReport:
 
 
 def plan_sweep(spec: str, vary: tuple[str, ...] = (), replications: int | None = None, seed: int | None = None,
-               outcomes: tuple[str, ...] = ()) -> SweepSpec:
+               outcomes: tuple[str, ...] = (), settings: dict[str, float] | None = None) -> SweepSpec:
     """A sweep from a spec file, or a quick grid over a scenario (``vary``), with the command's overrides."""
     if vary:
-        return quick_sweep(spec, vary, replications or QUICK_REPLICATIONS, seed, outcomes)
-    plan = load_sweep(spec)
+        return quick_sweep(spec, vary, replications or QUICK_REPLICATIONS, seed, outcomes, settings)
+    plan = load_sweep(spec, settings)
     return plan._replace(replications=replications or plan.replications, seed=plan.seed if seed is None else seed,
                          outcomes=check_outcomes(list(outcomes), "--outcome") if outcomes else plan.outcomes)
 
@@ -184,16 +186,19 @@ def run_sweep(spec: str | None = None, *, resume: str | None = None, vary: tuple
               replications: int | None = None, seed: int | None = None, outcomes: tuple[str, ...] = (),
               per_replication: bool = False, yes: bool = False, out: str = "results",
               announce: Callable[[str], None] | None = None, progress: Progress | None = None,
-              **executor: Any) -> SweepReport:
-    """``afsim sweep``: run (or resume) a sweep into a result set; compute indices for sobol/morris."""
+              settings: tuple[str, ...] = (), **executor: Any) -> SweepReport:
+    """``afsim sweep``: run (or resume) a sweep into a result set; compute indices for sobol/morris.
+
+    ``settings`` (``--set PATH=VALUE``) apply to both arms at every point, under the point's own values.
+    """
     if (spec is None) == (resume is None):
         raise InputError("afsim sweep", "give either SPEC (or a scenario with --vary) or --resume DIR")
     if resume is not None:
         folder, info = reopen(resume, "sweep")
-        plan = spec_from_manifest(info)
+        plan = spec_from_manifest(info, settings=parse_settings(settings) if settings else None)
         chunk_size, per_replication = info["chunk_size"], info["per_replication"]
     else:
-        plan, chunk_size = plan_sweep(spec, vary, replications, seed, outcomes), DEFAULT_CHUNK
+        plan, chunk_size = plan_sweep(spec, vary, replications, seed, outcomes, parse_settings(settings)), DEFAULT_CHUNK
     X = design_points(plan)
     runs = len(X) * plan.replications * 2
     if announce:

@@ -158,8 +158,11 @@ def is_sweep_spec(data: Any) -> bool:
     return isinstance(data, dict) and "scenario" in data and "vary" in data
 
 
-def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
-    """Load and validate a sweep spec file (every error in it at once), then the scenario it names."""
+def load_sweep(path: str | os.PathLike[str], settings: dict[str, float] | None = None) -> SweepSpec:
+    """Load and validate a sweep spec file (every error in it at once), then the scenario it names.
+
+    ``settings`` (``--set``) apply to both arms, under each point's values of the varied parameters.
+    """
     from afsim.studies.sensitivity import DESIGNS
 
     path = os.fspath(path)
@@ -197,7 +200,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     named = top["baseline"]  # the baseline arm's file instead of the scenario's; both arms keep the scenario's world
     if named not in (None, DEFAULT_BASELINE):
         named = os.path.join(folder, named)
-    scenario = load_scenario(os.path.join(folder, top["scenario"]), baseline=named)
+    scenario = load_scenario(os.path.join(folder, top["scenario"]), baseline=named, settings=settings)
     spec = SweepSpec(top["name"], scenario, tuple(factors), method, design["size"], design["seed"],
                      top["replications"], scenario.seed if top["seed"] is None else top["seed"], outcomes,
                      top["common_random_numbers"], text, path)
@@ -231,7 +234,7 @@ def parse_vary(item: str) -> tuple[str, float, float, int]:
 
 
 def quick_sweep(scenario_path: str, vary: tuple[str, ...], replications: int, seed: int | None,
-                outcomes: tuple[str, ...]) -> SweepSpec:
+                outcomes: tuple[str, ...], settings: dict[str, float] | None = None) -> SweepSpec:
     """``afsim sweep SCENARIO --vary PATH=LO:HI:N ...``: a grid without a spec file."""
     factors = []
     for item in vary:
@@ -244,7 +247,7 @@ def quick_sweep(scenario_path: str, vary: tuple[str, ...], replications: int, se
             raise InputError(exc.where, f"{exc.problem}; expected {VARY_FORM}", hint=exc.hint) from None
     if not 1 <= replications <= MAX_REPLICATIONS:
         raise InputError("--replications", f"expected 1 to {MAX_REPLICATIONS:,}, got {replications:,}")
-    scenario = load_scenario(scenario_path)
+    scenario = load_scenario(scenario_path, settings=settings)
     name = f"{scenario.name}-sweep"
     text = f"# quick sweep: afsim sweep {scenario_path} " + " ".join(f"--vary {v}" for v in vary) + "\n"
     spec = SweepSpec(name, scenario, tuple(factors), "grid", 0, 0, replications,

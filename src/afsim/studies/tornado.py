@@ -20,7 +20,7 @@ from afsim.results.job import job, reopen, start
 from afsim.studies.sweep import run_points
 from afsim.studies.sweepspec import check_outcomes, check_runs
 from afsim.world.parameters import _SPECS, parameter_specs
-from afsim.world.scenario import Scenario, load_scenario
+from afsim.world.scenario import Scenario, load_scenario, parse_settings
 
 OUTCOME = "killed_russia"  # the outcome whose effect is ranked unless another is named
 REPLICATIONS = 200  # per point and arm
@@ -81,18 +81,22 @@ class TornadoReport:
 def run_tornado(path: str | None = None, *, resume: str | None = None, outcome: str = OUTCOME,
                 parameters: str | None = None, replications: int = REPLICATIONS, seed: int | None = None,
                 out: str = "results", announce: Callable[[str], None] | None = None,
-                progress: Progress | None = None, **executor: Any) -> TornadoReport:
-    """``afsim tornado``: run (or resume) the one-at-a-time analysis into a result set."""
+                progress: Progress | None = None, settings: tuple[str, ...] = (), **executor: Any) -> TornadoReport:
+    """``afsim tornado``: run (or resume) the one-at-a-time analysis into a result set.
+
+    ``settings`` (``--set PATH=VALUE``) apply to both arms at every point, under the point's own value.
+    """
     if (path is None) == (resume is None):
         raise InputError("afsim tornado", "give either SCENARIO or --resume DIR")
     if resume is not None:
         folder, info = reopen(resume, "tornado")
-        spec = load_scenario(info["scenario_file"])
-        manifests.check_unchanged(info, spec.files, str(folder.path))
+        given = parse_settings(settings) if settings else None
+        spec = load_scenario(info["scenario_file"], settings=given or info.get("settings", {}))
+        manifests.check_unchanged(info, spec.files, str(folder.path), given)
         outcome, replications, root, specs = info["outcome"], info["replications"], info["seed"], \
             parameters_to_test(info["tested"])
     else:
-        spec = load_scenario(path)
+        spec = load_scenario(path, settings=parse_settings(settings))
         check_outcomes([outcome], "--outcome")
         specs = parameters_to_test(parameters)
         root = spec.seed if seed is None else seed
