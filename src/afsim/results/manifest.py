@@ -20,7 +20,7 @@ import afsim
 from afsim.errors import InputError
 from afsim.model.streams import SCHEME
 from afsim.results.folder import now
-from afsim.world.scenario import Scenario
+from afsim.world.scenario import Scenario, parse_settings
 
 PACKAGES = ("mesa", "numba", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "click", "tqdm")
 NUMERIC_PACKAGES = ("numpy", "scipy", "SALib", "numba")  # their versions can change the numbers
@@ -111,6 +111,16 @@ def changes(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     if recorded.get("engine") != fresh.get("engine"):
         out.append(f"engine changed ({recorded.get('engine')} -> {fresh.get('engine')})")
     return out
+
+
+def resume_settings(manifest: dict[str, Any], settings: Iterable[str] = ()
+                    ) -> tuple[dict[str, float], dict[str, float] | None]:
+    """The ``--set`` values a resumed job runs with, and those its resume was given (None: none given).
+
+    A resume runs with the values recorded when the job began; :func:`check_unchanged` refuses others.
+    """
+    given = parse_settings(settings) if settings else None
+    return (manifest.get("settings", {}) if given is None else given), given
 
 
 def check_unchanged(manifest: dict[str, Any], files: Iterable[str], where: str,

@@ -95,8 +95,8 @@ def resume_plan(folder: ResultFolder, info: dict[str, Any],
     file = info.get("scenario_file")
     if not file or not Path(file).is_file():
         raise InputError(str(folder.path), f"cannot resume: the scenario file {file} is gone")
-    given = parse_settings(settings) if settings else None
-    scenario = load_scenario(file, beliefs=info.get("beliefs"), settings=given or info.get("settings", {}))
+    values, given = manifest.resume_settings(info, settings)
+    scenario = load_scenario(file, beliefs=info.get("beliefs"), settings=values)
     manifest.check_unchanged(info, scenario.files, str(folder.path), given)
     p = info.get("precision")
     precision = None if p is None else Precision(p["width"], p["relative"], p["max_replications"])
@@ -160,10 +160,9 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
     if resume is not None:
         parent, info = reopen(resume, "across-beliefs")
         path, names = info["scenario_file"], info["readings"]
-        given = parse_settings(settings) if settings else None
+        values, given = manifest.resume_settings(info, settings)
         manifest.check_unchanged(info, load_scenario(path).files, str(parent.path), given)
         replications, seed, series = info["replications"], info["seed"], info["series"]
-        values = info.get("settings", {})
     else:
         values = parse_settings(settings)
         first = load_scenario(path, settings=values)

@@ -156,9 +156,8 @@ def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume
         folder, info = reopen(resume, "credence-ensemble")
         path, credences, replications, seed = info["scenario_file"], info["credences"], info["replications"], \
             info["seed"]
-        given = parse_settings(settings) if settings else None
+        values, given = manifests.resume_settings(info, settings)
         manifests.check_unchanged(info, load_scenario(path).files, str(folder.path), given)
-        values = info.get("settings", {})
     else:
         credences, values = parse_credences(credence_set), parse_settings(settings)
     spec = load_scenario(path, settings=values)

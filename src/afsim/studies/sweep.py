@@ -141,10 +141,9 @@ def manifest(spec: SweepSpec, points: int, chunk_size: int, keep_replications: b
     )
 
 
-def spec_from_manifest(info: dict[str, Any], where: str = "--resume",
-                       settings: dict[str, float] | None = None) -> SweepSpec:
+def spec_from_manifest(info: dict[str, Any], where: str = "--resume", settings: tuple[str, ...] = ()) -> SweepSpec:
     """Rebuild a sweep from its manifest, refusing if any of its inputs changed (``settings``: a resume's --set)."""
-    values = info.get("settings", {}) if settings is None else settings
+    values, given = manifests.resume_settings(info, settings)
     file = info.get("scenario_file")
     if not file or not os.path.isfile(file):
         raise InputError(where, f"cannot resume: the scenario file {file} is gone")
@@ -158,7 +157,7 @@ def spec_from_manifest(info: dict[str, Any], where: str = "--resume",
         spec = SweepSpec(info["name"], load_scenario(file, settings=values), factors, info["design"]["method"],
                          info["design"]["size"], info["design"]["seed"], info["replications"], info["seed"],
                          tuple(info["outcomes"]), info["common_random_numbers"], info["spec_text"], None)
-    manifests.check_unchanged(info, inputs_of(spec), where, settings)
+    manifests.check_unchanged(info, inputs_of(spec), where, given)
     return spec._replace(replications=info["replications"], seed=info["seed"], outcomes=tuple(info["outcomes"]))
 
 
@@ -195,7 +194,7 @@ def run_sweep(spec: str | None = None, *, resume: str | None = None, vary: tuple
         raise InputError("afsim sweep", "give either SPEC (or a scenario with --vary) or --resume DIR")
     if resume is not None:
         folder, info = reopen(resume, "sweep")
-        plan = spec_from_manifest(info, settings=parse_settings(settings) if settings else None)
+        plan = spec_from_manifest(info, settings=settings)
         chunk_size, per_replication = info["chunk_size"], info["per_replication"]
     else:
         plan, chunk_size = plan_sweep(spec, vary, replications, seed, outcomes, parse_settings(settings)), DEFAULT_CHUNK

@@ -90,8 +90,8 @@ def run_tornado(path: str | None = None, *, resume: str | None = None, outcome: 
         raise InputError("afsim tornado", "give either SCENARIO or --resume DIR")
     if resume is not None:
         folder, info = reopen(resume, "tornado")
-        given = parse_settings(settings) if settings else None
-        spec = load_scenario(info["scenario_file"], settings=given or info.get("settings", {}))
+        values, given = manifests.resume_settings(info, settings)
+        spec = load_scenario(info["scenario_file"], settings=values)
         manifests.check_unchanged(info, spec.files, str(folder.path), given)
         outcome, replications, root, specs = info["outcome"], info["replications"], info["seed"], \
             parameters_to_test(info["tested"])
