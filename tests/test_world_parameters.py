@@ -108,6 +108,7 @@ def test_scenario_parameters_apply_to_one_arm_and_the_table_says_so(invoke, writ
     assert line in kept.read_text()
     arms = only_manifest(tmp_path / "out")["parameters"]
     assert arms["scenario"]["russia.threat_response"] == 0 and arms["baseline"]["russia.threat_response"] == default
+    assert "arms differ in russia.threat_response" in invoke("validate", path).output
 
 
 def test_set_also_reaches_across_beliefs_and_credence(invoke, tmp_path):

@@ -288,4 +288,5 @@ def validate_input(path: str) -> str:
                 f"replications; scenario {spec.scenario.name}, baseline: {spec.scenario.baseline_name}")
     s = load_scenario(path)
     return (f"{s.name}: {len(s.world.levers)} lever settings, {len(s.world.events)} events, "
-            f"{len(s.overrides)} parameter overrides; baseline: {s.baseline_name}")
+            f"{len(s.overrides)} parameter overrides (both arms); baseline: {s.baseline_name}"
+            + "".join(f"; arms differ in {path}" for path, _, _ in s.differences()))
