@@ -29,7 +29,7 @@ import numpy as np
 
 from afsim.engine.stats import HEADLINE, PairedStats
 from afsim.engine.store import ChunkOutput, ChunkStore, Unstored, series_summary
-from afsim.errors import InputError
+from afsim.errors import EnvironmentFailure, InputError
 from afsim.model import simulate
 from afsim.model.outcomes import OUTCOMES, summarise
 from afsim.model.streams import replication_keys
@@ -321,8 +321,12 @@ def run_pairs(
             else:
                 stats[p][task.index] = done
     finished = sum(len(s) == per_point for s in stats.values())
+    lost = []
     for output in execute(tasks, workers, executor, scheduler):
         p = output.index // per_point
+        if any(f.get("lost") for f in output.failures):  # worker died or hung: not stored, so a resume reruns it
+            lost.append(output.failures[0]["traceback"])
+            continue
         if keep_replications and output.tables:
             import pyarrow as pa
 
@@ -335,6 +339,8 @@ def run_pairs(
             finished += 1
             if on_point:
                 on_point(finished, len(pairs))
+    if lost:
+        raise EnvironmentFailure(f"{len(lost)} chunk(s) lost, e.g. {lost[0]}")
     return [merge_in_order(stats[p]) for p in range(len(pairs))]
 
 

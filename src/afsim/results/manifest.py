@@ -111,7 +111,8 @@ def check_unchanged(manifest: dict[str, Any], files: Iterable[str], where: str) 
     gone = [f for f in recorded.get("files", {}) if not os.path.isfile(f)]
     if gone:
         raise InputError(where, f"cannot resume: {', '.join(gone)} is gone")
-    found = changes(recorded, inputs(files, recorded.get("engine", "batched")))
+    engine = manifest.get("engine", recorded.get("engine", "batched"))  # the engine the resume would run
+    found = changes(recorded, inputs(files, engine))
     if found:
         raise InputError(where, f"cannot resume: {'; '.join(found)} since the run began "
                          "(SHA-256 differs from the manifest's); start a new run instead")

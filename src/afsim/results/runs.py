@@ -69,6 +69,11 @@ def _manifest(plan: RunPlan, precision: Precision | None) -> dict[str, Any]:
     )
 
 
+def resumed_kind(path: str | None) -> str | None:
+    """The kind of result set ``afsim run --resume`` was given (runs, across-beliefs, credence), from its manifest."""
+    return ResultFolder.existing(path).read_manifest().get("afsim_result", "paired-run") if path else None
+
+
 def plan_run(path: str, *, replications: int | None = None, seed: int | None = None, beliefs: str | None = None,
              chunk_size: int = DEFAULT_CHUNK, series: str = "auto", engine: str = DEFAULT_ENGINE,
              precision: str | None = None,
@@ -112,9 +117,11 @@ def execute_run(folder: ResultFolder, plan: RunPlan, precision: Precision | None
         folder.write_comparison(report.rows)
         if render:
             folder.write_text("comparison.txt", render(report) + "\n")
-        folder.update_manifest(status=report.status, replications=outcome.replications,
+        unfinished = [t.index for t in plan.tasks(None) if not folder.chunk_done(t.index)]
+        folder.update_manifest(status=report.status, replications=outcome.replications, unfinished_chunks=unfinished,
                                replications_done=report.replications, failed_replications=report.failures,
-                               stopped_because=outcome.stopped_because, finished=now(), resume=None)
+                               stopped_because=outcome.stopped_because, finished=now(),
+                               resume=f"afsim run --resume {folder.path}" if unfinished else None)
     report.seconds = time.time() - started
     return report
 
