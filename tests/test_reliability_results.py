@@ -399,3 +399,19 @@ def test_class9_resume_detects_an_across_beliefs_run_from_its_manifest(invoke, t
     folder = result_dir(tmp_path / "cut")
     assert invoke("run", "--resume", folder, "-q").exit_code == 0
     assert manifest_of(folder)["status"] == "complete" and (folder / "across_beliefs.json").is_file()
+
+
+def test_class9_a_lost_chunk_in_an_across_beliefs_run_makes_it_partial_and_resumable(invoke, tmp_path, monkeypatch):
+    args = (SCENARIOS / "intel_sharing.yaml", "--across-beliefs", "-n", 1000, "--series", "none", "-q")
+    with monkeypatch.context() as m:
+        kill_or_hang_in_workers(m, 500, "kill")  # chunk 1 of every reading
+        result = invoke("run", *args, "-w", 2, "--out", tmp_path / "out")
+    folder = result_dir(tmp_path / "out")
+    assert result.exit_code == 1 and "the result set is partial" in result.stderr
+    info = manifest_of(folder)
+    assert info["status"] == "partial" and info["unfinished_chunks"] == info["readings"]
+    assert invoke("run", "--resume", folder, "-q", "-w", 2).exit_code == 0
+    assert manifest_of(folder)["status"] == "complete" and manifest_of(folder)["unfinished_chunks"] == []
+    assert invoke("run", *args, "-w", 1, "--out", tmp_path / "whole").exit_code == 0
+    assert json.loads((folder / "across_beliefs.json").read_text()) == \
+        json.loads((result_dir(tmp_path / "whole") / "across_beliefs.json").read_text())

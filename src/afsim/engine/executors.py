@@ -20,7 +20,7 @@ import numpy as np
 from afsim.engine.experiment import ChunkTask, run_chunk
 from afsim.engine.stats import PairedStats
 from afsim.engine.store import ChunkOutput, ChunkStore
-from afsim.errors import InputError
+from afsim.errors import EnvironmentFailure, InputError
 from afsim.model.streams import replication_keys
 
 CHUNK_TIMEOUT = 6 * 3600.0  # seconds a chunk may run on a pool worker: generous (a 500-replication chunk takes seconds)
@@ -120,8 +120,15 @@ def _on_pool(queue: deque[ChunkTask], width: int, limit: float) -> Iterator[Chun
     try:
         while queue or running:
             while queue and len(running) < width:
-                task = queue.popleft()
-                running[pool.submit(run_chunk, task)] = (task, time.monotonic() + limit)
+                try:
+                    future = pool.submit(run_chunk, queue[0])
+                except BrokenProcessPool:  # a worker died between chunks: its running neighbours will say so
+                    healthy = False
+                    if not running:
+                        raise EnvironmentFailure("cannot keep worker processes alive (the pool broke before "
+                                                 "running a chunk); try fewer --workers") from None
+                    break
+                running[future] = (queue.popleft(), time.monotonic() + limit)
             wait_for = max(0.0, min(deadline for _, deadline in running.values()) - time.monotonic())
             done, _ = wait(running, timeout=wait_for, return_when=FIRST_COMPLETED)
             if not done:  # a chunk overran: only killing the pool stops it; the others go back in the queue

@@ -50,6 +50,8 @@ class AcrossReport:
     scenario: str
     baseline: str
     by_reading: dict[str, list[Comparison]] = field(default_factory=dict)
+    status: str = "complete"  # partial if a reading's run is (its failures are in <reading>/failures)
+    failures: int = 0
 
 
 Render = Callable[[Any], str]  # a report as text, for the result set's .txt file (the present stage's)
@@ -167,6 +169,7 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
             "across-beliefs", first, engine, readings=names, replications=replications, seed=seed, series=series))
     first = load_scenario(path)
     report = AcrossReport(parent.path, first.name, first.baseline_name)
+    unfinished: list[str] = []
     with job(parent, "afsim run --across-beliefs --resume {path}"):
         for done, name in enumerate(names, 1):
             scenario = load_scenario(path, beliefs=name)
@@ -177,11 +180,20 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
                 folder.path.mkdir(exist_ok=True)
                 folder.write_manifest(_manifest(plan, None))
                 folder.write_text("scenario.yaml", scenario.text)
-            report.by_reading[name] = execute_run(folder, plan, None, render_run, **executor).rows
+            run = execute_run(folder, plan, None, render_run, **executor)
+            report.by_reading[name] = run.rows
+            report.failures += run.failures
+            if run.status == "partial":
+                report.status = "partial"
+                unfinished += [name] if folder.read_manifest().get("unfinished_chunks") else []
             if progress:
                 progress(done, len(names))
         parent.write_json("across_beliefs.json", [{"reading": n, **r.as_dict()}
                                                   for n, rs in report.by_reading.items() for r in rs])
         if render:
             parent.write_text("across_beliefs.txt", render(report) + "\n")
+        parent.update_manifest(unfinished_chunks=unfinished)  # resumable while a reading has a lost chunk
+        if report.status == "partial":
+            parent.update_manifest(status="partial", finished=now(),
+                                   resume=f"afsim run --resume {parent.path}" if unfinished else None)
     return report
