@@ -251,6 +251,23 @@ def test_class6_garbage_comparison_csv_under_report(invoke, finished, garbage):
     assert not (finished / "report.html").exists()
 
 
+def test_class6_damaged_sweep_points_and_chunk_stats_are_named(invoke, tmp_path, monkeypatch):
+    args = (SCENARIOS / "intel_sharing.yaml", "--vary", "us.intel_capability=0:1:3", "-n", 10, "-w", 1, "-q")
+    assert invoke("sweep", *args, "--out", tmp_path / "whole").exit_code == 0
+    points = result_dir(tmp_path / "whole") / "points.parquet"
+    truncate(points)
+    assert f"{points}: cannot read this result file" in one_line_error(invoke("analyze", points.parent))
+    with monkeypatch.context() as m:
+        stop_after(m, "write_chunk_stats", 2)
+        assert invoke("sweep", *args, "--out", tmp_path / "cut").exit_code == 130
+    part = result_dir(tmp_path / "cut") / "chunks" / "part-00000.json"
+    part.write_text('{"n": {"killed": 3')
+    error = one_line_error(invoke("sweep", "--resume", part.parent.parent))
+    assert f"{part}: cannot read this chunk part" in error
+    part.unlink()
+    assert invoke("sweep", "--resume", part.parent.parent, "-q").exit_code == 0
+
+
 def test_class6_full_disk_is_the_environment_keeps_work_and_resumes(invoke, tmp_path, monkeypatch, whole):
     with monkeypatch.context() as m:
         stop_after(m, "write_chunk", 2, OSError(errno.ENOSPC, "No space left on device"))
