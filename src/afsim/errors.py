@@ -1,4 +1,4 @@
-"""The errors afsim raises for the CLI to map to exit codes: bad input (2), interrupted (130)."""
+"""The errors afsim raises for the CLI to map to exit codes: bad input (2), the environment (1), interrupted (130)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ class Interrupted(Exception):
         self.resume = resume
         self.done = done
         super().__init__(f"interrupted; {done + ' kept in ' if done else 'work kept in '}{path}")
+
+
+class EnvironmentFailure(Exception):
+    """Neither bad input nor a bug: the environment stopped a command (a full disk, a worker that
+    died or hung, a failing plotting backend).  Finished work is kept; ``resume`` finishes the job."""
+
+    def __init__(self, message: str, resume: str | None = None):
+        self.resume = resume
+        super().__init__(message)
 
 
 def write_traceback() -> str:

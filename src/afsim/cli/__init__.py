@@ -1,7 +1,6 @@
-"""The ``afsim`` command line: each command parses, calls one library function, prints.
-
-Exit codes: 0 ok, 1 internal error (traceback logged), 2 bad input or usage, 130 interrupted
-(with the resume command).  :mod:`afsim.cli.jobs` loads only when one of its commands runs, so
+"""The ``afsim`` command line: each command parses, calls one library function, prints.  Exit codes: 0 ok, 1
+internal error (traceback logged) or the environment's (full disk, lost worker), 2 bad input or usage, 130
+interrupted (with the resume command).  :mod:`afsim.cli.jobs` loads only when one of its commands runs, so
 ``afsim --help`` and ``afsim validate`` start without numpy, Mesa or pandas.
 """
 
@@ -15,7 +14,7 @@ import sys
 import click
 
 from afsim.cli import catalogue
-from afsim.errors import InputError, Interrupted, write_traceback
+from afsim.errors import EnvironmentFailure, InputError, Interrupted, write_traceback
 
 # Commands that load the numerical stack: name -> one-line help (shown by `afsim --help` without importing them).
 JOBS = {
@@ -54,9 +53,11 @@ class AfsimGroup(click.Group):
         previous = signal.signal(signal.SIGTERM, terminate)
         try:
             return super().invoke(ctx)
-        except InputError as exc:
+        except (InputError, EnvironmentFailure) as exc:
             click.echo("\n".join(f"afsim: error: {line}" for line in str(exc).splitlines()), err=True)
-            ctx.exit(2)
+            if getattr(exc, "resume", None):
+                click.echo(f"resume with: {exc.resume}", err=True)
+            ctx.exit(2 if isinstance(exc, InputError) else 1)
         except Interrupted as exc:
             click.echo(f"afsim: {exc}", err=True)
             click.echo(f"resume with: {exc.resume}", err=True)

@@ -1,7 +1,5 @@
 """Commands that run simulations or read result sets: each calls one library function, prints.
-
-The library writes every file, the ``.txt`` copies of printed tables too (handed ``render``).
-"""
+The library writes every file, the ``.txt`` copies of printed tables too (handed ``render``)."""
 
 from __future__ import annotations
 
@@ -12,13 +10,14 @@ from collections.abc import Callable
 
 import click
 
+from afsim.engine.executors import max_workers
 from afsim.engine.experiment import AUTO_FULL_LIMIT, DEFAULT_CHUNK, DEFAULT_ENGINE
 from afsim.model import ENGINES
 from afsim.present import tables
 from afsim.present.plots import plot_result_sets
 from afsim.present.progress import progress_bar
 from afsim.present.report import write_report
-from afsim.results.runs import PRECISION_CAP, run_across_beliefs, run_scenario
+from afsim.results.runs import PRECISION_CAP, resumed_kind, run_across_beliefs, run_scenario
 from afsim.studies import arguments
 from afsim.studies import credence as ensemble
 from afsim.studies import sweep as sweeps
@@ -43,8 +42,8 @@ def engine_options(command: Callable) -> Callable:
                               "scheduler": scheduler}, **options)
 
     for option in reversed([
-        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-                     help="Worker processes (default: all cores). Never changes the numbers."),
+        click.option("--workers", "-w", type=click.IntRange(min=1, max=max_workers()), default=None,
+                     help="Worker processes (default: all cores; at most 4 per core). Never changes the numbers."),
         click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
                      help="Local process pool, or a Dask distributed cluster."),
         click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786 "
@@ -88,11 +87,12 @@ def resume_option(what: str) -> Callable:
 def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set: tuple[str, ...], quiet: bool,
         where: dict, **options) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
+    kind = resumed_kind(options["resume"])  # a resumed across-beliefs or credence run needs no flag
     with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
-        if across_beliefs:
+        if across_beliefs or kind == "across-beliefs":
             report = run_across_beliefs(scenario, render=tables.across_text, render_run=tables.run_text,
                                         progress=progress, **where, **{k: options[k] for k in ACROSS_OPTIONS})
-        elif credence or credence_set:
+        elif credence or credence_set or kind == "credence-ensemble":
             report = ensemble.run_credence(scenario, credence_set, render=tables.credence_text, progress=progress,
                                            **where, **{k: options[k] for k in CREDENCE_OPTIONS})
         else:

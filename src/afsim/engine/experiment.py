@@ -20,17 +20,16 @@ recorded with their key and traceback.
 from __future__ import annotations
 
 import math
-import signal
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from afsim.engine.stats import HEADLINE, PairedStats
 from afsim.engine.store import ChunkOutput, ChunkStore, Unstored, series_summary
-from afsim.errors import InputError
+from afsim.errors import EnvironmentFailure, InputError
 from afsim.model import simulate
 from afsim.model.outcomes import OUTCOMES, summarise
 from afsim.model.streams import replication_keys
@@ -155,62 +154,6 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     return output
 
 
-# -- executors ------------------------------------------------------------------------------
-
-
-def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the pool in order."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def execute_local(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkOutput]:
-    """Run chunks in this process (1 worker) or on a local process pool."""
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield run_chunk(task)
-        return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=mp.get_context(method),
-                               initializer=_quiet_worker)
-    try:
-        futures = [pool.submit(run_chunk, task) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def execute_dask(tasks: list[ChunkTask], workers: int, scheduler: str | None) -> Iterator[ChunkOutput]:
-    """Run chunks on a Dask distributed cluster; parts come back to this process to be written.
-
-    With ``scheduler`` the cluster must already run (``dask scheduler`` / ``dask worker``);
-    without it a LocalCluster of ``workers`` single-threaded processes is started.
-    """
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise InputError("--executor dask", "Dask is not installed; pip install 'afsim[dask]'") from None
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        futures = client.map(run_chunk, [replace(t, out=None) for t in tasks], pure=False)
-        for future in as_completed(futures):
-            yield future.result()
-            future.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 # -- orchestration --------------------------------------------------------------------------
 
 
@@ -277,6 +220,8 @@ class RunOutcome:
 
 def execute(tasks: list[ChunkTask], workers: int = 1, executor: str = "local",
             scheduler: str | None = None) -> Iterator[ChunkOutput]:
+    from afsim.engine.executors import execute_dask, execute_local
+
     if executor == "dask":
         return execute_dask(tasks, workers, scheduler)
     return execute_local(tasks, workers)
@@ -376,8 +321,12 @@ def run_pairs(
             else:
                 stats[p][task.index] = done
     finished = sum(len(s) == per_point for s in stats.values())
+    lost = []
     for output in execute(tasks, workers, executor, scheduler):
         p = output.index // per_point
+        if any(f.get("lost") for f in output.failures):  # worker died or hung: not stored, so a resume reruns it
+            lost.append(output.failures[0]["traceback"])
+            continue
         if keep_replications and output.tables:
             import pyarrow as pa
 
@@ -390,6 +339,8 @@ def run_pairs(
             finished += 1
             if on_point:
                 on_point(finished, len(pairs))
+    if lost:
+        raise EnvironmentFailure(f"{len(lost)} chunk(s) lost, e.g. {lost[0]}")
     return [merge_in_order(stats[p]) for p in range(len(pairs))]
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from afsim.engine.stats import PairedStats
+from afsim.errors import InputError
 
 PARQUET_CODEC = "snappy"  # fast to write; float series barely compress, so a stronger codec only costs time
 KINDS = ("series", "series_summary", "replications")  # write order: replications last
@@ -64,10 +65,12 @@ class ChunkStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        failed = self.path / "failures" / f"chunk-{output.index:05d}.json"
         if output.failures:
-            folder = self.path / "failures"
-            folder.mkdir(exist_ok=True)
-            atomic_write_text(folder / f"chunk-{output.index:05d}.json", json.dumps(output.failures, indent=2))
+            failed.parent.mkdir(exist_ok=True)
+            atomic_write_text(failed, json.dumps(output.failures, indent=2))
+        else:
+            failed.unlink(missing_ok=True)  # a chunk lost earlier and rerun on resume
         for kind in KINDS:
             if kind not in output.tables:
                 continue
@@ -81,13 +84,7 @@ class ChunkStore:
 
     def chunk_stats(self, index: int) -> Any:
         """Recompute a finished chunk's paired statistics from its stored replications."""
-        import pandas as pd
-
-        frame = pd.read_parquet(self.part("replications", index))
-        arms = {arm: frame[frame["arm"] == arm].sort_values("replication") for arm in ("baseline", "scenario")}
-        outcomes = [c for c in frame.columns if c not in ("arm", "replication")]
-        return PairedStats.from_arrays(*({name: arms[arm][name].to_numpy() for name in outcomes}
-                                         for arm in ("baseline", "scenario")))
+        return _readable(self.part("replications", index), _paired_stats)
 
     def write_chunk_stats(self, index: int, stats: Any) -> None:
         """Sweeps keep each chunk's paired statistics (not its replications) so they can resume."""
@@ -97,16 +94,40 @@ class ChunkStore:
 
     def read_chunk_stats(self, index: int) -> PairedStats | None:
         path = self.path / "chunks" / f"part-{index:05d}.json"
-        return PairedStats.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+        return _readable(path, lambda p: PairedStats.from_json(_json(p))) if path.is_file() else None
 
     def chunk_failures(self, index: int) -> list[dict[str, Any]]:
         path = self.path / "failures" / f"chunk-{index:05d}.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+        return _readable(path, _json) if path.is_file() else []
 
     def chunks_done(self) -> int:
         """How many chunks are complete on disk (runs: replications parts; jobs of points: stats)."""
         folder = self.path / ("chunks" if (self.path / "chunks").is_dir() else "replications")
         return len(list(folder.glob("part-*"))) if folder.is_dir() else 0
+
+
+def _paired_stats(part: Path) -> PairedStats:
+    import pandas as pd
+
+    frame = pd.read_parquet(part)
+    arms = {arm: frame[frame["arm"] == arm].sort_values("replication") for arm in ("baseline", "scenario")}
+    outcomes = [c for c in frame.columns if c not in ("arm", "replication")]
+    return PairedStats.from_arrays(*({name: arms[arm][name].to_numpy() for name in outcomes}
+                                     for arm in ("baseline", "scenario")))
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _readable(path: Path, reader: Any) -> Any:
+    """A stored part read back on resume; a damaged one is bad input naming the file, not a bug."""
+    try:
+        return reader(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise InputError(str(path), f"cannot read this chunk part ({reason}); it is damaged: delete it and "
+                         "resume, and its chunk is run again") from None
 
 
 class Unstored:

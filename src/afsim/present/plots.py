@@ -9,11 +9,11 @@ shows the numbers in the result set it names.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from afsim.errors import InputError
+from afsim.errors import EnvironmentFailure, InputError, write_traceback
 from afsim.present.figures.run import compare_runs_figure, forest_figure, killed_distribution_figure, series_figure
 from afsim.present.figures.style import pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures
@@ -48,22 +48,35 @@ def load(path: str | Path) -> ResultSet:
 
 # -- writing ------------------------------------------------------------------------------------
 
+def figure_makers(result_set: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
+    """Every figure for one result set, in reading order, as (name, maker): a maker returns a
+    figure, a list of figures or None, and runs only when called, so one failing figure is named."""
+    rs = result_set
+    kind = rs.get("kind") or rs["manifest"].get("afsim_result", "paired-run")
+    if kind == "paired-run":
+        return [("forest", lambda: forest_figure(rs)), ("series", lambda: series_figure(rs)),
+                ("killed distribution", lambda: killed_distribution_figure(rs))]
+    if kind == "sweep":
+        return [("sweep", lambda: sweep_figures(rs)), ("sensitivity", lambda: sensitivity_figure(rs))]
+    if kind == "argue":
+        return [("verdicts", lambda: verdict_figure(rs))]
+    if kind == "across-beliefs":
+        return [("effects by reading", lambda: _labelled(compare_runs_figure(rs["runs"]), "effects_by_reading"))]
+    return [("tornado", lambda: tornado_figure(rs))]
+
+
+def _labelled(fig: Figure, label: str) -> Figure:
+    fig.set_label(label)
+    return fig
+
+
+def _flat(made: Any) -> list[Figure]:
+    return [f for f in (made if isinstance(made, list) else [made]) if f is not None]
+
+
 def figures_for(result_set: dict[str, Any]) -> list[Figure]:
     """Every figure for one result set, in reading order."""
-    kind = result_set.get("kind") or result_set["manifest"].get("afsim_result", "paired-run")
-    if kind == "paired-run":
-        figures = [forest_figure(result_set), series_figure(result_set), killed_distribution_figure(result_set)]
-    elif kind == "sweep":
-        figures = [*sweep_figures(result_set), sensitivity_figure(result_set)]
-    elif kind == "argue":
-        figures = [verdict_figure(result_set)]
-    elif kind == "across-beliefs":
-        fig = compare_runs_figure(result_set["runs"])
-        fig.set_label("effects_by_reading")
-        figures = [fig]
-    else:
-        figures = [tornado_figure(result_set)]
-    return [f for f in figures if f is not None]
+    return [fig for _, make in figure_makers(result_set) for fig in _flat(make())]
 
 
 def save(fig: Figure, path: Path) -> Path:
@@ -96,20 +109,37 @@ def plot_result_sets(paths: Sequence[str | Path], fmt: str = "png", out: str | P
     except OSError as exc:
         raise InputError("--out", f"cannot write plots to {folder}: {exc.strerror or exc}") from None
     written: list[Path] = []
-    plt = pyplot()
+    failed: list[str] = []
     prefixes = _prefixes(result_sets) if len(result_sets) > 1 else [""]
     for rs, prefix in zip(result_sets, prefixes, strict=True):
-        figures = figures_for(rs)
-        try:
-            for fig in figures:
-                written.append(save(fig, folder / f"{prefix}{fig.get_label()}.{fmt}"))
-        finally:
-            for fig in figures:
-                plt.close(fig)
+        for name, make in figure_makers(rs):
+            written += _drawn(name, rs.path, make, lambda fig, p=prefix: folder / f"{p}{fig.get_label()}.{fmt}",
+                              failed)
     paired = [rs for rs in result_sets if rs["kind"] == "paired-run"]
     if len(paired) > 1:
-        written.append(save(compare_runs_figure(paired), folder / f"compare_effects.{fmt}"))
+        written += _drawn("compare effects", folder, lambda: compare_runs_figure(paired),
+                          lambda fig: folder / f"compare_effects.{fmt}", failed)
+    if failed:
+        raise EnvironmentFailure(f"{len(failed)} figure(s) failed: {'; '.join(failed)}; the other "
+                                 f"{len(written)} were written to {folder}")
     return written
+
+
+def _drawn(name: str, source: Path, make: Callable[[], Any], target: Callable[[Figure], Path],
+           failed: list[str]) -> list[Path]:
+    """Draw and save one named figure; a failure (plotting backend, fonts) is noted in ``failed``, not raised."""
+    plt = pyplot()
+    figures: list[Figure] = []
+    try:
+        figures = _flat(make())
+        return [save(fig, target(fig)) for fig in figures]
+    except Exception as exc:  # reported by name once the other figures are written
+        reason = (str(exc).strip().splitlines() or [""])[0][:120]
+        failed.append(f"figure '{name}' of {source} ({type(exc).__name__}: {reason}; traceback in {write_traceback()})")
+        return []
+    finally:
+        for fig in figures:
+            plt.close(fig)
 
 
 def _prefixes(result_sets: Sequence[dict[str, Any]]) -> list[str]:

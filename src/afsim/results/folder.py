@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from afsim.engine.executors import chunk_timeout
 from afsim.engine.store import ChunkStore, atomic_write_text
 from afsim.errors import InputError
 
@@ -24,8 +25,19 @@ def now() -> str:
 
 
 def prepare_output(root: str | Path, name: str) -> Path:
-    """Check the output root is writable before any work is done; return the job's folder."""
-    folder = Path(root) / name
+    """Check the output root is writable before any work is done; return the job's folder.
+
+    An ``--out`` that is a symbolic link is followed, and the folder returned (so printed and
+    recorded in the manifest and resume command) is where the results really go.
+    """
+    chunk_timeout()  # a bad AFSIM_CHUNK_TIMEOUT is refused now, not after the folder exists
+    root = Path(root)
+    if root.is_symlink():
+        target = Path(os.path.realpath(root))
+        if not target.is_dir():
+            raise InputError("--out", f"{root} is a symbolic link to {target}, which is not a folder")
+        root = target
+    folder = root / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".write-test-{os.getpid()}"

@@ -8,26 +8,39 @@
 
 On leaving the block the manifest says ``complete`` (or ``partial`` if the body said so).
 Ctrl-C or SIGTERM marks it ``interrupted`` with the resume command and raises
-:class:`~afsim.errors.Interrupted`; any other exception marks it ``failed`` and propagates.
+:class:`~afsim.errors.Interrupted`; a full disk marks it ``failed`` and raises
+:class:`~afsim.errors.EnvironmentFailure` (the environment's fault, not afsim's: finished chunks
+stay, and it resumes once space is freed); any other exception marks it ``failed`` and propagates.
 The library never exits: the CLI maps these to exit codes.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from afsim.errors import InputError, Interrupted
+from afsim.errors import EnvironmentFailure, InputError, Interrupted
 from afsim.results.folder import ResultFolder, now
 
 
 def start(out_root: str | Path, name: str, manifest: dict[str, Any]) -> ResultFolder:
     """A new result folder with its 'running' manifest."""
-    folder = ResultFolder.create(out_root, name)
-    folder.write_manifest(manifest)
+    try:
+        folder = ResultFolder.create(out_root, name)
+        folder.write_manifest(manifest)
+    except OSError as exc:
+        if not no_space(exc):
+            raise
+        raise EnvironmentFailure(f"no space left on {Path(out_root) / name}; free some space and run again") from None
     return folder
+
+
+def no_space(exc: OSError) -> bool:
+    """A full disk or quota (Arrow's write errors may carry only the message, no errno)."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc)
 
 
 def reopen(path: str | Path, kind: str) -> tuple[ResultFolder, dict[str, Any]]:
@@ -37,7 +50,7 @@ def reopen(path: str | Path, kind: str) -> tuple[ResultFolder, dict[str, Any]]:
     if info.get("afsim_result", "paired-run") != kind:
         raise InputError(str(folder.path), f"cannot resume: this result set is of kind "
                          f"{info.get('afsim_result')!r}, not {kind!r}")
-    if info.get("status") in ("complete", "partial"):
+    if info.get("status") == "complete" or (info.get("status") == "partial" and not info.get("unfinished_chunks")):
         raise InputError(str(folder.path), "this result set is already complete; nothing to resume")
     return folder, info
 
@@ -57,11 +70,27 @@ def job(folder: ResultFolder, resume: str) -> Iterator[ResultFolder]:
         done = folder.chunks_done()
         folder.update_manifest(status="interrupted", chunks_done=done, resume=command)
         raise Interrupted(str(folder.path), command, f"{done} finished chunk(s)") from None
+    except EnvironmentFailure as exc:  # e.g. a chunk lost with its worker: finished chunks kept
+        _mark_failed(folder, command)
+        raise EnvironmentFailure(str(exc), exc.resume or command) from None
+    except OSError as exc:
+        _mark_failed(folder, command)
+        if not no_space(exc):
+            raise
+        raise EnvironmentFailure(f"no space left on {folder.path} ({folder.chunks_done()} finished chunk(s) "
+                                 "kept); free some space, then resume", command) from None
     except Exception:
-        folder.update_manifest(status="failed")
+        _mark_failed(folder, command)
         raise
     else:
         if folder.read_manifest().get("status") == "running":
             folder.update_manifest(status="complete", finished=now(), resume=None)
     finally:
         folder.unlock()
+
+
+def _mark_failed(folder: ResultFolder, command: str) -> None:
+    try:
+        folder.update_manifest(status="failed", resume=command)
+    except OSError:  # still no space: the manifest keeps saying 'running', which resumes just as well
+        pass

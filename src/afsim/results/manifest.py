@@ -137,7 +137,8 @@ def check_unchanged(manifest: dict[str, Any], files: Iterable[str], where: str,
         raise InputError(where, f"cannot resume: {', '.join(gone)} is gone")
     if settings is None:
         settings = recorded.get("settings", {})
-    found = changes(recorded, inputs(files, recorded.get("engine", "batched"), settings))
+    engine = manifest.get("engine", recorded.get("engine", "batched"))  # the engine the resume would run
+    found = changes(recorded, inputs(files, engine, settings))
     if found:
         raise InputError(where, f"cannot resume: {'; '.join(found)} since the run began "
                          "(SHA-256 differs from the manifest's); start a new run instead")

@@ -7,7 +7,7 @@ folder that is not a finished result set, so nothing is drawn or analysed from h
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from afsim.engine.store import merge_series_summary
 from afsim.errors import InputError
 from afsim.results.folder import ResultFolder
 
+COMPARISON_COLUMNS = ("outcome", "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high")
 KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble")
 RESUME = {"paired-run": "run", "sweep": "sweep", "tornado": "tornado", "argue": "argue",
           "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence"}
@@ -90,27 +91,32 @@ class ResultSet(Mapping[str, Any]):
             return folder / name
 
         def optional_json(name: str) -> Any:
-            return json.loads((folder / name).read_text(encoding="utf-8")) if (folder / name).is_file() else None
+            return read(folder / name, lambda p: json.loads(p.read_text(encoding="utf-8"))) \
+                if (folder / name).is_file() else None
 
         if (folder / "replications").is_dir():
-            rs.replications = pd.read_parquet(folder / "replications")
+            rs.replications = read_parts(folder / "replications")
         if (folder / "comparison.csv").is_file():
-            rs.comparison = pd.read_csv(folder / "comparison.csv")
+            rs.comparison = read(folder / "comparison.csv", pd.read_csv)
+            missing = [c for c in COMPARISON_COLUMNS if c not in rs.comparison.columns]
+            if missing:
+                raise InputError(str(folder / "comparison.csv"), f"not a comparison table afsim wrote "
+                                 f"(no column {', '.join(missing)})")
         if (folder / "series").is_dir():
-            rs.series = pd.read_parquet(folder / "series")
+            rs.series = read_parts(folder / "series")
         if (folder / "series_summary").is_dir():
-            rs.series_summary = merge_series_summary(pd.read_parquet(folder / "series_summary"))
+            rs.series_summary = merge_series_summary(read_parts(folder / "series_summary"))
         if kind == "paired-run":
             need("comparison.csv")
         elif kind == "sweep":
-            rs.points = pd.read_parquet(need("points.parquet"))
+            rs.points = read(need("points.parquet"), pd.read_parquet)
             rs.sensitivity = optional_json("sensitivity.json")
         elif kind == "tornado":
-            rs.tornado = pd.read_csv(need("tornado.csv"))
+            rs.tornado = read(need("tornado.csv"), pd.read_csv)
             if "claims" in rs.tornado:  # no claims: an empty cell, not NaN
                 rs.tornado["claims"] = rs.tornado["claims"].fillna("").astype(str)
         elif kind == "argue":
-            rs.verdicts = pd.read_csv(need("verdicts.csv"))
+            rs.verdicts = read(need("verdicts.csv"), pd.read_csv)
             rs.flips = optional_json("flips.json")
         elif kind == "across-beliefs":
             rs.runs = [cls.load(folder / name) for name in rs.manifest["readings"]]
@@ -118,3 +124,31 @@ class ResultSet(Mapping[str, Any]):
         elif kind == "credence-ensemble":
             rs.conditional = optional_json("conditional.json")
         return rs
+
+
+def damaged(path: Path, exc: BaseException) -> InputError:
+    """A result file afsim cannot read: truncated, overwritten or not what afsim wrote."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    return InputError(str(path), f"cannot read this result file ({reason}); it is damaged or not what afsim "
+                      "wrote: restore it, or rerun the job")
+
+
+def read(path: Path, reader: Callable[[Path], Any]) -> Any:
+    """``reader(path)``, with an unreadable file reported as bad input naming it (never a traceback)."""
+    try:
+        return reader(path)
+    except (OSError, ValueError, UnicodeError) as exc:  # Arrow's and pandas' parse errors are ValueErrors
+        raise damaged(path, exc) from None
+
+
+def read_parts(folder: Path) -> Any:
+    """All Parquet parts of a folder as one frame; a damaged part is named."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    try:
+        return pd.read_parquet(folder)
+    except (OSError, ValueError) as exc:
+        for part in sorted(folder.glob("*.parquet")):
+            read(part, pq.read_table)
+        raise damaged(folder, exc) from None

@@ -52,6 +52,8 @@ class AcrossReport:
     baseline: str
     by_reading: dict[str, list[Comparison]] = field(default_factory=dict)
     differences: list[tuple[str, float, float]] = field(default_factory=list)  # under the first reading
+    status: str = "complete"  # partial if a reading's run is (its failures are in <reading>/failures)
+    failures: int = 0
 
 
 Render = Callable[[Any], str]  # a report as text, for the result set's .txt file (the present stage's)
@@ -69,6 +71,11 @@ def _manifest(plan: RunPlan, precision: Precision | None) -> dict[str, Any]:
         levers={arm: [x._asdict() for x in w.levers] for arm, w in (("scenario", s.world), ("baseline", s.baseline))},
         events={arm: [x._asdict() for x in w.events] for arm, w in (("scenario", s.world), ("baseline", s.baseline))},
     )
+
+
+def resumed_kind(path: str | None) -> str | None:
+    """The kind of result set ``afsim run --resume`` was given (runs, across-beliefs, credence), from its manifest."""
+    return ResultFolder.existing(path).read_manifest().get("afsim_result", "paired-run") if path else None
 
 
 def plan_run(path: str, *, replications: int | None = None, seed: int | None = None, beliefs: str | None = None,
@@ -120,9 +127,11 @@ def execute_run(folder: ResultFolder, plan: RunPlan, precision: Precision | None
         folder.write_comparison(report.rows)
         if render:
             folder.write_text("comparison.txt", render(report) + "\n")
-        folder.update_manifest(status=report.status, replications=outcome.replications,
+        unfinished = [t.index for t in plan.tasks(None) if not folder.chunk_done(t.index)]
+        folder.update_manifest(status=report.status, replications=outcome.replications, unfinished_chunks=unfinished,
                                replications_done=report.replications, failed_replications=report.failures,
-                               stopped_because=outcome.stopped_because, finished=now(), resume=None)
+                               stopped_because=outcome.stopped_because, finished=now(),
+                               resume=f"afsim run --resume {folder.path}" if unfinished else None)
     report.seconds = time.time() - started
     return report
 
@@ -171,6 +180,7 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
             "across-beliefs", first, engine, readings=names, replications=replications, seed=seed, series=series))
     first = load_scenario(path, settings=values)
     report = AcrossReport(parent.path, first.name, first.baseline_name, differences=first.differences())
+    unfinished: list[str] = []
     with job(parent, "afsim run --across-beliefs --resume {path}"):
         for done, name in enumerate(names, 1):
             scenario = load_scenario(path, beliefs=name, settings=values)
@@ -181,11 +191,20 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
                 folder.path.mkdir(exist_ok=True)
                 folder.write_manifest(_manifest(plan, None))
                 folder.write_text("scenario.yaml", scenario.text)
-            report.by_reading[name] = execute_run(folder, plan, None, render_run, **executor).rows
+            run = execute_run(folder, plan, None, render_run, **executor)
+            report.by_reading[name] = run.rows
+            report.failures += run.failures
+            if run.status == "partial":
+                report.status = "partial"
+                unfinished += [name] if folder.read_manifest().get("unfinished_chunks") else []
             if progress:
                 progress(done, len(names))
         parent.write_json("across_beliefs.json", [{"reading": n, **r.as_dict()}
                                                   for n, rs in report.by_reading.items() for r in rs])
         if render:
             parent.write_text("across_beliefs.txt", render(report) + "\n")
+        parent.update_manifest(unfinished_chunks=unfinished)  # resumable while a reading has a lost chunk
+        if report.status == "partial":
+            parent.update_manifest(status="partial", finished=now(),
+                                   resume=f"afsim run --resume {parent.path}" if unfinished else None)
     return report

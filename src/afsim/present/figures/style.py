@@ -7,6 +7,7 @@ varied and the source claims behind it: a figure lifted into a slide still says 
 
 from __future__ import annotations
 
+import os
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,9 @@ WORSE_COLOUR = "#b42318"
 
 
 def pyplot() -> Any:
-    """matplotlib's pyplot on the Agg backend: works without a display, never opens a window."""
+    """matplotlib's pyplot on the Agg backend, whatever ``MPLBACKEND`` says: works without a display,
+    never opens a window (an unknown ``MPLBACKEND`` would otherwise break ``import matplotlib``)."""
+    os.environ["MPLBACKEND"] = "Agg"
     import matplotlib
 
     matplotlib.use("Agg")
