@@ -432,3 +432,14 @@ def test_class9_a_lost_chunk_in_an_across_beliefs_run_makes_it_partial_and_resum
     assert invoke("run", *args, "-w", 1, "--out", tmp_path / "whole").exit_code == 0
     assert json.loads((folder / "across_beliefs.json").read_text()) == \
         json.loads((result_dir(tmp_path / "whole") / "across_beliefs.json").read_text())
+
+
+def test_resume_refuses_options_that_would_change_the_plan(invoke, tmp_path):
+    """`afsim run --resume DIR -n 5` used to ignore -n silently; the plan comes from the manifest."""
+    out = tmp_path / "r"
+    assert invoke("run", SCENARIOS / "intel_sharing.yaml", "-n", 6, "--out", out, "-q").exit_code == 0
+    (folder,) = [p.parent for p in out.rglob("manifest.json")]
+    for extra in (["-n", 5], ["--seed", 3], ["--engine", "mesa"], ["--chunk-size", 2]):
+        result = invoke("run", "--resume", folder, *extra)
+        assert result.exit_code == 2, extra
+        assert "cannot change a resumed run" in result.stderr and "--" in result.stderr

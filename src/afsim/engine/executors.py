@@ -180,9 +180,16 @@ def execute_dask(tasks: list[ChunkTask], workers: int, scheduler: str | None) ->
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = client.map(run_chunk, [replace(t, out=None) for t in tasks], pure=False)
+        from distributed import KilledWorker
+
+        sent = [replace(t, out=None) for t in tasks]
+        futures = client.map(run_chunk, sent, pure=False)
+        task_of = {future.key: task for future, task in zip(futures, sent, strict=True)}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except KilledWorker as exc:  # the chunk kept killing its workers: lost, like a dead local worker
+                yield lost_chunk(task_of[future.key], f"Dask gave up on it after its workers died ({exc})")
             future.release()
     finally:
         client.close()

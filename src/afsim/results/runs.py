@@ -136,6 +136,20 @@ def execute_run(folder: ResultFolder, plan: RunPlan, precision: Precision | None
     return report
 
 
+PLAN_DEFAULTS = {"replications": None, "seed": None, "beliefs": None, "chunk_size": DEFAULT_CHUNK, "series": "auto",
+                 "engine": DEFAULT_ENGINE, "precision": None, "max_replications": PRECISION_CAP}
+"""What :func:`plan_run` takes when an option is not given."""
+
+
+def refuse_new_options(options: dict[str, Any]) -> None:
+    """A resumed run takes its plan from its manifest: an option that would change it is an error, not ignored."""
+    given = [name for name, default in PLAN_DEFAULTS.items() if options.get(name, default) != default]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise InputError("--resume", f"{flags} cannot change a resumed run (its plan comes from its manifest); "
+                         "start a new run instead")
+
+
 def run_scenario(path: str | None = None, *, resume: str | None = None, out: str = "results",
                  render: Render | None = None, progress: Progress | None = None, workers: int = 1,
                  executor: str = "local", scheduler: str | None = None, **options: Any) -> RunReport:
@@ -143,6 +157,7 @@ def run_scenario(path: str | None = None, *, resume: str | None = None, out: str
     if (path is None) == (resume is None):
         raise InputError("afsim run", "give either SCENARIO or --resume DIR")
     if resume is not None:
+        refuse_new_options(options)
         folder, info = reopen(resume, "paired-run")
         plan, precision = resume_plan(folder, info, options.get("settings", ()))
     else:
