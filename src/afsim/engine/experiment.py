@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from afsim.engine.stats import HEADLINE, PairedStats
-from afsim.engine.store import ChunkOutput, ChunkStore, Unstored, series_summary
+from afsim.engine.store import ChunkOutput, ChunkStore, series_summary
 from afsim.errors import InputError
 from afsim.model import simulate
 from afsim.model.outcomes import OUTCOMES, summarise
@@ -134,6 +134,8 @@ def _tables(task: ChunkTask, replications: np.ndarray, records: dict, summaries:
 
 def run_chunk(task: ChunkTask) -> ChunkOutput:
     """Run one chunk of paired replications; write its parts if ``task.out`` is set."""
+    if not isinstance(task, ChunkTask):  # the scheduler's packed chunks (afsim.engine.scheduler) run themselves
+        return task.run()
     indices = np.array(task.replications, dtype=np.int64)
     keys = replication_keys(task.pair.seed, indices)
     failures: list[dict[str, Any]] = []
@@ -345,52 +347,6 @@ def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
         if stats_by_chunk[index].n:
             merged = merged.merge(stats_by_chunk[index])
     return merged
-
-
-def run_pairs(
-    run: ChunkStore | Unstored,
-    pairs: list[Pair],
-    replications: int,
-    *,
-    chunk_size: int = DEFAULT_CHUNK,
-    keep_replications: bool = False,
-    workers: int = 1,
-    executor: str = "local",
-    scheduler: str | None = None,
-    on_point: Progress | None = None,
-) -> list[PairedStats]:
-    """Run many pairs (points of sweeps, tornadoes, arguments), each over the same replications.
-
-    Each pair is cut into chunks whose paired statistics are stored as they finish (so the job
-    resumes), and merged in chunk order per pair.  ``on_point(done, points)`` reports progress.
-    """
-    pairs = [Pair(*pair) for pair in pairs]
-    per_point = math.ceil(replications / chunk_size)
-    stats: dict[int, dict[int, PairedStats]] = {p: {} for p in range(len(pairs))}
-    tasks = []
-    for p, pair in enumerate(pairs):
-        for task in chunk_tasks(pair, range(replications), chunk_size, first=p * per_point):
-            done = run.read_chunk_stats(task.index)
-            if done is None:
-                tasks.append(task)
-            else:
-                stats[p][task.index] = done
-    finished = sum(len(s) == per_point for s in stats.values())
-    for output in execute(tasks, workers, executor, scheduler):
-        p = output.index // per_point
-        if keep_replications and output.tables:
-            import pyarrow as pa
-
-            table = output.tables["replications"]
-            output.tables = {"replications": table.append_column("point", pa.array([p] * table.num_rows))}
-            run.write_chunk(output)
-        run.write_chunk_stats(output.index, output.stats)
-        stats[p][output.index] = output.stats
-        if len(stats[p]) == per_point:
-            finished += 1
-            if on_point:
-                on_point(finished, len(pairs))
-    return [merge_in_order(stats[p]) for p in range(len(pairs))]
 
 
 def run_in_memory(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
