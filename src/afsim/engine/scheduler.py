@@ -109,17 +109,33 @@ class RunsOutput:
         return int((~self.failed).sum())
 
 
+_KEYS: dict[int, np.ndarray] = {}  # root seed -> keys of replications 0..n-1, in this process
+KEYS_CACHED = 1 << 20  # replications per seed worth remembering (8 MB)
+
+
+def keys_of(seed: int, replications: np.ndarray) -> np.ndarray:
+    """Replication keys, remembered per process: a job's points reuse the same few hundred."""
+    from afsim.model.streams import replication_keys
+
+    top = int(replications.max(initial=-1)) + 1
+    if top > KEYS_CACHED:
+        return replication_keys(seed, replications)
+    known = _KEYS.get(seed, np.zeros(0, dtype=np.uint64))
+    if len(known) < top:
+        known = _KEYS[seed] = np.concatenate([known, replication_keys(seed, range(len(known), top))])
+    return known[replications]
+
+
 def simulate_runs(chunk: RunChunk) -> np.ndarray:
     """Outcomes (runs x OUTCOMES) of a chunk's runs: one batched call whatever the mix of worlds."""
     from afsim.model import simulate
     from afsim.model.batched import parameter_row, policy_stack, run_batched
     from afsim.model.outcomes import summarise
-    from afsim.model.streams import replication_keys
 
     keys = np.empty(len(chunk.seeds), dtype=np.uint64)
     for seed in np.unique(chunk.seeds):
         mine = chunk.seeds == seed
-        keys[mine] = replication_keys(int(seed), chunk.replications[mine])
+        keys[mine] = keys_of(int(seed), chunk.replications[mine])
     policies = [w.policy(chunk.horizon) for w in chunk.worlds]
     if chunk.engine == "batched":
         rows = np.stack([parameter_row(w.params) for w in chunk.worlds])[chunk.world_of]
@@ -148,66 +164,80 @@ def world_identity(world: World, horizon: int) -> bytes:
 
 @dataclass
 class Plan:
-    """The distinct runs of a job's unfinished blocks, and which runs each block pairs."""
+    """The distinct runs of a job's unfinished blocks, and which runs each block pairs.
 
+    Blocks are registered first; :meth:`finish` then numbers the distinct runs in order of first
+    need (vectorised: a job may need a few hundred thousand).  A run is (world, seed,
+    replication): a world's identity includes its horizon.
+    """
+
+    share: bool = True
     worlds: list[World] = field(default_factory=list)
+    world_horizon: list[int] = field(default_factory=list)
     world_ids: dict[bytes, int] = field(default_factory=dict)
-    run_ids: dict[tuple, int] = field(default_factory=dict)
-    run_world: list[int] = field(default_factory=list)
-    run_horizon: list[int] = field(default_factory=list)
-    run_seed: list[int] = field(default_factory=list)
-    run_replication: list[int] = field(default_factory=list)
-    blocks: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)  # ids, base, scen
+    cache: dict[tuple[int, int], int] = field(default_factory=dict)
+    registered: list[tuple[int, np.ndarray, int, int, int]] = field(default_factory=list)
+    blocks: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)  # reps, base, scen
+    run_world: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    run_seed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    run_replication: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
-    def world(self, world: World, horizon: int, cache: dict[int, int]) -> int:
+    def world(self, world: World, horizon: int) -> int:
         mine = (id(world), horizon)  # the caller keeps every world alive while planning
-        if mine not in cache:
+        if mine not in self.cache:
             identity = world_identity(world, horizon) + horizon.to_bytes(4, "little")
             if identity not in self.world_ids:
                 self.world_ids[identity] = len(self.worlds)
                 self.worlds.append(world)
-            cache[mine] = self.world_ids[identity]
-        return cache[mine]
+                self.world_horizon.append(horizon)
+            self.cache[mine] = self.world_ids[identity]
+        return self.cache[mine]
 
-    def add_block(self, index: int, pair: Pair, replications: Sequence[int], shared: bool, cache: dict) -> None:
-        """Register a block's runs; ``shared`` lets it reuse runs other blocks need (deduplication)."""
-        arms = [self.world(w, pair.horizon, cache) for w in (pair.baseline, pair.scenario)]
-        ids = np.empty((2, len(replications)), dtype=np.int64)
-        for a, w in enumerate(arms):
-            for k, r in enumerate(replications):
-                key = (w, pair.seed, int(r)) if shared else (w, pair.seed, int(r), index, a)
-                run = self.run_ids.get(key)
-                if run is None:
-                    run = self.run_ids[key] = len(self.run_world)
-                    self.run_world.append(w)
-                    self.run_horizon.append(pair.horizon)
-                    self.run_seed.append(pair.seed)
-                    self.run_replication.append(int(r))
-                ids[a, k] = run
-        self.blocks[index] = (np.asarray(replications, dtype=np.int64), ids[0], ids[1])
+    def add_block(self, index: int, pair: Pair, replications: Sequence[int]) -> None:
+        base, scen = (self.world(w, pair.horizon) for w in (pair.baseline, pair.scenario))
+        self.registered.append((index, np.asarray(replications, dtype=np.int64), base, scen, pair.seed))
 
-    def chunks(self, capacity: int, workers: int, engine: str, per_block: bool) -> list[tuple[RunChunk, np.ndarray]]:
+    def finish(self) -> None:
+        """Number the distinct runs (every run of every block, when nothing is shared)."""
+        if not self.registered:
+            return
+        parts = [np.column_stack([np.full(len(reps), w), np.full(len(reps), seed), reps])
+                 for _, reps, base, scen, seed in self.registered for w in (base, scen)]
+        runs = np.concatenate(parts)
+        if self.share:
+            distinct, first, inverse = np.unique(runs, axis=0, return_index=True, return_inverse=True)
+            order = np.argsort(first, kind="stable")
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            ids, runs = rank[inverse.ravel()], distinct[order]
+        else:
+            ids = np.arange(len(runs))
+        self.run_world, self.run_seed, self.run_replication = runs[:, 0], runs[:, 1], runs[:, 2]
+        at = 0
+        for index, reps, *_ in self.registered:
+            n = len(reps)
+            self.blocks[index] = (reps, ids[at:at + n], ids[at + n:at + 2 * n])
+            at += 2 * n
+
+    def chunks(self, capacity: int, workers: int, engine: str) -> list[tuple[RunChunk, np.ndarray]]:
         """The runs packed into chunks of ``capacity``, one horizon per chunk, in order of first need.
 
         Each chunk comes with the ids of its runs (the parent's bookkeeping; workers never see them).
         """
-        horizon = np.asarray(self.run_horizon, dtype=np.int64)
-        world, seed = np.asarray(self.run_world, dtype=np.int64), np.asarray(self.run_seed, dtype=np.int64)
-        replication = np.asarray(self.run_replication, dtype=np.int64)
-        if per_block:  # the old way: every block its own chunks (runs were not shared, so ids follow blocks)
-            groups = [np.unique(np.concatenate([base, scen])) for _, base, scen in self.blocks.values()]
+        horizon = np.asarray(self.world_horizon, dtype=np.int64)[self.run_world]
+        if not self.share:  # the old way: every block its own chunks
+            groups = [np.concatenate([base, scen]) for _, base, scen in self.blocks.values()]
         else:
-            groups = [np.flatnonzero(horizon == h) for h in dict.fromkeys(self.run_horizon)]
-            total = len(horizon)
-            if workers > 1 and total >= MIN_SHARE * workers:
-                capacity = min(capacity, math.ceil(total / workers))
+            groups = [np.flatnonzero(horizon == h) for h in dict.fromkeys(horizon.tolist())]
+            if workers > 1 and len(horizon) >= MIN_SHARE * workers:
+                capacity = min(capacity, math.ceil(len(horizon) / workers))
         out = []
         for group in groups:
             for part in cut(group, capacity):
-                used = np.unique(world[part])
+                used = np.unique(self.run_world[part])
                 out.append((RunChunk(len(out), int(horizon[part[0]]), tuple(self.worlds[w] for w in used),
-                                     np.searchsorted(used, world[part]), seed[part], replication[part], engine),
-                            part))
+                                     np.searchsorted(used, self.run_world[part]), self.run_seed[part],
+                                     self.run_replication[part], engine), part))
         return out
 
 
@@ -253,7 +283,7 @@ def run_units(
     ``on_point(done, units)`` and ``on_replications(done, planned)`` report progress.
     """
     tally = tally if tally is not None else Tally()
-    plan, cache = Plan(), {}
+    plan = Plan(share)
     stats: dict[int, PairedStats] = {}
     owner: dict[int, int] = {}  # block -> unit
     unit_blocks: list[list[int]] = []
@@ -264,7 +294,7 @@ def run_units(
         for part in cut(unit.replications, BLOCK):
             done = run.read_chunk_stats(index)
             if done is None:
-                plan.add_block(index, pair, part, share, cache)
+                plan.add_block(index, pair, part)
                 tally.requested += 2 * len(part)
             else:
                 stats[index] = done
@@ -272,6 +302,7 @@ def run_units(
             mine.append(index)
             index += 1
         unit_blocks.append(mine)
+    plan.finish()
     planned = sum(len(unit.replications) for unit in units)
     replications_done = sum(stats[i].replications for i in stats)
     points_done = sum(all(i in stats for i in mine) for mine in unit_blocks)
@@ -288,7 +319,7 @@ def run_units(
         for r in distinct.tolist():
             needs.setdefault(r, []).append(b)
 
-    chunks = plan.chunks(2 * chunk_size, workers, engine, per_block=not share)
+    chunks = plan.chunks(2 * chunk_size, workers, engine)
     ids_of = {chunk.index: ids for chunk, ids in chunks}
     tally.chunks += len(chunks)
     tally.simulated += len(plan.run_world)
