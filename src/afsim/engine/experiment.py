@@ -5,12 +5,13 @@ Seeding.  Replication *i* of both arms uses the key ``SeedSequence(seed, spawn_k
 numbers (common random numbers) and a replication's numbers depend on nothing but the root
 seed and its index.
 
-Chunking.  :func:`cut` is the one chunker and :func:`chunk_tasks` the one task builder: every
-job (runs, sweeps, tornadoes, arguments, the credence ensemble) cuts its replications into chunks
-of a fixed size (``chunk_size``, 500 by default)
-that does not depend on the number of workers; a chunk runs both arms as two batched Mesa
-models and writes its own Parquet parts.  Statistics are merged in chunk order, so the numbers
-are the same for 1, 2 or 40 workers, and for any executor.
+Chunking.  :func:`cut` is the one chunker.  A run (:class:`RunPlan`, :func:`chunk_tasks`) cuts
+its replications into chunks of a fixed size (``chunk_size``, 500 by default) that does not
+depend on the number of workers; a chunk runs both arms and writes its own Parquet parts.
+Statistics are merged in chunk order, so the numbers are the same for 1, 2 or 40 workers, and
+for any executor.  Jobs of many small points (sweeps, tornadoes, arguments, flip searches, the
+credence ensemble) go through :mod:`afsim.engine.scheduler`, which packs the points' runs into
+full chunks for the same executors.
 
 Failures.  If a chunk raises, its replications are rerun one at a time: those that succeed
 keep their numbers (a replication's numbers do not depend on its batch), those that fail are
@@ -347,6 +348,13 @@ def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
         if stats_by_chunk[index].n:
             merged = merged.merge(stats_by_chunk[index])
     return merged
+
+
+def run_pairs(*args: Any, **kwargs: Any) -> list[PairedStats]:
+    """Moved to :func:`afsim.engine.scheduler.run_pairs` (kept here for callers of the old name)."""
+    from afsim.engine.scheduler import run_pairs as scheduled
+
+    return scheduled(*args, **kwargs)
 
 
 def run_in_memory(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,

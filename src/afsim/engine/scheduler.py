@@ -156,10 +156,13 @@ def simulate_runs(chunk: RunChunk) -> np.ndarray:
 
 
 def world_identity(world: World, horizon: int) -> bytes:
-    """What makes two arms the same run: the parameter row and the policy over the horizon."""
-    from afsim.model.batched import parameter_row, policy_stack
+    """What makes two arms the same run: the parameter row, and the lever settings and events the
+    policy over the horizon is compiled from (equal settings, equal policy; the cheap test)."""
+    import pickle
 
-    return parameter_row(world.params).tobytes() + policy_stack([world.policy(horizon)], horizon).tobytes()
+    from afsim.model.batched import parameter_row
+
+    return parameter_row(world.params).tobytes() + pickle.dumps((world.levers, world.events, horizon))
 
 
 @dataclass
@@ -185,7 +188,7 @@ class Plan:
     def world(self, world: World, horizon: int) -> int:
         mine = (id(world), horizon)  # the caller keeps every world alive while planning
         if mine not in self.cache:
-            identity = world_identity(world, horizon) + horizon.to_bytes(4, "little")
+            identity = world_identity(world, horizon)
             if identity not in self.world_ids:
                 self.world_ids[identity] = len(self.worlds)
                 self.worlds.append(world)
@@ -311,13 +314,8 @@ def run_units(
     failed = np.zeros(len(plan.run_world), dtype=bool)
     arrived = np.zeros(len(plan.run_world), dtype=bool)
     failures: dict[int, list[dict[str, Any]]] = {}
-    needs: dict[int, list[int]] = {}  # run -> blocks waiting for it
-    waiting: dict[int, int] = {}
-    for b, (_, base, scen) in plan.blocks.items():
-        distinct = np.unique(np.concatenate([base, scen]))
-        waiting[b] = len(distinct)
-        for r in distinct.tolist():
-            needs.setdefault(r, []).append(b)
+    pair_block = np.concatenate([np.full(2 * len(reps), b) for b, (reps, _, _) in plan.blocks.items()] or [[]])
+    pair_run = np.concatenate([np.concatenate([base, scen]) for _, base, scen in plan.blocks.values()] or [[]])
 
     chunks = plan.chunks(2 * chunk_size, workers, engine)
     ids_of = {chunk.index: ids for chunk, ids in chunks}
@@ -327,15 +325,12 @@ def run_units(
         ids = ids_of[output.index]
         outcomes[ids], failed[ids], arrived[ids] = output.outcomes, output.failed, True
         for failure in output.failures:
-            run_id = int(ids[failure.pop("run")])
-            for b in needs[run_id]:
+            run_id = ids[failure.pop("run")]
+            for b in np.unique(pair_block[pair_run == run_id]).tolist():
                 failures.setdefault(b, []).append(failure)
-        finished = []
-        for r in ids.tolist():
-            for b in needs[r]:
-                waiting[b] -= 1
-                if waiting[b] == 0:
-                    finished.append(b)
+        touched = np.unique(pair_block[np.isin(pair_run, ids)]).tolist()
+        finished = [b for b in touched if b not in stats and arrived[plan.blocks[b][1]].all()
+                    and arrived[plan.blocks[b][2]].all()]
         for b in sorted(finished):
             replications, base_ids, scen_ids = plan.blocks[b]
             ok = ~(failed[base_ids] | failed[scen_ids])
