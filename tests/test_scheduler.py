@@ -180,3 +180,11 @@ def test_linear_quantiles_equal_numpys_to_the_bit(n):
     quantiles = (0.05, 0.25, 0.5, 0.75, 0.95)
     expected = np.quantile(values, quantiles, axis=-1)
     assert np.array_equal(np.stack(linear_quantiles(values, quantiles)), expected, equal_nan=True)
+
+
+def test_dask_runs_packed_chunks_with_the_same_numbers():
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    tally = Tally()
+    dask = run_pairs(Unstored(), POINTS, 120, executor="dask", workers=2, chunk_size=50, tally=tally)
+    assert tally.chunks > 1
+    assert as_json(dask) == as_json(run_pairs(Unstored(), POINTS, 120))
