@@ -245,15 +245,6 @@ def main() -> None:
     print(f"   1 worker {spread(ones)} s; 2 workers {spread(twos)} s; speed-up per repeat "
           f"{spread(speedups)}; best/best {min(ones) / min(twos):.2f}x   (target >= 1.8x)")
 
-    jobs = scheduled_jobs(2, r, q)
-    print(f"\n6. many small jobs, one scheduler, 2 workers ({r} interleaved repeats; wall seconds)")
-    for name in ("argue", "sweep"):
-        print(f"   afsim {name} {'at defaults' if name == 'argue' else 'sweeps/uptake.yaml'}: packed "
-              f"{spread(jobs[f'{name} packed'])} s; per point {spread(jobs[f'{name} per point'])} s; speed-up "
-              f"{spread(jobs[f'{name} speed-up'])}   (target < 10 s)")
-    print(f"   argue runs: {jobs['argue requested'][0]:,} requested, {jobs['argue packed runs'][0]:,} simulated "
-          f"(identical runs once), {jobs['argue per point runs'][0]:,} per point")
-
     t = startup(sizes["startup"])
     best = {name: min(v) for name, v in t.items()}
     median = {name: statistics.median(v) for name, v in t.items()}
@@ -262,6 +253,15 @@ def main() -> None:
     for name in ("help", "validate"):
         print(f"   afsim {name:8s} best {best[name] * 1000:.0f} ms ({best[name] / best['click']:.2f}x), "
               f"median {median[name] * 1000:.0f} ms ({median[name] / median['click']:.2f}x)   (target <= 2x)")
+
+    jobs = scheduled_jobs(2, r, q)
+    print(f"\n6. many small jobs, one scheduler, 2 workers ({r} interleaved repeats; wall seconds)")
+    for name in ("argue", "sweep"):
+        print(f"   afsim {name} {'at defaults' if name == 'argue' else 'sweeps/uptake.yaml'}: packed "
+              f"{spread(jobs[f'{name} packed'])} s; per point {spread(jobs[f'{name} per point'])} s; speed-up "
+              f"{spread(jobs[f'{name} speed-up'])}   (target < 10 s)")
+    print(f"   argue runs: {jobs['argue requested'][0]:,} requested, {jobs['argue packed runs'][0]:,} simulated "
+          f"(identical runs once), {jobs['argue per point runs'][0]:,} per point")
 
 
 if __name__ == "__main__":
