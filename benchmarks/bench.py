@@ -12,6 +12,8 @@ adds time, so the ratios within one run are the point, not the absolute times):
      stored value and the Parquet write rate (MB/s of float32 values)
   4. parallel speed-up, 2 workers vs 1, pool start-up and writing included
   5. start-up of `afsim --help` and `afsim validate` vs `python -c "import click"`
+  6. `afsim argue` (defaults) and `afsim sweep sweeps/uptake.yaml`: the one scheduler (points
+     packed into full chunks, identical runs once) vs per-point chunks, 2 workers
 """
 
 from __future__ import annotations
@@ -109,19 +111,14 @@ def compile_cost() -> dict[str, float]:
 
 
 def engine_job(replications: int, workers: int, series: str) -> tuple[float, int]:
-    """Wall time of a full engine run (pool start-up, chunks, Parquet writing, comparison); series bytes."""
-    from afsim.engine import experiment
-    from afsim.world.scenario import load_scenario
+    """Wall time of a full `afsim run` (pool start-up, chunks, Parquet writing, comparison); series bytes."""
+    from afsim.results.runs import run_scenario
 
-    s = load_scenario(SCENARIO)
     with tempfile.TemporaryDirectory() as out:
-        plan = experiment.RunPlan(s, s.seed, replications, 500, series)
         start = time.perf_counter()
-        run = experiment.start_run(plan, Path(out), None)
-        outcome = experiment.run_plan(plan, run, workers=workers)
-        experiment.finish_run(run, plan, outcome)
+        report = run_scenario(str(SCENARIO), out=out, replications=replications, series=series, workers=workers)
         seconds = time.perf_counter() - start
-        size = sum(p.stat().st_size for p in run.path.glob("series/*.parquet"))
+        size = sum(p.stat().st_size for p in Path(report.path).glob("series/*.parquet"))
         return seconds, size
 
 
@@ -137,15 +134,13 @@ def recording(replications: int, repeats: int) -> dict[str, list[float]]:
 
 
 def write_rate(repeats: int) -> list[float]:
-    """MB/s of float32 series values written by RunDirectory.write_chunk (one chunk of 500 paired)."""
-    from afsim.engine.results import ChunkOutput, RunDirectory
-
-    from afsim.engine.experiment import ChunkTask, run_chunk
+    """MB/s of float32 series values written by ChunkStore.write_chunk (one chunk of 500 paired)."""
+    from afsim.engine.experiment import RunPlan, run_chunk
+    from afsim.engine.store import ChunkOutput, ChunkStore
     from afsim.world.scenario import load_scenario
 
     s = load_scenario(SCENARIO)
-    task = ChunkTask(0, 0, 500, s.seed, s.horizon_months, (s.baseline, s.world), "full", None)
-    chunk = run_chunk(task)
+    chunk = run_chunk(RunPlan(s, s.seed, 500, 500, "full").tasks(None)[0])
     series = chunk.tables["series"]
     raw = sum(series.column(name).nbytes for name in series.column_names if name not in ("arm", "replication",
                                                                                          "month"))
@@ -153,9 +148,42 @@ def write_rate(repeats: int) -> list[float]:
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            RunDirectory(out).write_chunk(ChunkOutput(0, chunk.replications, chunk.stats, [], {"series": series}))
+            ChunkStore(out).write_chunk(ChunkOutput(0, chunk.replications, chunk.stats, [], {"series": series}))
             rates.append(raw / 1e6 / (time.perf_counter() - start))
     return rates
+
+
+def scheduled_jobs(workers: int, repeats: int, quick: bool) -> dict[str, list[float]]:
+    """Wall seconds of `afsim argue` (defaults) and `afsim sweep sweeps/uptake.yaml`, packed vs per point.
+
+    "packed" is the one scheduler (points share full chunks, identical runs once); "per point"
+    runs every point's block in its own chunks and shares nothing (how every study ran before).
+    Both give the same numbers; interleaved so that load on the machine hits both alike.
+    """
+    from afsim.engine.scheduler import Tally
+    from afsim.studies.arguments import run_argue
+    from afsim.studies.sweep import run_sweep
+
+    argue_n = 40 if quick else 400
+    sweep_n = 10 if quick else None  # the spec's 100
+    out: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(repeats):
+            for share, label in ((True, "packed"), (False, "per point")):
+                tally = Tally()
+                argue = clocked(lambda share=share, tally=tally: run_argue(
+                    replications=argue_n, scenarios=str(REPO / "scenarios"), out=folder, workers=workers,
+                    share=share, tally=tally))[0]
+                out.setdefault(f"argue {label}", []).append(argue)
+                out.setdefault(f"argue {label} runs", []).append(tally.simulated)
+                out.setdefault("argue requested", []).append(tally.requested)
+                sweep = clocked(lambda share=share: run_sweep(
+                    str(REPO / "sweeps" / "uptake.yaml"), replications=sweep_n, out=folder, workers=workers,
+                    share=share))[0]
+                out.setdefault(f"sweep {label}", []).append(sweep)
+    out["argue speed-up"] = [b / a for a, b in zip(out["argue packed"], out["argue per point"], strict=True)]
+    out["sweep speed-up"] = [b / a for a, b in zip(out["sweep packed"], out["sweep per point"], strict=True)]
+    return out
 
 
 def startup(repeats: int) -> dict[str, list[float]]:
@@ -225,6 +253,15 @@ def main() -> None:
     for name in ("help", "validate"):
         print(f"   afsim {name:8s} best {best[name] * 1000:.0f} ms ({best[name] / best['click']:.2f}x), "
               f"median {median[name] * 1000:.0f} ms ({median[name] / median['click']:.2f}x)   (target <= 2x)")
+
+    jobs = scheduled_jobs(2, r, q)
+    print(f"\n6. many small jobs, one scheduler, 2 workers ({r} interleaved repeats; wall seconds)")
+    for name in ("argue", "sweep"):
+        print(f"   afsim {name} {'at defaults' if name == 'argue' else 'sweeps/uptake.yaml'}: packed "
+              f"{spread(jobs[f'{name} packed'])} s; per point {spread(jobs[f'{name} per point'])} s; speed-up "
+              f"{spread(jobs[f'{name} speed-up'])}   (target < 10 s)")
+    print(f"   argue runs: {jobs['argue requested'][0]:,} requested, {jobs['argue packed runs'][0]:,} simulated "
+          f"(identical runs once), {jobs['argue per point runs'][0]:,} per point")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 import afsim.engine.experiment
+import afsim.engine.scheduler
 import afsim.engine.store
 import afsim.present.plots
 import afsim.results.folder
@@ -351,6 +352,16 @@ def kill_or_hang_in_workers(monkeypatch, replication: int, how: str) -> None:
         return original(world, horizon, keys, engine)
 
     monkeypatch.setattr(afsim.engine.experiment, "run_world", run_world)
+    packed = afsim.engine.scheduler.simulate_runs  # studies run packed chunks (afsim.engine.scheduler)
+
+    def simulate_runs(chunk):
+        if os.getpid() != parent and replication in chunk.replications.tolist():
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(600)
+        return packed(chunk)
+
+    monkeypatch.setattr(afsim.engine.scheduler, "simulate_runs", simulate_runs)
 
 
 def manifest_seed() -> int:
@@ -382,7 +393,8 @@ def test_class9_a_worker_that_dies_or_hangs_loses_only_its_chunk_and_resumes(
 
 
 def test_class9_a_lost_chunk_in_a_tornado_fails_the_job_resumably(invoke, tmp_path, monkeypatch):
-    args = (SCENARIOS / "intel_sharing.yaml", "--parameters", "us.intel_capability", "-n", 10, "-q")
+    # enough runs that the packed chunks are spread over both workers (afsim.engine.scheduler.MIN_SHARE)
+    args = (SCENARIOS / "intel_sharing.yaml", "--parameters", "us.intel_capability", "-n", 300, "-q")
     assert invoke("tornado", *args, "-w", 1, "--out", tmp_path / "whole").exit_code == 0
     with monkeypatch.context() as m:
         kill_or_hang_in_workers(m, 0, "kill")  # every point's only chunk

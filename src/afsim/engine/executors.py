@@ -49,12 +49,15 @@ def chunk_timeout() -> float:
     return value
 
 
-def lost_chunk(task: ChunkTask, reason: str) -> ChunkOutput:
+def lost_chunk(task: Any, reason: str) -> Any:
     """A chunk whose worker died or hung: every replication recorded as failed, nothing kept.
 
     Its failures are written like a failing replication's (``failures/``); no replications part
-    is, so a resumed run reruns the chunk.
+    is, so a resumed run reruns the chunk.  A packed chunk of the scheduler says itself how it
+    is lost (``task.lost``).
     """
+    if hasattr(task, "lost"):
+        return task.lost(reason)
     indices = np.array(task.replications, dtype=np.int64)
     keys = replication_keys(task.pair.seed, indices)
     failures = [{"replication": int(r), "key": int(k), "seed": task.pair.seed, "lost": True,
@@ -89,7 +92,7 @@ def execute_local(tasks: list[ChunkTask], workers: int, timeout: float | None = 
     while queue:
         suspects = []
         for item in _on_pool(queue, width, limit):
-            if isinstance(item, ChunkOutput):
+            if not isinstance(item, tuple):  # an output (ChunkOutput, or a packed chunk's RunsOutput)
                 yield item
             elif item[1] == DIED:
                 suspects.append(item[0])
@@ -97,7 +100,7 @@ def execute_local(tasks: list[ChunkTask], workers: int, timeout: float | None = 
                 yield lost_chunk(*item)
         for task in suspects:
             for item in _on_pool(deque([task]), 1, limit):
-                yield item if isinstance(item, ChunkOutput) else lost_chunk(*item)
+                yield lost_chunk(*item) if isinstance(item, tuple) else item
 
 
 DIED = "its worker process died (killed, or out of memory)"

@@ -5,12 +5,13 @@ Seeding.  Replication *i* of both arms uses the key ``SeedSequence(seed, spawn_k
 numbers (common random numbers) and a replication's numbers depend on nothing but the root
 seed and its index.
 
-Chunking.  :func:`cut` is the one chunker and :func:`chunk_tasks` the one task builder: every
-job (runs, sweeps, tornadoes, arguments, the credence ensemble) cuts its replications into chunks
-of a fixed size (``chunk_size``, 500 by default)
-that does not depend on the number of workers; a chunk runs both arms as two batched Mesa
-models and writes its own Parquet parts.  Statistics are merged in chunk order, so the numbers
-are the same for 1, 2 or 40 workers, and for any executor.
+Chunking.  :func:`cut` is the one chunker.  A run (:class:`RunPlan`, :func:`chunk_tasks`) cuts
+its replications into chunks of a fixed size (``chunk_size``, 500 by default) that does not
+depend on the number of workers; a chunk runs both arms and writes its own Parquet parts.
+Statistics are merged in chunk order, so the numbers are the same for 1, 2 or 40 workers, and
+for any executor.  Jobs of many small points (sweeps, tornadoes, arguments, flip searches, the
+credence ensemble) go through :mod:`afsim.engine.scheduler`, which packs the points' runs into
+full chunks for the same executors.
 
 Failures.  If a chunk raises, its replications are rerun one at a time: those that succeed
 keep their numbers (a replication's numbers do not depend on its batch), those that fail are
@@ -28,8 +29,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from afsim.engine.stats import HEADLINE, PairedStats
-from afsim.engine.store import ChunkOutput, ChunkStore, Unstored, series_summary
-from afsim.errors import EnvironmentFailure, InputError
+from afsim.engine.store import ChunkOutput, ChunkStore, series_summary
+from afsim.errors import InputError
 from afsim.model import simulate
 from afsim.model.outcomes import OUTCOMES, summarise
 from afsim.model.streams import replication_keys
@@ -133,6 +134,8 @@ def _tables(task: ChunkTask, replications: np.ndarray, records: dict, summaries:
 
 def run_chunk(task: ChunkTask) -> ChunkOutput:
     """Run one chunk of paired replications; write its parts if ``task.out`` is set."""
+    if not isinstance(task, ChunkTask):  # the scheduler's packed chunks (afsim.engine.scheduler) run themselves
+        return task.run()
     indices = np.array(task.replications, dtype=np.int64)
     keys = replication_keys(task.pair.seed, indices)
     failures: list[dict[str, Any]] = []
@@ -292,56 +295,11 @@ def merge_in_order(stats_by_chunk: dict[int, PairedStats]) -> PairedStats:
     return merged
 
 
-def run_pairs(
-    run: ChunkStore | Unstored,
-    pairs: list[Pair],
-    replications: int,
-    *,
-    chunk_size: int = DEFAULT_CHUNK,
-    keep_replications: bool = False,
-    workers: int = 1,
-    executor: str = "local",
-    scheduler: str | None = None,
-    on_point: Progress | None = None,
-) -> list[PairedStats]:
-    """Run many pairs (points of sweeps, tornadoes, arguments), each over the same replications.
+def run_pairs(*args: Any, **kwargs: Any) -> list[PairedStats]:
+    """Moved to :func:`afsim.engine.scheduler.run_pairs` (kept here for callers of the old name)."""
+    from afsim.engine.scheduler import run_pairs as scheduled
 
-    Each pair is cut into chunks whose paired statistics are stored as they finish (so the job
-    resumes), and merged in chunk order per pair.  ``on_point(done, points)`` reports progress.
-    """
-    pairs = [Pair(*pair) for pair in pairs]
-    per_point = math.ceil(replications / chunk_size)
-    stats: dict[int, dict[int, PairedStats]] = {p: {} for p in range(len(pairs))}
-    tasks = []
-    for p, pair in enumerate(pairs):
-        for task in chunk_tasks(pair, range(replications), chunk_size, first=p * per_point):
-            done = run.read_chunk_stats(task.index)
-            if done is None:
-                tasks.append(task)
-            else:
-                stats[p][task.index] = done
-    finished = sum(len(s) == per_point for s in stats.values())
-    lost = []
-    for output in execute(tasks, workers, executor, scheduler):
-        p = output.index // per_point
-        if any(f.get("lost") for f in output.failures):  # worker died or hung: not stored, so a resume reruns it
-            lost.append(output.failures[0]["traceback"])
-            continue
-        if keep_replications and output.tables:
-            import pyarrow as pa
-
-            table = output.tables["replications"]
-            output.tables = {"replications": table.append_column("point", pa.array([p] * table.num_rows))}
-            run.write_chunk(output)
-        run.write_chunk_stats(output.index, output.stats)
-        stats[p][output.index] = output.stats
-        if len(stats[p]) == per_point:
-            finished += 1
-            if on_point:
-                on_point(finished, len(pairs))
-    if lost:
-        raise EnvironmentFailure(f"{len(lost)} chunk(s) lost, e.g. {lost[0]}")
-    return [merge_in_order(stats[p]) for p in range(len(pairs))]
+    return scheduled(*args, **kwargs)
 
 
 def run_in_memory(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,

@@ -62,7 +62,7 @@ class PairedStats:
         return max(self.n.values(), default=0)
 
     def to_json(self) -> dict[str, dict[str, float]]:
-        return asdict(self)
+        return {name: dict(values) for name, values in vars(self).items()}  # asdict's deep copy is 10x slower
 
     @classmethod
     def from_json(cls, data: dict[str, dict[str, float]]) -> PairedStats:

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, Pair, Progress, chunk_tasks, execute, merge_in_order
+from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, Pair, Progress, merge_in_order
+from afsim.engine.scheduler import Unit, run_units
 from afsim.engine.stats import HEADLINE, Comparison
 from afsim.errors import InputError
 from afsim.model.streams import Streams, replication_keys
@@ -68,8 +69,7 @@ def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, re
     root = scenario.seed if seed is None else seed
     sides = draw_sides(replication_keys(root, range(replications)), credences)
     names = list(credences)
-    tasks, combos = [], {}
-    index = 0
+    units, combos = [], []
     for combo in product((0, 1), repeat=len(names)):
         members = np.flatnonzero((sides == np.array(combo)).all(axis=1))
         if not len(members):
@@ -78,22 +78,10 @@ def run_ensemble(path: str, credences: dict[str, dict[str, float]], run: Any, re
         for name, side in zip(names, combo, strict=True):
             implied.update(beliefs.disputes()[name].sides[list(credences[name])[side]].sets)
         s = load_scenario(path, implied=implied, settings=settings)
-        pair = Pair(s.baseline, s.world, s.horizon_months, root)
-        combo_tasks = chunk_tasks(pair, tuple(int(i) for i in members), chunk_size, first=index)
-        combos[combo] = [t.index for t in combo_tasks]
-        tasks += combo_tasks
-        index += len(combo_tasks)
-    stats: dict[int, Any] = {t.index: run.read_chunk_stats(t.index) for t in tasks}  # stored: a resumed job
-    stats = {i: st for i, st in stats.items() if st is not None}
-    tasks = [t for t in tasks if t.index not in stats]
-    done = sum(st.replications for st in stats.values())
-    for output in execute(tasks, **engine):
-        stats[output.index] = output.stats
-        run.write_chunk_stats(output.index, output.stats)
-        done += output.replications
-        if on_chunk:
-            on_chunk(done, replications)
-    by_combo = {combo: merge_in_order({i: stats[i] for i in idx}) for combo, idx in combos.items()}
+        units.append(Unit(Pair(s.baseline, s.world, s.horizon_months, root), tuple(int(i) for i in members)))
+        combos.append(combo)
+    stats = run_units(run, units, chunk_size=chunk_size, on_replications=on_chunk, **engine)
+    by_combo = dict(zip(combos, stats, strict=True))
     return scenario, by_combo, sides
 
 

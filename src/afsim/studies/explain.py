@@ -52,7 +52,7 @@ def measured_outcomes(path: str, replications: int = 100) -> list[tuple[str, flo
     Returns (outcome, mean at low, mean at high, difference) for outcomes whose paired
     difference has a 95% CI excluding zero.
     """
-    from afsim.engine.experiment import Unstored, run_pairs
+    from afsim.engine.scheduler import evaluate
     from afsim.engine.stats import HEADLINE
     from afsim.world.parameters import Parameters, spec
     from afsim.world.scenario import World
@@ -61,7 +61,7 @@ def measured_outcomes(path: str, replications: int = 100) -> list[tuple[str, flo
     low = World(Parameters().with_overrides({path: s.lo}))
     high = World(Parameters().with_overrides({path: s.hi}))
 
-    stats = run_pairs(Unstored(), [(low, high, 120, 20250101)], replications)[0]
+    stats = evaluate([(low, high, 120, 20250101)], replications)[0]
     moved = []
     for name in HEADLINE:
         row = stats.row(name)

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, Pair, Progress, run_pairs
+from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, Pair, Progress
+from afsim.engine.scheduler import run_pairs
 from afsim.errors import InputError
 from afsim.results import manifest as manifests
 from afsim.results.folder import ResultFolder
