@@ -33,7 +33,7 @@ import numpy as np
 
 from afsim.model import rules
 from afsim.model.agents import ISISK, US, Iran, Russia, Taliban
-from afsim.model.batched import check_compiled_axes, parameter_row
+from afsim.model.batched import parameter_row
 from afsim.model.rules import ACTOR, FATE, SERIES, TARGET, TARGETS
 from afsim.model.streams import replication_keys
 from afsim.world.levers import Policy
@@ -62,7 +62,6 @@ class AfsimModel(mesa.Model):
             params, policy = world
             seed = int(key) if seed is None else seed
         super().__init__(seed=seed)
-        check_compiled_axes()
         self.params, self.policy = params, policy
         self.key = np.uint64(key)
         self.horizon = policy.horizon
