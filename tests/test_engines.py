@@ -72,10 +72,12 @@ def test_both_engines_agree_through_events_and_every_lever(write_scenario):
                    {"lever": "us.sanctions_on_russia", "value": True, "from_month": 4},
                    {"lever": "us.strikes_per_month", "value": 6, "from_month": 1, "until_month": 20},
                    {"lever": "russia.ct_offer", "value": 0.5}, {"lever": "iran.ct_offer", "value": 0.4}],
-        "events": [{"event": "economic_shock", "month": 3}, {"event": "bounty_revelation", "month": 5}]})
+        "events": [{"event": "economic_shock", "month": 3}, {"event": "bounty_revelation", "month": 5}],
+        "parameters": {"isisk.grievance_west": 6.0, "us.homeland_detection": 0.2}})  # so that the West is hit
     s = load_scenario(path)
     record = assert_engines_agree(s.world, 30, replication_keys(3, range(5)))
     assert record["killed_west"].sum() > 0
+    assert sum(record[f"mass_attacks_{t}"].sum() for t in ("afghanistan", "pakistan", "russia", "iran", "west")) > 0
 
 
 def test_a_mesa_user_steps_the_model_to_its_horizon():
@@ -128,7 +130,7 @@ def _run_python(code: str, env: dict[str, str]) -> dict:
 
 CHANGE_A_RULE = """
     import json, numpy as np
-    from afsim.model import rules, simulate
+    from afsim.model import decisions, simulate
     from afsim.model.streams import replication_keys
     from afsim.world.levers import Policy
     from afsim.world.parameters import Parameters
@@ -138,8 +140,8 @@ CHANGE_A_RULE = """
         return {engine: float(simulate(params, policy, keys, engine)["isisk_strength"].sum()) for engine in
                 ("batched", "mesa")}
     before = totals()
-    original = rules.isisk_strength
-    rules.isisk_strength = lambda strength, *args: 2.0 * original(strength, *args)
+    original = decisions.isisk_strength
+    decisions.isisk_strength = lambda strength, *args: 2.0 * original(strength, *args)
     print(json.dumps({"before": before, "after": totals()}))
 """
 
@@ -175,7 +177,7 @@ def test_an_edited_rule_never_runs_from_a_stale_compile_cache(tmp_path):
     assert first["file"].startswith(str(tmp_path))
     assert [len(list(f.rglob("*.nbi"))) > 0 for f in cache.iterdir()] == [True]  # compiled and cached
     assert _run_python(FIRST_MONTHS, env) == first  # from the cache, same numbers
-    rules = tmp_path / "afsim" / "model" / "rules.py"
+    rules = tmp_path / "afsim" / "model" / "decisions.py"
     text = rules.read_text()
     edited = text.replace("losses = ((row[P.isisk.attrition_rate]", "losses = ((2.0 * row[P.isisk.attrition_rate]")
     assert edited != text

@@ -4,7 +4,7 @@ Every rule is a small pure function on ONE world's scalars (or small arrays over
 fates).  The Mesa engine's agents call them in ``step``; the batched kernel
 (:func:`afsim.model.kernel.run_worlds`) calls them in one compiled loop over replications and
 months: same functions, same draws.  Parameters arrive as a float64 row per world
-(``row[P.isisk.recruitment_rate]``, columns :data:`COLUMNS`; built by
+(``row[P.isisk.pool_recruits]``, columns :data:`COLUMNS`; built by
 :func:`afsim.model.batched.parameter_row`).  numba's cache is keyed by the source of every
 compiled module (:mod:`afsim.model.compiled`): a stale rule can never run.
 """
@@ -120,47 +120,6 @@ def shock_months(row: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def help_received(russia_support: float, iran_support: float, trust: np.ndarray) -> float:
-    """The Taliban's CT help: each helper's support, as far as the Taliban trusts the helper."""
-    return (russia_support * trust[ACTOR.russia, ACTOR.taliban]
-            + iran_support * trust[ACTOR.iran, ACTOR.taliban])
-
-
-@njit(cache=True)
-def taliban_capacity(capacity: float, help_received: float, arms: float, in_shock: float, row: np.ndarray) -> float:
-    """ODD 7.3 Taliban CT capacity: moves toward what its economy, Pakistan and its helpers allow."""
-    constraint = min(row[P.taliban.economy_constraint] + row[P.taliban.economic_shock_size] * in_shock, 1.0)
-    target = _unit(row[P.taliban.base_capacity] * (1.0 - constraint) - row[P.taliban.pakistan_erosion]
-                   + row[P.taliban.help_effect] * help_received + row[P.taliban.arms_effect] * arms)
-    return capacity + row[P.taliban.adjustment_rate] * (target - capacity)
-
-
-@njit(cache=True)
-def isisk_strength(strength: float, ct_capacity: float, strikes: float, noise: float, row: np.ndarray) -> float:
-    """ODD 7.1 Recruitment and attrition: logistic recruitment, backlash, losses to CT and strikes."""
-    sigma = row[P.isisk.recruitment_noise]
-    recruits = (row[P.isisk.recruitment_rate] * strength * max(1.0 - strength / row[P.isisk.carrying_capacity], 0.0)
-                * math.exp(sigma * noise - 0.5 * sigma * sigma)
-                + row[P.isisk.backlash_recruits_per_strike] * strikes)
-    losses = ((row[P.isisk.attrition_rate] + row[P.taliban.ct_attrition] * ct_capacity) * strength
-              + row[P.us.strike_kills] * strikes)
-    return max(strength + recruits - losses, 0.0)
-
-
-@njit(cache=True)
-def grievance_fade(row: np.ndarray) -> float:
-    """ODD 7.1 Backlash memory: the share of extra grievance against the West left after a month."""
-    return math.exp(-1.0 / row[P.isisk.backlash_memory_months])
-
-
-@njit(cache=True)
-def west_grievance(grievance: float, strikes: float, fade: float, row: np.ndarray) -> float:
-    """ODD 7.1 Backlash: each US strike raises the West's target weight; the grievance fades."""
-    resting = row[P.isisk.grievance_west]
-    return resting + (grievance - resting) * fade + row[P.isisk.backlash_grievance_west] * strikes
-
-
-@njit(cache=True)
 def plots(strength: float, row: np.ndarray) -> float:
     """ODD 7.2 Plots a month: proportional to strength."""
     return row[P.isisk.plot_rate] * strength / 1000.0
@@ -178,39 +137,6 @@ def own_detection(target: int, row: np.ndarray) -> float:
     if target == TARGET.iran:
         return row[P.iran.own_detection]
     return row[P.us.homeland_detection]
-
-
-@njit(cache=True)
-def target_softness(row: np.ndarray, softness: np.ndarray) -> None:
-    """ODD 7.2 How soft each target looks to ISIS-K: its own services deter (a world's constant)."""
-    for t in range(len(TARGETS)):
-        softness[t] = math.exp(-row[P.isisk.hardness_aversion] * own_detection(t, row))
-
-
-@njit(cache=True)
-def target_shares(west_grievance: float, ct_capacity: float, softness: np.ndarray, row: np.ndarray,
-                  shares: np.ndarray) -> None:
-    """ODD 7.2 Target choice: grievance x softness, with home pressure displacing plots abroad.
-
-    Writes the share of plots aimed at each target (TARGETS order) into ``shares``.
-    """
-    total = 0.0
-    for t in range(len(TARGETS)):
-        if t == TARGET.afghanistan:
-            grievance = row[P.isisk.grievance_afghanistan]
-        elif t == TARGET.pakistan:
-            grievance = row[P.isisk.grievance_pakistan]
-        elif t == TARGET.russia:
-            grievance = row[P.isisk.grievance_russia]
-        elif t == TARGET.iran:
-            grievance = row[P.isisk.grievance_iran]
-        else:
-            grievance = west_grievance * row[P.us.homeland_exposure]
-        displaced = 1.0 + row[P.isisk.displacement] * ct_capacity if IS_ABROAD[t] else 1.0
-        shares[t] = grievance * softness[t] * displaced
-        total += shares[t]
-    for t in range(len(TARGETS)):
-        shares[t] = shares[t] / total if total > 0 else 0.0
 
 
 @njit(cache=True)
@@ -239,10 +165,13 @@ def fate_probabilities(ct_capacity: float, sharing: np.ndarray, uptake: np.ndarr
     """ODD 7.4 Interdiction in layers: Taliban at source, target's services, US warning.
 
     Writes, per target, the probability of each fate (FATES order, summing to one) into
-    ``fates`` (targets x fates).
+    ``fates`` (targets x fates).  Plots aimed abroad are partly insulated from disruption at
+    source (``isisk.external_insulation``).
     """
-    at_source = row[P.taliban.disruption_efficiency] * ct_capacity
     for t in range(len(TARGETS)):
+        at_source = row[P.taliban.disruption_efficiency] * ct_capacity
+        if t != TARGET.afghanistan:
+            at_source *= row[P.isisk.external_insulation]
         own = own_detection(t, row)
         remaining = (1.0 - at_source) * (1.0 - own)
         warned = row[P.us.intel_capability] * (sharing[t] != LEVEL.none)
@@ -255,28 +184,77 @@ def fate_probabilities(ct_capacity: float, sharing: np.ndarray, uptake: np.ndarr
 
 
 @njit(cache=True)
-def casualties(normal: float, row: np.ndarray) -> float:
-    """ODD 7.5 Casualties: killed in one successful attack, lognormal around the median."""
-    return np.rint(row[P.isisk.casualty_median] * math.exp(row[P.isisk.casualty_sigma] * normal))
+def success_chances(probabilities: np.ndarray, chances: np.ndarray) -> None:
+    """The chance a plot at each target becomes an attack: what ISIS-K can see of the layers."""
+    for t in range(len(TARGETS)):
+        chances[t] = probabilities[t, FATE.attack_warned] + probabilities[t, FATE.attack_unwarned]
+
+
+@njit(cache=True)
+def prior_chances(row: np.ndarray, chances: np.ndarray) -> None:
+    """ODD 5 ISIS-K's prior: each target's success chance at month 0, before any lever acts."""
+    probabilities = np.empty((len(TARGETS), len(FATES)))
+    fate_probabilities(row[P.taliban.initial_ct_capacity], np.zeros(len(TARGETS), dtype=np.int64),
+                       np.zeros(len(TARGETS)), row, probabilities)
+    success_chances(probabilities, chances)
+
+
+@njit(cache=True)
+def casualty_tops(row: np.ndarray) -> tuple[float, float]:
+    """The quantile of each kind's cap (ordinary, mass): where inversion truncates the lognormal (per world)."""
+    ordinary = math.log(row[P.casualty.ordinary_cap] / row[P.casualty.ordinary_median]) / row[P.casualty.ordinary_sd]
+    mass = math.log(row[P.casualty.mass_cap] / row[P.casualty.mass_median]) / row[P.casualty.mass_sd]
+    return 0.5 * math.erfc(-ordinary / math.sqrt(2.0)), 0.5 * math.erfc(-mass / math.sqrt(2.0))
+
+
+@njit(cache=True)
+def casualties(target: int, u_kind: float, u_size: float, tops: tuple[float, float],
+               row: np.ndarray) -> tuple[float, int]:
+    """ODD 7.5 Killed in one successful attack, and whether it was a mass-casualty attack.
+
+    Mass-casualty attacks are likelier abroad (002's concert hall and memorial ceremony); the size
+    is a lognormal truncated at the kind's cap, drawn by inversion, so no month is unbounded.
+    """
+    share = row[P.casualty.mass_share_abroad] if IS_ABROAD[target] else row[P.casualty.mass_share_home]
+    is_mass = u_kind < share
+    if is_mass:
+        median, sd, top = row[P.casualty.mass_median], row[P.casualty.mass_sd], tops[1]
+    else:
+        median, sd, top = row[P.casualty.ordinary_median], row[P.casualty.ordinary_sd], tops[0]
+    return np.rint(median * math.exp(sd * normal_quantile(u_size * top))), int(is_mass)
 
 
 @njit(cache=True)
 def resolve_plots(key: np.uint64, month: int, plots: float, shares: np.ndarray, probabilities: np.ndarray,
-                  row: np.ndarray, fates: np.ndarray, killed: np.ndarray) -> None:
-    """ODD 7.4-7.5 The month's plots meet the layers: counts per (target, fate), killed per target.
+                  tops: tuple[float, float], row: np.ndarray, fates: np.ndarray, killed: np.ndarray,
+                  mass: np.ndarray) -> None:
+    """ODD 7.4-7.5 The month's plots meet the layers: counts per (target, fate), killed and mass attacks per target.
 
     Each (target, fate) count is a Poisson draw of its expected number; each successful
-    attack on a target kills a lognormal number of people.
+    attack on a target draws its kind and its toll from its own stream slots (``tops``: :func:`casualty_tops`).
     """
     for t in range(len(TARGETS)):
         for f in range(len(FATES)):
             u = uniform(key, month, SLOT.fates, t * len(FATES) + f)
             fates[t, f] = poisson(plots * shares[t] * probabilities[t, f], u)
     for t in range(len(TARGETS)):  # a second pass: the tight loop above then compiles to faster code
-        total = 0.0
+        total, large = 0.0, 0
         for nth in range(fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]):
-            total += casualties(normal(key, month, SLOT.casualties + t, nth), row)
-        killed[t] = total
+            toll, is_mass = casualties(t, uniform(key, month, SLOT.attack_kind + t, nth),
+                                       uniform(key, month, SLOT.casualties + t, nth), tops, row)
+            total += toll
+            large += is_mass
+        killed[t], mass[t] = total, large
+
+
+@njit(cache=True)
+def attacks_abroad(fates: np.ndarray) -> float:
+    """Successful attacks outside Afghanistan and Pakistan this month."""
+    total = 0.0
+    for t in range(len(TARGETS)):
+        if IS_ABROAD[t]:
+            total += fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]
+    return total
 
 
 @njit(cache=True)
