@@ -144,3 +144,14 @@ def test_sharing_with_russia_alone_displaces_plots_elsewhere_through_isisk_choic
     frozen = paired(levers=russia, parameters={**both, "mechanisms.isisk_allocation": 0})
     assert ci(diff(frozen, "attacks_russia"))[1] < 0  # the US layer still foils plots in Russia
     assert elsewhere(frozen).mean() <= 0  # but nothing is displaced
+
+
+def test_the_taliban_budget_choice_answers_attacks_at_home(paired):
+    """More ISIS-K plots at home -> more killed remembered -> a larger CT share -> more capacity; frozen, nothing
+    reaches capacity (Russia's and Iran's threat response off, so help does not move either)."""
+    both = {"russia.threat_response": 0.0, "iran.threat_response": 0.0}
+    live = paired(parameters={**both, "isisk.plot_rate": 3.0}, baseline_parameters=both, replications=100)
+    assert ci(diff(live, "taliban_ct_capacity_mean"))[0] > 0
+    frozen = {**both, "mechanisms.taliban_budget": 0}
+    off = paired(parameters={**frozen, "isisk.plot_rate": 3.0}, baseline_parameters=frozen, replications=100)
+    np.testing.assert_array_equal(diff(off, "taliban_ct_capacity_mean"), 0)

@@ -19,13 +19,13 @@ from afsim.model import compiled  # noqa: F401  (points numba's cache at this so
 from afsim.model.layout import ACTOR, FATE, IS_ABROAD, TARGET, TARGETS, P
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def logistic(v: float) -> float:
     """The two-option choice: share of effort on the first option when it is worth ``v`` more."""
     return 1.0 / (1.0 + math.exp(-v))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softmax(values: np.ndarray, sharpness: float, shares: np.ndarray) -> None:
     """Shares of effort over actions worth ``values``: e^(beta V_a) / sum_b e^(beta V_b).
 
@@ -40,7 +40,7 @@ def softmax(values: np.ndarray, sharpness: float, shares: np.ndarray) -> None:
         shares[a] /= total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def memory_keep(months: float) -> float:
     """Share of a memory with this e-folding time left after a month (a world's constant)."""
     return math.exp(-1.0 / months)
@@ -49,7 +49,7 @@ def memory_keep(months: float) -> float:
 # -- ISIS-K -------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def grievance(target: int, grievance_stock: float, row: np.ndarray) -> float:
     """ODD 7.2 (O1) What a successful attack on a target is worth to ISIS-K: its grievance there.
 
@@ -67,7 +67,7 @@ def grievance(target: int, grievance_stock: float, row: np.ndarray) -> float:
         P.us.homeland_exposure]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def plot_values(perceived: np.ndarray, home_pressure: float, grievance_stock: float, row: np.ndarray,
                 values: np.ndarray) -> None:
     """ODD 7.2 Expected payoff of a plot at each target (objectives O1-O3).
@@ -83,7 +83,7 @@ def plot_values(perceived: np.ndarray, home_pressure: float, grievance_stock: fl
                      - row[P.isisk.failure_cost] * (1.0 - s) - row[P.isisk.reach_cost] * abroad)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def perceived_success(observed: np.ndarray, successes: np.ndarray, failures: np.ndarray, row: np.ndarray,
                       perceived: np.ndarray) -> None:
     """ODD 7.2 (Sensing, Learning) ISIS-K's estimate of a plot's chance at each target.
@@ -96,7 +96,7 @@ def perceived_success(observed: np.ndarray, successes: np.ndarray, failures: np.
         perceived[t] = w * observed[t] + (1.0 - w) * successes[t] / (successes[t] + failures[t])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def allocate_plots(perceived: np.ndarray, home_pressure: float, grievance_stock: float, row: np.ndarray,
                    shares: np.ndarray) -> None:
     """ODD 7.2 (Adaptation) Target choice: softmax shares of plots over the targets' payoffs."""
@@ -104,7 +104,7 @@ def allocate_plots(perceived: np.ndarray, home_pressure: float, grievance_stock:
     softmax(shares, row[P.isisk.choice_sharpness], shares)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def learn(successes: np.ndarray, failures: np.ndarray, prior: np.ndarray, fates: np.ndarray, keep: float,
           row: np.ndarray) -> None:
     """ODD 7.2 (Learning) Forget old outcomes (``keep`` = :func:`memory_keep` of the learning months), count this
@@ -117,7 +117,7 @@ def learn(successes: np.ndarray, failures: np.ndarray, prior: np.ndarray, fates:
         failures[t] = keep * failures[t] + n0 * (1.0 - prior[t]) + foiled
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def learn_home_pressure(disrupted: float, undisrupted: float, prior: float, plots_home: float, foiled_home: float,
                         keep: float, row: np.ndarray) -> tuple[float, float]:
     """ODD 7.2 (Sensing) How often the Taliban disrupted plots at home lately: pseudo-counts (hit, missed)."""
@@ -126,7 +126,7 @@ def learn_home_pressure(disrupted: float, undisrupted: float, prior: float, plot
             keep * undisrupted + n0 * (1.0 - prior) + plots_home - foiled_home)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def join_share(grievance_stock: float, brand: float, ct_capacity: float, row: np.ndarray) -> float:
     """ODD 7.1 (Objectives of recruits) Share of the regional pool that joins this month.
 
@@ -137,7 +137,7 @@ def join_share(grievance_stock: float, brand: float, ct_capacity: float, row: np
                     + row[P.isisk.join_brand] * brand - row[P.isisk.join_pressure] * ct_capacity)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def isisk_strength(strength: float, join: float, ct_capacity: float, strikes: float, noise: float,
                    row: np.ndarray) -> float:
     """ODD 7.1 Recruits who chose to join (up to the carrying capacity) less losses to attrition, CT, strikes."""
@@ -149,7 +149,7 @@ def isisk_strength(strength: float, join: float, ct_capacity: float, strikes: fl
     return max(strength + recruits - losses, 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def grievance_events(stock: float, strikes: float, keep: float, row: np.ndarray) -> float:
     """ODD 7.1 Grievance stock: imprecise US strikes add to it (001: "disproportionate and inaccurate"); it fades
     (``keep`` = :func:`memory_keep` of ``isisk.backlash_memory_months``)."""
@@ -157,7 +157,7 @@ def grievance_events(stock: float, strikes: float, keep: float, row: np.ndarray)
             + row[P.isisk.strike_grievance] * strikes * (1.0 - row[P.us.strike_precision]))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def brand(stock: float, attacks_abroad: float, keep: float) -> float:
     """ODD 7.1 The brand: attacks abroad remembered (002: attacks that "demonstrate the group's range");
     ``keep`` = :func:`memory_keep` of ``isisk.brand_months``."""
@@ -167,13 +167,13 @@ def brand(stock: float, attacks_abroad: float, keep: float) -> float:
 # -- the Taliban --------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def acceptance(trust: float, row: np.ndarray) -> float:
     """ODD 7.3 (Adaptation) Share of a helper's offered help the Taliban accept, by their trust in it."""
     return logistic(row[P.taliban.acceptance_slope] * (trust - row[P.taliban.acceptance_threshold]))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def accepted_help(russia_support: float, iran_support: float, trust: np.ndarray, live: bool,
                   row: np.ndarray) -> float:
     """ODD 7.3 CT help the Taliban take: each helper's offer times their acceptance of that helper."""
@@ -184,7 +184,7 @@ def accepted_help(russia_support: float, iran_support: float, trust: np.ndarray,
             + iran_support * acceptance(trust[ACTOR.iran, ACTOR.taliban], row))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def budget_shares(threat: float, accepted: float, in_shock: float, row: np.ndarray, shares: np.ndarray) -> None:
     """ODD 7.3 (Objectives) The Taliban split their budget over CT, the economy and the eastern front.
 
@@ -198,7 +198,7 @@ def budget_shares(threat: float, accepted: float, in_shock: float, row: np.ndarr
     softmax(shares, row[P.taliban.choice_sharpness], shares)  # the values, then their shares in place
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def taliban_capacity(capacity: float, ct_share: float, east_share: float, accepted: float, arms: float,
                      in_shock: float, row: np.ndarray) -> float:
     """ODD 7.3 CT capacity moves toward what the budget share on CT, accepted help and arms buy.

@@ -34,7 +34,7 @@ from afsim.model.layout import (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int, record: np.ndarray) -> None:
     """One world, month by month, in the ODD's order; ``record`` is (series, months)."""
     n = len(TARGETS)
@@ -137,7 +137,7 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         record[S.isisk_home_pressure, month] = pressure
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_worlds(rows: np.ndarray, policy_of: np.ndarray, policies: np.ndarray, keys: np.ndarray,
                horizon: int) -> np.ndarray:
     """The batched engine: every replication of a chunk, each its own world, in one compiled loop.
