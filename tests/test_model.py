@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from afsim.model import SERIES, AfsimModel, rules, simulate
+from afsim.model import SERIES, AfsimModel, decisions, rules, simulate
 from afsim.model.batched import missing_columns, parameter_row, policy_stack, run_batched
 from afsim.model.rules import FATE, LEVEL, STREAM_SLOTS, TARGET
 from afsim.model.streams import Streams, StreamSlots, replication_keys
@@ -165,26 +165,66 @@ def test_duty_to_warn_mostly_fails_at_status_quo_trust():
     assert warned > 0 and fates[TARGET.russia, FATE.attack_warned] / warned > 0.9
 
 
-def shares(west_grievance, capacity, row=ROW):
-    out, softness = np.empty(len(TARGETS)), np.empty(len(TARGETS))
-    rules.target_softness(row, softness)
-    rules.target_shares(west_grievance, capacity, softness, row, out)
+def shares(perceived=None, pressure=0.2, grievance=0.0, row=ROW):
+    """ISIS-K's target choice for given perceived chances (default: its month-0 prior)."""
+    if perceived is None:
+        perceived = np.empty(len(TARGETS))
+        rules.prior_chances(row, perceived)
+    out = np.empty(len(TARGETS))
+    decisions.allocate_plots(np.asarray(perceived, dtype=float), pressure, grievance, row, out)
     return out
 
 
-def test_target_shares_follow_grievance_and_displacement():
-    by_capacity = [shares(P.isisk.grievance_west, c) for c in (0.0, 0.5, 1.0)]
-    for s in by_capacity:
+def test_target_choice_follows_payoffs_and_displaces_from_a_hardened_target():
+    by_pressure = [shares(pressure=h) for h in (0.0, 0.3, 0.6)]
+    for s in by_pressure:
         np.testing.assert_allclose(s.sum(), 1.0)
-    abroad = [s[list(rules.IS_ABROAD)].sum() for s in by_capacity]
-    assert np.all(np.diff(abroad) > 0)
-    no_russia = shares(0.3, 0.0, parameter_row(P.with_overrides({"isisk.grievance_russia": 0})))
-    assert no_russia[TARGET.russia] == 0
+    abroad = [s[list(rules.IS_ABROAD)].sum() for s in by_pressure]
+    assert np.all(np.diff(abroad) > 0)  # pressure at home raises the value of showing range abroad
+    prior = np.empty(len(TARGETS))
+    rules.prior_chances(ROW, prior)
+    hardened = prior.copy()
+    hardened[TARGET.russia] *= 0.5
+    before, after = shares(prior), shares(hardened)
+    assert after[TARGET.russia] < before[TARGET.russia]
+    others = [t for t in range(len(TARGETS)) if t != TARGET.russia]
+    assert np.all(after[others] > before[others])  # displacement: every other target gains
+    assert np.argmax(before) == TARGET.afghanistan
+    flipped = parameter_row(P.with_overrides({"isisk.grievance_russia": 6.0, "isisk.reach_cost": 0.3}))
+    assert np.argmax(shares(row=flipped)) == TARGET.russia  # flip an objective's weight, the choice flips
+    assert shares(grievance=5.0)[TARGET.west] > shares()[TARGET.west]  # strikes' grievance aims plots at the West
+
+
+def test_taliban_budget_choice_follows_threat_and_economy():
+    def ct_share(threat, in_shock=0.0, row=ROW):
+        out = np.empty(3)
+        decisions.budget_shares(threat, 0.5, in_shock, row, out)
+        np.testing.assert_allclose(out.sum(), 1.0)
+        return out[0]
+
+    assert ct_share(600.0) > ct_share(100.0) > ct_share(0.0)
+    assert ct_share(150.0, in_shock=1.0) < ct_share(150.0)
+    frugal = parameter_row(P.with_overrides({"taliban.economy_weight": 2.0, "taliban.security_weight": 0.3}))
+    assert ct_share(150.0) > 0.5 > ct_share(150.0, row=frugal)  # flip the objectives' weights, the choice flips
+    assert decisions.acceptance(0.6, ROW) > 0.5 > decisions.acceptance(0.1, ROW)
+
+
+def test_casualties_are_bounded_per_kind_and_mass_attacks_likelier_abroad():
+    tops = rules.casualty_tops(ROW)
+    for u in (1e-9, 0.5, 1.0 - 1e-12):
+        toll, mass = rules.casualties(TARGET.russia, 0.0, u, tops, ROW)
+        assert mass == 1 and toll <= P.casualty.mass_cap
+        toll, mass = rules.casualties(TARGET.afghanistan, 0.99, u, tops, ROW)
+        assert mass == 0 and toll <= P.casualty.ordinary_cap
+    assert rules.casualties(TARGET.russia, 0.2, 0.5, tops, ROW)[1] == 1  # 0.2 < the share of mass attacks abroad
+    assert rules.casualties(TARGET.afghanistan, 0.2, 0.5, tops, ROW)[1] == 0  # ... but above the share at home
+    median, _ = rules.casualties(TARGET.iran, 0.0, 0.5 / tops[1], tops, ROW)  # the untruncated median
+    assert median == pytest.approx(P.casualty.mass_median, abs=1)
 
 
 @pytest.mark.parametrize("strikes", [0.0, 4.0])
 def test_strength_stays_non_negative_and_bounded(strikes):
-    out = [rules.isisk_strength(s, 0.4, strikes, 0.0, ROW) for s in (0.0, 10.0, 2000.0, 50000.0)]
+    out = [decisions.isisk_strength(s, 0.5, 0.4, strikes, 0.0, ROW) for s in (0.0, 10.0, 2000.0, 50000.0)]
     assert min(out) >= 0 and out[3] < 50000.0
 
 

@@ -73,27 +73,28 @@ def test_every_lever_has_provenance():
 
 def test_groups_are_read_from_the_table_and_named_apart_from_the_agents():
     params = Parameters()
-    assert [g.name for g in parameter_groups()] == ["isisk", "taliban", "russia", "iran", "us", "region", "relations"]
+    assert [g.name for g in parameter_groups()] == ["isisk", "casualty", "taliban", "russia", "iran", "us", "region",
+                                                    "relations", "mechanisms"]
     for group in parameter_groups():
         values = getattr(params, group.name)
         assert isinstance(values, ParameterGroup) and values.group == group.name
         assert values.as_dict() == {name: s.default for name, s in group.specs.items()}
-    assert params.isisk.recruitment_rate == 0.04 and params.get("russia.zero_sum") == 0.6
+    assert params.isisk.attrition_rate == 0.015 and params.get("russia.zero_sum") == 0.6
     # the agents of afsim.model are the classes US, Russia, Iran, Taliban and ISISK; the groups are not
     assert {type(getattr(params, g.name)).__name__ for g in parameter_groups()} == {"ParameterGroup"}
 
 
 def test_parameters_are_immutable_values_that_pickle():
-    params = Parameters().with_overrides({"isisk.recruitment_rate": 0.05, "us.sharing_cost": 2})
+    params = Parameters().with_overrides({"isisk.attrition_rate": 0.05, "us.sharing_cost": 2})
     for copied in (pickle.loads(pickle.dumps(params)), copy.deepcopy(params)):
         assert copied == params and hash(copied) == hash(params)
-        assert copied.isisk == params.isisk and copied.isisk.recruitment_rate == 0.05
+        assert copied.isisk == params.isisk and copied.isisk.attrition_rate == 0.05
     assert params != Parameters() and params.isisk != Parameters().isisk
     assert params.iran == Parameters().iran and params.iran != Parameters().russia  # same names, other group
     with pytest.raises(AttributeError, match="immutable"):
-        params.isisk.recruitment_rate = 0.1
-    with pytest.raises(AttributeError, match="did you mean 'recruitment_rate'"):
-        _ = params.isisk.recruitment_rat
+        params.isisk.attrition_rate = 0.1
+    with pytest.raises(AttributeError, match="did you mean 'attrition_rate'"):
+        _ = params.isisk.attrition_rat
     with pytest.raises(AttributeError, match="did you mean 'isisk'"):
         _ = params.isisc
 

@@ -1,5 +1,6 @@
 """The five actors as Mesa agents of one world.  State lives on the agent as plain attributes;
-the rules it applies are the compiled ones of :mod:`afsim.model.rules`, shared with the batched
+the rules it applies are the compiled ones of :mod:`afsim.model.rules` and
+:mod:`afsim.model.decisions`, shared with the batched
 engine.  Each ``step`` reads this month's levers from the model's policy (ODD section 3).
 """
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from afsim.model import rules
+from afsim.model import decisions, rules
 from afsim.model.rules import TARGET, P
 
 if TYPE_CHECKING:
@@ -84,44 +85,87 @@ class Iran(Actor):
 
 
 class Taliban(Actor):
-    """Counter-terrorism capacity: what disrupts ISIS-K plots at source and attrits its fighters."""
+    """Counter-terrorism capacity: the Taliban split a shoestring budget and accept help by trust."""
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.ct_capacity = self.row[P.taliban.initial_ct_capacity]
+        row = self.row
+        self.ct_capacity = row[P.taliban.initial_ct_capacity]
+        self.threat = row[P.taliban.initial_threat]
+        self.threat_fade = rules.threat_fade(row)
         self.shock_months_left = 0
         self.help_received = 0.0
+        self.budget_shares = np.zeros(3)  # CT, economy, east
+        self.frozen_shares = np.zeros(3)
+        start = decisions.accepted_help(row[P.russia.ct_support_base], row[P.iran.ct_support_base], model.trust, False,
+                                        row)
+        decisions.budget_shares(self.threat, start, 0.0, row, self.frozen_shares)
 
     def step(self) -> None:
-        model = self.model
+        model, row = self.model, self.row
         if model.policy.events["economic_shock"][model.month]:
-            self.shock_months_left = rules.shock_months(self.row)
+            self.shock_months_left = rules.shock_months(row)
         in_shock = 1.0 if self.shock_months_left > 0 else 0.0
         self.shock_months_left = max(self.shock_months_left - 1, 0)
-        self.help_received = rules.help_received(model.russia.ct_support, model.iran.ct_support, model.trust)
-        self.ct_capacity = rules.taliban_capacity(self.ct_capacity, self.help_received, model.russia.arms, in_shock,
-                                                  self.row)
+        self.help_received = decisions.accepted_help(model.russia.ct_support, model.iran.ct_support, model.trust,
+                                                     row[P.mechanisms.taliban_acceptance] > 0, row)
+        if row[P.mechanisms.taliban_budget] > 0:
+            decisions.budget_shares(self.threat, self.help_received, in_shock, row, self.budget_shares)
+        else:
+            self.budget_shares[:] = self.frozen_shares
+        self.ct_capacity = decisions.taliban_capacity(self.ct_capacity, self.budget_shares[0], self.budget_shares[2],
+                                                      self.help_received, model.russia.arms, in_shock, row)
+
+    def remember(self, killed: float) -> None:
+        self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)
 
 
 class ISISK(Actor):
-    """Fighters, plots and target choice."""
+    """Fighters, plots and target choice, learned from the fates of its plots."""
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.strength = self.row[P.isisk.initial_strength]
-        self.west_grievance = self.row[P.isisk.grievance_west]
-        self.plots = 0.0
-        self.target_shares = np.zeros(len(TARGET))
-        self.grievance_fade = rules.grievance_fade(self.row)
-        self.softness = np.empty(len(TARGET))
-        rules.target_softness(self.row, self.softness)
+        row, n = self.row, len(TARGET)
+        self.strength = row[P.isisk.initial_strength]
+        self.grievance, self.brand, self.plots = 0.0, 0.0, 0.0
+        self.prior = np.zeros(n)
+        rules.prior_chances(row, self.prior)
+        self.observed, self.perceived = self.prior.copy(), np.zeros(n)
+        n0 = row[P.isisk.prior_plots]
+        self.successes, self.failures = n0 * self.prior, n0 * (1.0 - self.prior)
+        self.home_prior = row[P.taliban.disruption_efficiency] * row[P.taliban.initial_ct_capacity]
+        self.disrupted = row[P.isisk.prior_plots] * self.home_prior
+        self.undisrupted = row[P.isisk.prior_plots] * (1.0 - self.home_prior)
+        self.home_pressure = 0.0
+        self.target_shares, self.frozen_shares = np.zeros(n), np.zeros(n)
+        decisions.allocate_plots(self.prior, self.home_prior, 0.0, row, self.frozen_shares)
+        self.frozen_join = decisions.join_share(0.0, 0.0, row[P.taliban.initial_ct_capacity], row)
+        self.learn_keep = decisions.memory_keep(row[P.isisk.learning_months])
+        self.grievance_keep = decisions.memory_keep(row[P.isisk.backlash_memory_months])
+        self.brand_keep = decisions.memory_keep(row[P.isisk.brand_months])
 
     def step(self) -> None:
-        model = self.model
+        model, row = self.model, self.row
+        capacity, strikes = model.taliban.ct_capacity, model.us.strikes
+        live = row[P.mechanisms.isisk_recruitment] > 0
+        join = decisions.join_share(self.grievance, self.brand, capacity, row) if live else self.frozen_join
         noise = rules.normal(model.key, model.month, rules.SLOT.recruitment, 0)
-        self.strength = rules.isisk_strength(self.strength, model.taliban.ct_capacity, model.us.strikes, noise,
-                                             self.row)
-        self.west_grievance = rules.west_grievance(self.west_grievance, model.us.strikes, self.grievance_fade, self.row)
-        self.plots = rules.plots(self.strength, self.row)
-        rules.target_shares(self.west_grievance, model.taliban.ct_capacity, self.softness, self.row,
-                            self.target_shares)
+        self.strength = decisions.isisk_strength(self.strength, join, capacity, strikes, noise, row)
+        self.grievance = decisions.grievance_events(self.grievance, strikes, self.grievance_keep, row)
+        self.plots = rules.plots(self.strength, row)
+        self.home_pressure = self.disrupted / (self.disrupted + self.undisrupted)
+        if row[P.mechanisms.isisk_allocation] > 0:
+            decisions.perceived_success(self.observed, self.successes, self.failures, row, self.perceived)
+            decisions.allocate_plots(self.perceived, self.home_pressure, self.grievance, row, self.target_shares)
+        else:
+            self.target_shares[:] = self.frozen_shares
+
+    def learn(self, probabilities: np.ndarray, fates: np.ndarray) -> None:
+        """After the month's plots met the layers: what ISIS-K saw and what became of its plots."""
+        row, home = self.row, TARGET.afghanistan
+        rules.success_chances(probabilities, self.observed)
+        decisions.learn(self.successes, self.failures, self.prior, fates, self.learn_keep, row)
+        self.disrupted, self.undisrupted = decisions.learn_home_pressure(
+            self.disrupted, self.undisrupted, self.home_prior, fates[home].sum(),
+            fates[home, rules.FATE.foiled_taliban], self.learn_keep, row)
+        self.brand = decisions.brand(self.brand, rules.attacks_abroad(fates), self.brand_keep)

@@ -3,30 +3,19 @@
 A chunk of replications need not share one world.  Each replication brings its own parameter
 row and names its policy in a stack, so the points of a sweep, the arms of a paired run or
 (later) plausible worlds can be packed into one chunk and run by one compiled loop
-(:func:`afsim.model.rules.run_worlds`).  A replication's numbers depend only on its row, its
+(:func:`afsim.model.kernel.run_worlds`).  A replication's numbers depend only on its row, its
 policy and its key: never on what else shares the chunk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 import numpy as np
 
-from afsim.model import rules
+from afsim.model import kernel, rules
 from afsim.world.levers import Policy
 from afsim.world.parameters import Parameters, parameter_specs
-
-
-@cache
-def check_compiled_axes() -> None:
-    """Refuse to run compiled code cached before afsim/world/axes.py changed (it would misplace targets)."""
-    compiled = rules.compiled_axes
-    if compiled() != getattr(compiled, "py_func", compiled)():
-        folder = getattr(getattr(compiled, "stats", None), "cache_path", "afsim/model/__pycache__")
-        raise RuntimeError(f"afsim's compiled rules in {folder} were cached before afsim/world/axes.py changed; "
-                           "delete the rules.*.nbi and rules.*.nbc files there and run again")
 
 
 def parameter_row(params: Parameters) -> np.ndarray:
@@ -89,8 +78,7 @@ def run_batched(rows: np.ndarray, policy_of: np.ndarray, policies: np.ndarray, k
                          f"got {policies.shape}")
     if n and (policy_of.min() < 0 or policy_of.max() >= len(policies)):
         raise ValueError(f"policy indices must lie in 0..{len(policies) - 1}")
-    check_compiled_axes()
-    record = rules.run_worlds(rows, policy_of, policies, keys, horizon).transpose(1, 2, 0)  # a view, no copy
+    record = kernel.run_worlds(rows, policy_of, policies, keys, horizon).transpose(1, 2, 0)  # a view, no copy
     return dict(zip(rules.SERIES, record, strict=True))
 
 

@@ -4,9 +4,9 @@ Schedule of one month (ODD section 3):
   1. US      - read levers: sharing levels, sanctions, strikes; book costs
   2. Russia  - sanctions response; CT help to the Taliban
   3. Iran    - CT help to the Taliban
-  4. Taliban - CT capacity from economy, Pakistan, helpers, arms
-  5. ISIS-K  - strength (recruitment, backlash, attrition), plots, target shares
-  6. plots are resolved layer by layer; attacks and casualties are drawn
+  4. Taliban - accept help by trust; split the budget (CT, economy, east); CT capacity follows
+  5. ISIS-K  - recruits choose to join; strength, grievance; plots allocated by expected payoff
+  6. plots are resolved layer by layer; attacks and casualties are drawn; ISIS-K learns
   7. relations (trust) move on the month's events; states remember attacks on them
   8. the month is recorded (Mesa's DataCollector)
 The fixed order matters: a state acts on last month's attacks, the Taliban on this month's help.
@@ -33,7 +33,7 @@ import numpy as np
 
 from afsim.model import rules
 from afsim.model.agents import ISISK, US, Iran, Russia, Taliban
-from afsim.model.batched import check_compiled_axes, parameter_row
+from afsim.model.batched import parameter_row
 from afsim.model.rules import ACTOR, FATE, SERIES, TARGET, TARGETS
 from afsim.model.streams import replication_keys
 from afsim.world.levers import Policy
@@ -62,7 +62,6 @@ class AfsimModel(mesa.Model):
             params, policy = world
             seed = int(key) if seed is None else seed
         super().__init__(seed=seed)
-        check_compiled_axes()
         self.params, self.policy = params, policy
         self.key = np.uint64(key)
         self.horizon = policy.horizon
@@ -72,6 +71,8 @@ class AfsimModel(mesa.Model):
         self.trust = self.initial_trust.copy()  # TRUST_ACTORS x TRUST_ACTORS, symmetric
         self.fates = np.zeros((len(TARGETS), len(rules.FATES)), dtype=np.int64)  # this month's plots by fate
         self.killed = np.zeros(len(TARGETS))
+        self.mass = np.zeros(len(TARGETS), dtype=np.int64)  # this month's mass-casualty attacks
+        self.casualty_tops = rules.casualty_tops(self.row)
         self.us, self.russia, self.iran = US(self), Russia(self), Iran(self)
         self.taliban, self.isisk = Taliban(self), ISISK(self)
         self.datacollector = mesa.DataCollector(model_reporters=_reporters())
@@ -86,6 +87,7 @@ class AfsimModel(mesa.Model):
         self.update_relations()
         self.russia.remember(self.killed[TARGET.russia])
         self.iran.remember(self.killed[TARGET.iran])
+        self.taliban.remember(self.killed[TARGET.afghanistan])
         self.datacollector.collect(self)
         self.month += 1
         self.running = self.month < self.horizon
@@ -97,7 +99,8 @@ class AfsimModel(mesa.Model):
         probabilities = np.empty((len(TARGETS), len(rules.FATES)))
         rules.fate_probabilities(self.taliban.ct_capacity, self.us.sharing, uptake, self.row, probabilities)
         rules.resolve_plots(self.key, self.month, self.isisk.plots, self.isisk.target_shares, probabilities,
-                            self.row, self.fates, self.killed)
+                            self.casualty_tops, self.row, self.fates, self.killed, self.mass)
+        self.isisk.learn(probabilities, self.fates)
 
     def update_relations(self) -> None:
         """ODD 7.8 Trust: foiled plots and routine sharing build it; sanctions and revelations erode it."""
@@ -135,6 +138,8 @@ def _reporters() -> dict[str, Any]:
         reporters[f"killed_{target}"] = lambda m, t=t: float(m.killed[t])
     for f, fate in enumerate(rules.FATES):
         reporters[fate] = lambda m, f=f: int(m.fates[:, f].sum())
+    for t, target in enumerate(TARGETS):
+        reporters[f"mass_attacks_{target}"] = lambda m, t=t: int(m.mass[t])
     reporters.update({
         "plots": lambda m: int(m.fates.sum()),
         "isisk_strength": lambda m: m.isisk.strength,
@@ -146,6 +151,8 @@ def _reporters() -> dict[str, Any]:
         "russia_arms": lambda m: m.russia.arms,
         "iran_ct_support": lambda m: m.iran.ct_support,
         "us_cost": lambda m: m.us.cost,
+        "taliban_ct_share": lambda m: float(m.taliban.budget_shares[0]),
+        "isisk_home_pressure": lambda m: m.isisk.home_pressure,
     })
     assert tuple(reporters) == SERIES
     return reporters

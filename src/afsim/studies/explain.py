@@ -17,11 +17,11 @@ from afsim.errors import InputError, closest
 
 def mechanisms(path: str) -> list[tuple[str, str]]:
     """(function, first docstring line) for every model function that reads the parameter."""
-    from afsim.model import agents, model, rules
+    from afsim.model import agents, decisions, model, rules
 
     group, name = path.split(".", 1)
     found = []
-    for module in (rules, agents, model):
+    for module in (rules, decisions, agents, model):
         for qualname, fn in _functions(module):
             source = inspect.getsource(fn)
             if re.search(rf"\.{re.escape(name)}\b", source) and (f".{group}" in source or f"p.{group}" in source):

@@ -4,7 +4,7 @@ The table lives in ``data/parameters.yaml`` beside ``claims.yaml``: every parame
 default, a valid range, a unit and meaning, and either the ids of the claims that support its
 value or an explicit ``assumption`` saying why the value was chosen without textual support.
 Nothing else in afsim defines a number that shapes behaviour: the model reads only a
-:class:`Parameters` instance, as ``params.<group>.<name>`` (``params.isisk.recruitment_rate``).
+:class:`Parameters` instance, as ``params.<group>.<name>`` (``params.isisk.attrition_rate``).
 
 This module is the table's typed loader.  It is read once, at import, with the C YAML loader
 when there is one: ``afsim validate`` imports it and must start quickly.
@@ -157,7 +157,7 @@ class ParameterGroup:
     """One group's parameter values (``params.isisk``), immutable and checked on construction.
 
     Each value is a real number inside its range.  Values are plain instance attributes, so the
-    model's ``params.isisk.recruitment_rate`` is an ordinary attribute read.  A light hand-rolled
+    model's ``params.isisk.attrition_rate`` is an ordinary attribute read.  A light hand-rolled
     class rather than a dataclass or a schema library: it keeps ``afsim validate`` quick to start.
     """
 

@@ -1,0 +1,213 @@
+"""How ISIS-K and the Taliban decide (ODD 7.1-7.3; docs/design/model-2.md sections 2-4).
+
+Each decision compares the expected value of named actions from what the actor senses and
+splits its effort by softmax shares (two-option choices by a logistic): smooth, so no decision
+draws a random number and both arms of a paired run keep common random numbers.  Every decision
+has a structural switch (``mechanisms.<name>``: 1 live, 0 frozen); frozen holds its shares at
+the values this world's parameters give at month 0, before any lever or event acts, so two arms
+with the same parameters hold the same shares.  Compiled once; both engines call these.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from afsim.model import compiled  # noqa: F401  (points numba's cache at this source's folder)
+from afsim.model.layout import ACTOR, FATE, IS_ABROAD, TARGET, TARGETS, P
+
+
+@njit(cache=True, error_model="numpy")
+def logistic(v: float) -> float:
+    """The two-option choice: share of effort on the first option when it is worth ``v`` more."""
+    return 1.0 / (1.0 + math.exp(-v))
+
+
+@njit(cache=True, error_model="numpy")
+def softmax(values: np.ndarray, sharpness: float, shares: np.ndarray) -> None:
+    """Shares of effort over actions worth ``values``: e^(beta V_a) / sum_b e^(beta V_b).
+
+    ``shares`` may be ``values`` itself (computed in place, no allocation in the monthly loop)."""
+    top = values.max()
+    total = 0.0
+    for a in range(len(values)):
+        gap = values[a] - top
+        shares[a] = 1.0 if gap == 0.0 else math.exp(sharpness * gap)  # the best action's term is exactly 1
+        total += shares[a]
+    for a in range(len(values)):
+        shares[a] /= total
+
+
+@njit(cache=True, error_model="numpy")
+def memory_keep(months: float) -> float:
+    """Share of a memory with this e-folding time left after a month (a world's constant)."""
+    return math.exp(-1.0 / months)
+
+
+# -- ISIS-K -------------------------------------------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def grievance(target: int, grievance_stock: float, row: np.ndarray) -> float:
+    """ODD 7.2 (O1) What a successful attack on a target is worth to ISIS-K: its grievance there.
+
+    The West's grows with the grievance stock that imprecise US strikes leave (001's backlash).
+    """
+    if target == TARGET.afghanistan:
+        return row[P.isisk.grievance_afghanistan]
+    if target == TARGET.pakistan:
+        return row[P.isisk.grievance_pakistan]
+    if target == TARGET.russia:
+        return row[P.isisk.grievance_russia]
+    if target == TARGET.iran:
+        return row[P.isisk.grievance_iran]
+    return (row[P.isisk.grievance_west] + row[P.isisk.backlash_grievance_west] * grievance_stock) * row[
+        P.us.homeland_exposure]
+
+
+@njit(cache=True, error_model="numpy")
+def plot_values(perceived: np.ndarray, home_pressure: float, grievance_stock: float, row: np.ndarray,
+                values: np.ndarray) -> None:
+    """ODD 7.2 Expected payoff of a plot at each target (objectives O1-O3).
+
+    Grievance x perceived success, with a premium for showing range abroad that home pressure
+    raises (002's possible strategic shift), minus the cost of failed plots and of reach abroad.
+    """
+    shift = 1.0 + row[P.isisk.displacement] * home_pressure
+    for t in range(len(TARGETS)):
+        s = perceived[t]
+        abroad = 1.0 if IS_ABROAD[t] else 0.0
+        values[t] = (grievance(t, grievance_stock, row) * s * (1.0 + row[P.isisk.range_premium] * shift * abroad)
+                     - row[P.isisk.failure_cost] * (1.0 - s) - row[P.isisk.reach_cost] * abroad)
+
+
+@njit(cache=True, error_model="numpy")
+def perceived_success(observed: np.ndarray, successes: np.ndarray, failures: np.ndarray, row: np.ndarray,
+                      perceived: np.ndarray) -> None:
+    """ODD 7.2 (Sensing, Learning) ISIS-K's estimate of a plot's chance at each target.
+
+    A mix of the interdiction it can see (last month's layers) and its own recent record there
+    (pseudo-counts of successes and failures, exponentially forgotten).
+    """
+    w = row[P.isisk.observe_weight]
+    for t in range(len(TARGETS)):
+        perceived[t] = w * observed[t] + (1.0 - w) * successes[t] / (successes[t] + failures[t])
+
+
+@njit(cache=True, error_model="numpy")
+def allocate_plots(perceived: np.ndarray, home_pressure: float, grievance_stock: float, row: np.ndarray,
+                   shares: np.ndarray) -> None:
+    """ODD 7.2 (Adaptation) Target choice: softmax shares of plots over the targets' payoffs."""
+    plot_values(perceived, home_pressure, grievance_stock, row, shares)  # the values, then their shares in place
+    softmax(shares, row[P.isisk.choice_sharpness], shares)
+
+
+@njit(cache=True, error_model="numpy")
+def learn(successes: np.ndarray, failures: np.ndarray, prior: np.ndarray, fates: np.ndarray, keep: float,
+          row: np.ndarray) -> None:
+    """ODD 7.2 (Learning) Forget old outcomes (``keep`` = :func:`memory_keep` of the learning months), count this
+    month's: attacks and plots foiled per target."""
+    n0 = row[P.isisk.prior_plots] * (1.0 - keep)
+    for t in range(len(TARGETS)):
+        attacks = fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]
+        foiled = fates[t, FATE.foiled_taliban] + fates[t, FATE.foiled_own] + fates[t, FATE.foiled_us]
+        successes[t] = keep * successes[t] + n0 * prior[t] + attacks
+        failures[t] = keep * failures[t] + n0 * (1.0 - prior[t]) + foiled
+
+
+@njit(cache=True, error_model="numpy")
+def learn_home_pressure(disrupted: float, undisrupted: float, prior: float, plots_home: float, foiled_home: float,
+                        keep: float, row: np.ndarray) -> tuple[float, float]:
+    """ODD 7.2 (Sensing) How often the Taliban disrupted plots at home lately: pseudo-counts (hit, missed)."""
+    n0 = row[P.isisk.prior_plots] * (1.0 - keep)
+    return (keep * disrupted + n0 * prior + foiled_home,
+            keep * undisrupted + n0 * (1.0 - prior) + plots_home - foiled_home)
+
+
+@njit(cache=True, error_model="numpy")
+def join_share(grievance_stock: float, brand: float, ct_capacity: float, row: np.ndarray) -> float:
+    """ODD 7.1 (Objectives of recruits) Share of the regional pool that joins this month.
+
+    Joining is worth more after grievance events (strikes) and attacks abroad (the brand) and
+    less under Taliban pressure at home.
+    """
+    return logistic(row[P.isisk.join_bias] + row[P.isisk.join_grievance] * grievance_stock
+                    + row[P.isisk.join_brand] * brand - row[P.isisk.join_pressure] * ct_capacity)
+
+
+@njit(cache=True, error_model="numpy")
+def isisk_strength(strength: float, join: float, ct_capacity: float, strikes: float, noise: float,
+                   row: np.ndarray) -> float:
+    """ODD 7.1 Recruits who chose to join (up to the carrying capacity) less losses to attrition, CT, strikes."""
+    sigma = row[P.isisk.recruitment_noise]
+    recruits = (row[P.isisk.pool_recruits] * join * max(1.0 - strength / row[P.isisk.carrying_capacity], 0.0)
+                * math.exp(sigma * noise - 0.5 * sigma * sigma))
+    losses = ((row[P.isisk.attrition_rate] + row[P.taliban.ct_attrition] * ct_capacity) * strength
+              + row[P.us.strike_kills] * strikes * min(1.0, strength / row[P.isisk.initial_strength]))
+    return max(strength + recruits - losses, 0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def grievance_events(stock: float, strikes: float, keep: float, row: np.ndarray) -> float:
+    """ODD 7.1 Grievance stock: imprecise US strikes add to it (001: "disproportionate and inaccurate"); it fades
+    (``keep`` = :func:`memory_keep` of ``isisk.backlash_memory_months``)."""
+    return (stock * keep
+            + row[P.isisk.strike_grievance] * strikes * (1.0 - row[P.us.strike_precision]))
+
+
+@njit(cache=True, error_model="numpy")
+def brand(stock: float, attacks_abroad: float, keep: float) -> float:
+    """ODD 7.1 The brand: attacks abroad remembered (002: attacks that "demonstrate the group's range");
+    ``keep`` = :func:`memory_keep` of ``isisk.brand_months``."""
+    return stock * keep + attacks_abroad
+
+
+# -- the Taliban --------------------------------------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def acceptance(trust: float, row: np.ndarray) -> float:
+    """ODD 7.3 (Adaptation) Share of a helper's offered help the Taliban accept, by their trust in it."""
+    return logistic(row[P.taliban.acceptance_slope] * (trust - row[P.taliban.acceptance_threshold]))
+
+
+@njit(cache=True, error_model="numpy")
+def accepted_help(russia_support: float, iran_support: float, trust: np.ndarray, live: bool,
+                  row: np.ndarray) -> float:
+    """ODD 7.3 CT help the Taliban take: each helper's offer times their acceptance of that helper."""
+    if not live:
+        return (russia_support * acceptance(row[P.relations.initial_trust_russia_taliban], row)
+                + iran_support * acceptance(row[P.relations.initial_trust_iran_taliban], row))
+    return (russia_support * acceptance(trust[ACTOR.russia, ACTOR.taliban], row)
+            + iran_support * acceptance(trust[ACTOR.iran, ACTOR.taliban], row))
+
+
+@njit(cache=True, error_model="numpy")
+def budget_shares(threat: float, accepted: float, in_shock: float, row: np.ndarray, shares: np.ndarray) -> None:
+    """ODD 7.3 (Objectives) The Taliban split their budget over CT, the economy and the eastern front.
+
+    CT is worth the security of the regime (its bias plus remembered killed at home) and the
+    recognition help brings; the economy is worth more in a shock; the east is a fixed claim.
+    """
+    security = row[P.taliban.security_bias] + threat / row[P.taliban.threat_reference]
+    shares[0] = row[P.taliban.security_weight] * security + row[P.taliban.recognition_weight] * accepted
+    shares[1] = row[P.taliban.economy_weight] * (1.0 + row[P.taliban.economic_shock_size] * in_shock)
+    shares[2] = row[P.taliban.east_weight]
+    softmax(shares, row[P.taliban.choice_sharpness], shares)  # the values, then their shares in place
+
+
+@njit(cache=True, error_model="numpy")
+def taliban_capacity(capacity: float, ct_share: float, east_share: float, accepted: float, arms: float,
+                     in_shock: float, row: np.ndarray) -> float:
+    """ODD 7.3 CT capacity moves toward what the budget share on CT, accepted help and arms buy.
+
+    The budget is a shoestring (002) and shrinks in an economic shock; Pakistan's campaign in the
+    east erodes capacity unless the east gets its share.
+    """
+    budget = row[P.taliban.budget] * (1.0 - row[P.taliban.economic_shock_size] * in_shock)
+    target = min(max(row[P.taliban.capacity_per_budget] * ct_share * budget + row[P.taliban.help_effect] * accepted
+                     + row[P.taliban.arms_effect] * arms - row[P.taliban.pakistan_erosion] * (1.0 - east_share),
+                     0.0), 1.0)
+    return capacity + row[P.taliban.adjustment_rate] * (target - capacity)

@@ -1,0 +1,152 @@
+"""The batched engine's compiled loop: every replication of a chunk, month by month, in one call.
+
+It calls the rules through the module (``decisions.isisk_strength``), so the rules exist once: with
+numba off, patching a rule moves both engines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from afsim.model import (
+    compiled,  # noqa: F401  (points numba's cache at this source's folder)
+    decisions,
+    rules,
+)
+from afsim.model.draws import normal
+from afsim.model.layout import (
+    ACTOR,
+    ATTACKS,
+    FATE,
+    FATE_COUNTS,
+    FATES,
+    KILLED,
+    LEVER,
+    MASS,
+    SERIES,
+    SHARING,
+    SLOT,
+    TARGET,
+    TARGETS,
+    P,
+    S,
+)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int, record: np.ndarray) -> None:
+    """One world, month by month, in the ODD's order; ``record`` is (series, months)."""
+    n = len(TARGETS)
+    memory, tops = rules.threat_fade(row), rules.casualty_tops(row)
+    learn_keep, grievance_keep = decisions.memory_keep(row[P.isisk.learning_months]), decisions.memory_keep(
+        row[P.isisk.backlash_memory_months])
+    brand_keep = decisions.memory_keep(row[P.isisk.brand_months])
+    sharing, fates = np.zeros(n, dtype=np.int64), np.zeros((n, len(FATES)), dtype=np.int64)
+    uptake, killed, mass = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int64)
+    probabilities = np.zeros((n, len(FATES)))
+    initial = rules.initial_trust(row)
+    trust = initial.copy()
+    zero_sum, arms = row[P.russia.zero_sum], row[P.russia.arms_to_taliban]
+    russia_threat = iran_threat = 0.0
+    # the Taliban: capacity, remembered killed at home, budget shares (CT, economy, east)
+    capacity, shock_left, threat = row[P.taliban.initial_ct_capacity], 0, row[P.taliban.initial_threat]
+    budget, frozen_budget = np.zeros(3), np.zeros(3)
+    start_help = decisions.accepted_help(row[P.russia.ct_support_base], row[P.iran.ct_support_base], trust, False, row)
+    decisions.budget_shares(threat, start_help, 0.0, row, frozen_budget)
+    # ISIS-K: strength, grievance and brand stocks, what it has learned of each target
+    strength, stock, brand = row[P.isisk.initial_strength], 0.0, 0.0
+    prior, observed, perceived = np.zeros(n), np.zeros(n), np.zeros(n)
+    rules.prior_chances(row, prior)
+    observed[:] = prior
+    successes, failures = row[P.isisk.prior_plots] * prior, row[P.isisk.prior_plots] * (1.0 - prior)
+    home_prior = row[P.taliban.disruption_efficiency] * capacity
+    disrupted, undisrupted = row[P.isisk.prior_plots] * home_prior, row[P.isisk.prior_plots] * (1.0 - home_prior)
+    shares, frozen_shares = np.zeros(n), np.zeros(n)
+    decisions.allocate_plots(prior, home_prior, 0.0, row, frozen_shares)
+    frozen_join = decisions.join_share(0.0, 0.0, capacity, row)
+    for month in range(horizon):
+        levers = policy[month]
+        # 1. US: levers, costs
+        for t in range(n):
+            sharing[t] = int(levers[SHARING + t])
+        sanctions, strikes = levers[LEVER.sanctions] > 0, levers[LEVER.strikes]
+        cost = rules.us_cost(sharing, strikes, sanctions, row)
+        # 2. Russia, 3. Iran
+        zero_sum, arms = rules.sanctions_response(zero_sum, arms, sanctions, row)
+        russia_ct = rules.russia_support(russia_threat, levers[LEVER.russia_ct_offer], row)
+        iran_ct = rules.iran_support(iran_threat, levers[LEVER.iran_ct_offer], row)
+        # 4. Taliban: accept help by trust, split the budget, move capacity
+        if levers[LEVER.economic_shock] > 0:
+            shock_left = rules.shock_months(row)
+        in_shock = 1.0 if shock_left > 0 else 0.0
+        shock_left = max(shock_left - 1, 0)
+        accepted = decisions.accepted_help(russia_ct, iran_ct, trust, row[P.mechanisms.taliban_acceptance] > 0, row)
+        if row[P.mechanisms.taliban_budget] > 0:
+            decisions.budget_shares(threat, accepted, in_shock, row, budget)
+        else:
+            budget[:] = frozen_budget
+        capacity = decisions.taliban_capacity(capacity, budget[0], budget[2], accepted, arms, in_shock, row)
+        # 5. ISIS-K: recruits choose to join, strength, grievance, target choice
+        join = decisions.join_share(stock, brand, capacity, row) if row[P.mechanisms.isisk_recruitment] > 0 \
+            else frozen_join
+        strength = decisions.isisk_strength(strength, join, capacity, strikes, normal(key, month, SLOT.recruitment, 0),
+                                            row)
+        stock = decisions.grievance_events(stock, strikes, grievance_keep, row)
+        pressure = disrupted / (disrupted + undisrupted)
+        if row[P.mechanisms.isisk_allocation] > 0:
+            decisions.perceived_success(observed, successes, failures, row, perceived)
+            decisions.allocate_plots(perceived, pressure, stock, row, shares)
+        else:
+            shares[:] = frozen_shares
+        # 6. plots meet the layers; ISIS-K learns from the outcomes
+        rules.warning_uptake(trust, row, uptake)
+        rules.fate_probabilities(capacity, sharing, uptake, row, probabilities)
+        rules.resolve_plots(key, month, rules.plots(strength, row), shares, probabilities, tops, row, fates, killed,
+                            mass)
+        rules.success_chances(probabilities, observed)
+        decisions.learn(successes, failures, prior, fates, learn_keep, row)
+        home = TARGET.afghanistan
+        disrupted, undisrupted = decisions.learn_home_pressure(disrupted, undisrupted, home_prior, fates[home].sum(),
+                                                               fates[home, FATE.foiled_taliban], learn_keep, row)
+        brand = decisions.brand(brand, rules.attacks_abroad(fates), brand_keep)
+        # 7. relations; states remember attacks on them
+        rules.update_trust(trust, initial, fates, sharing, zero_sum, sanctions, levers[LEVER.bounty_revelation] > 0,
+                           russia_ct, iran_ct, row)
+        russia_threat = rules.threat_memory(russia_threat, killed[TARGET.russia], memory)
+        iran_threat = rules.threat_memory(iran_threat, killed[TARGET.iran], memory)
+        threat = rules.threat_memory(threat, killed[TARGET.afghanistan], memory)
+        # 8. record
+        for t in range(n):
+            record[ATTACKS + t, month] = fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]
+            record[KILLED + t, month] = killed[t]
+            record[MASS + t, month] = mass[t]
+        for f in range(len(FATES)):
+            record[FATE_COUNTS + f, month] = fates[:, f].sum()
+        record[S.plots, month] = fates.sum()
+        record[S.isisk_strength, month] = strength
+        record[S.taliban_ct_capacity, month] = capacity
+        record[S.trust_us_russia, month] = trust[ACTOR.us, ACTOR.russia]
+        record[S.trust_us_iran, month] = trust[ACTOR.us, ACTOR.iran]
+        record[S.trust_us_taliban, month] = trust[ACTOR.us, ACTOR.taliban]
+        record[S.russia_ct_support, month] = russia_ct
+        record[S.russia_arms, month] = arms
+        record[S.iran_ct_support, month] = iran_ct
+        record[S.us_cost, month] = cost
+        record[S.taliban_ct_share, month] = budget[0]
+        record[S.isisk_home_pressure, month] = pressure
+
+
+@njit(cache=True, error_model="numpy")
+def run_worlds(rows: np.ndarray, policy_of: np.ndarray, policies: np.ndarray, keys: np.ndarray,
+               horizon: int) -> np.ndarray:
+    """The batched engine: every replication of a chunk, each its own world, in one compiled loop.
+
+    ``rows[r]`` is replication r's parameter row (COLUMNS order), ``policies[policy_of[r]]`` its
+    compiled policy (months x LEVER_COLUMNS), ``keys[r]`` its stream key.  Returns the record,
+    shape (replications, len(SERIES), horizon): each world's months side by side in memory.
+    """
+    record = np.empty((len(keys), len(SERIES), horizon))
+    for r in range(len(keys)):
+        _run_world(rows[r], policies[policy_of[r]], keys[r], horizon, record[r])
+    return record
