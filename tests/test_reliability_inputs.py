@@ -328,6 +328,16 @@ def test_class8_claims_with_an_unknown_parameter_is_exit_2(invoke):
     assert invoke("claims", "--parameter", "us.intel_capability").exit_code == 0
 
 
+def test_class8_claims_with_an_unknown_source_is_exit_2(invoke):
+    """`--source 999` used to print '0 claims' with exit 0: it names the known sources and guesses."""
+    result = invoke("claims", "--source", "999")
+    assert result.exit_code == 2 and "--source 999" in result.stderr
+    assert all(f"{n:03d}" in result.stderr for n in range(5))
+    assert "did you mean '002'" in invoke("claims", "--source", "02").stderr
+    named = invoke("claims", "--source", "002_868dcc8fc6637ede.txt")
+    assert named.exit_code == 0 and named.stdout.strip().endswith("claims") and not named.stdout.startswith("0 ")
+
+
 def test_class8_a_process_reads_a_fifo_scenario_and_exits(tmp_path):
     """End to end in a real process: nothing blocks (a hung open() would time out here)."""
     import subprocess
