@@ -244,8 +244,16 @@ def test_class6_half_written_manifest_under_analyze_and_resume(invoke, interrupt
         assert f"{folder / 'manifest.json'}: cannot read the manifest" in error
 
 
-@pytest.mark.parametrize("garbage", [b"\x00\xff\xfe\x80 not a table \x00", b"a,b\n1,2\n", b"", b'"unclosed\n1,2'])
+@pytest.mark.parametrize("garbage", [b"\x00\xff\xfe\x80 not a table \x00", b"a,b\n1,2\n", b"", b'"unclosed\n1,2',
+                                     "header only", "n not a number"])
 def test_class6_garbage_comparison_csv_under_report(invoke, finished, garbage):
+    lines = (finished / "comparison.csv").read_text().splitlines(keepends=True)
+    if garbage == "header only":  # head -1 comparison.csv > comparison.csv
+        garbage = lines[0].encode()
+    elif garbage == "n not a number":
+        n = lines[0].split(",").index("n")
+        cells = lines[1].split(",")
+        garbage = "".join([lines[0], ",".join([*cells[:n], "ten", *cells[n + 1:]]), *lines[2:]]).encode()
     (finished / "comparison.csv").write_bytes(garbage)
     error = one_line_error(invoke("report", finished))
     assert f"{finished / 'comparison.csv'}:" in error
