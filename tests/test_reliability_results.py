@@ -462,4 +462,21 @@ def test_resume_refuses_options_that_would_change_the_plan(invoke, tmp_path):
     for extra in (["-n", 5], ["--seed", 3], ["--engine", "mesa"], ["--chunk-size", 2]):
         result = invoke("run", "--resume", folder, *extra)
         assert result.exit_code == 2, extra
-        assert "cannot change a resumed run" in result.stderr and "--" in result.stderr
+        assert "cannot change a resumed job" in result.stderr and "--" in result.stderr
+
+
+@pytest.mark.parametrize(("command", "extra", "flags"), [
+    ("sweep", ["-n", 2, "--seed", 9, "--vary", "us.intel_capability=0:1:3", "--per-replication"],
+     "--vary, --replications, --seed, --per-replication"),
+    ("argue", ["-n", 50], "--replications"),
+    ("argue", ["--flip", "--beliefs", "consensus", "--argument", "a"], "--beliefs, --argument, --flip"),
+    ("tornado", ["-n", 50, "--outcome", "killed_west"], "--outcome, --replications"),
+    ("run --across-beliefs", ["-n", 4, "--series", "full"], "--replications, --series"),
+    ("run --credence", ["--seed", 4, "--credence-set", "russia_arms.armed=0.8"], "--seed, --credence-set"),
+])
+def test_every_resume_refuses_options_that_would_change_its_plan(invoke, finished, command, extra, flags):
+    """One rule for every job: `afsim sweep --resume DIR -n 2` used to exit 0 and ignore -n."""
+    result = invoke(*command.split(), "--resume", finished, *extra)
+    assert result.exit_code == 2
+    assert f"--resume: {flags} cannot change a resumed job" in result.stderr
+    assert "cannot change" not in invoke(*command.split(), "--resume", finished).stderr  # refused for another reason

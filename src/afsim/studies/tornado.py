@@ -16,7 +16,7 @@ from typing import Any
 from afsim.engine.experiment import DEFAULT_ENGINE, Progress
 from afsim.errors import InputError, closest
 from afsim.results import manifest as manifests
-from afsim.results.job import job, reopen, start
+from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.studies.sweep import run_points
 from afsim.studies.sweepspec import check_outcomes, check_runs
 from afsim.world.parameters import _SPECS, parameter_specs
@@ -89,6 +89,8 @@ def run_tornado(path: str | None = None, *, resume: str | None = None, outcome: 
     if (path is None) == (resume is None):
         raise InputError("afsim tornado", "give either SCENARIO or --resume DIR")
     if resume is not None:
+        refuse_new_options({"outcome": outcome, "parameters": parameters, "replications": replications, "seed": seed},
+                           {"outcome": OUTCOME, "parameters": None, "replications": REPLICATIONS, "seed": None})
         folder, info = reopen(resume, "tornado")
         values, given = manifests.resume_settings(info, settings)
         spec = load_scenario(info["scenario_file"], settings=values)
