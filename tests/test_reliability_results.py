@@ -134,8 +134,9 @@ def test_class1_resume_refuses_an_edit_deep_in_the_baseline_chain(invoke, interr
     ("data", "beliefs.yaml", "data file afsim/data/beliefs.yaml changed"),
     ("data", "arguments.yaml", "data file afsim/data/arguments.yaml changed"),
     ("data", "parameters.yaml", "data file afsim/data/parameters.yaml changed"),
-    ("code", "afsim/model", "source of afsim/model changed"),
-    ("code", "afsim/engine", "source of afsim/engine changed"),
+    ("code", "afsim/engine/experiment.py", "source of afsim/engine/experiment.py changed"),
+    ("code", "afsim/world/levers.py", "source of afsim/world/levers.py changed"),
+    ("code", "afsim/studies/credence.py", "source of afsim/studies/credence.py changed"),
     ("packages", "numpy", "numpy changed"),
     ("packages", "numba", "numba changed"),
     ("engine", None, "engine changed (mesa -> batched)"),
@@ -151,6 +152,31 @@ def test_class1_resume_refuses_changed_data_code_packages_or_engine(invoke, inte
         info["inputs"][block][key] = "0" * 64
     (folder / "manifest.json").write_text(json.dumps(info))
     assert said in one_line_error(invoke("run", "--resume", folder))
+
+
+def test_class1_resume_refuses_an_edited_source_file_in_world(invoke, interrupted, tmp_path, monkeypatch):
+    """An edit to code that computes numbers (here the levers' compilation) after a run began is caught."""
+    from afsim.results import manifest
+
+    folder = interrupted()
+    copy = Path(shutil.copytree(manifest.PACKAGE_ROOT, tmp_path / "afsim",
+                                ignore=shutil.ignore_patterns("__pycache__")))
+    monkeypatch.setattr(manifest, "PACKAGE_ROOT", copy)
+    with (copy / "world" / "levers.py").open("a") as f:
+        f.write("\n# an edit\n")
+    error = one_line_error(invoke("run", "--resume", folder))
+    assert "cannot resume: source of afsim/world/levers.py changed" in error
+
+
+def test_class1_every_computing_source_file_is_an_input(interrupted):
+    """The hashes a real run records cover every .py under world/, model/, engine/ and studies/ (not cli/)."""
+    from afsim.results.manifest import PACKAGE_ROOT
+
+    recorded = manifest_of(interrupted())["inputs"]["code"]
+    expected = {f"afsim/{p.relative_to(PACKAGE_ROOT).as_posix()}"
+                for folder in ("world", "model", "engine", "studies") for p in (PACKAGE_ROOT / folder).rglob("*.py")}
+    assert len(expected) > 30 and expected <= set(recorded)
+    assert not [k for k in recorded if k.startswith(("afsim/cli/", "afsim/present/"))]
 
 
 def test_class1_salib_version_is_recorded_when_installed(interrupted):
