@@ -506,3 +506,13 @@ def test_every_resume_refuses_options_that_would_change_its_plan(invoke, finishe
     assert result.exit_code == 2
     assert f"--resume: {flags} cannot change a resumed job" in result.stderr
     assert "cannot change" not in invoke(*command.split(), "--resume", finished).stderr  # refused for another reason
+
+
+def test_class6_a_long_reader_error_is_cut_at_a_word_not_inside_one(tmp_path):
+    """pyarrow's messages can be long: the one line keeps whole words ('...corrupted or t' was printed)."""
+    from afsim.results.resultset import damaged
+
+    reason = "Parquet magic bytes not found in footer. Either the file is corrupted or this is not a parquet file " * 3
+    message = str(damaged(tmp_path / "part.parquet", OSError(reason)))
+    kept = message.split("(", 1)[1].split(" ...)")[0]
+    assert message.count(" ...)") == 1 and reason.startswith(kept) and reason[len(kept)] == " "

@@ -175,6 +175,7 @@ def test_resume_keeps_the_recorded_settings_and_refuses_changed_ones(invoke, tmp
     assert refused.exit_code == 2
     assert ("--set changed (iran.threat_response=0 russia.threat_response=0 -> russia.threat_response=0.002)"
             in refused.stderr)
+    assert "SHA-256 differs" not in refused.stderr  # --set values are recorded as they are, not hashed
     assert invoke("run", "--resume", folder, "-q").exit_code == 0  # no --set: the recorded values
     whole = results_tests.result_dir(tmp_path / "whole")
     assert (folder / "comparison.csv").read_text() == (whole / "comparison.csv").read_text()

@@ -151,7 +151,9 @@ def _is_number(text: object) -> bool:
 
 def damaged(path: Path, exc: BaseException) -> InputError:
     """A result file afsim cannot read: truncated, overwritten or not what afsim wrote."""
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if len(reason) > 160:  # cut at a word, never inside one
+        reason = reason[:160].rsplit(" ", 1)[0] + " ..."
     return InputError(str(path), f"cannot read this result file ({reason}); it is damaged or not what afsim "
                       "wrote: restore it, or rerun the job")
 
