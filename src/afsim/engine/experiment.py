@@ -300,20 +300,3 @@ def run_pairs(*args: Any, **kwargs: Any) -> list[PairedStats]:
     from afsim.engine.scheduler import run_pairs as scheduled
 
     return scheduled(*args, **kwargs)
-
-
-def run_in_memory(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-                  chunk_size: int = DEFAULT_CHUNK, engine: str = DEFAULT_ENGINE) -> dict[str, dict[str, np.ndarray]]:
-    """Run a small paired job in this process through the same chunk tasks as every command.
-
-    Returns {arm: {outcome: values per replication}}, replications in index order: for tests
-    and notebooks that want the numbers without a result folder.
-    """
-    plan = RunPlan(scenario, scenario.seed if seed is None else seed, replications or scenario.replications,
-                   chunk_size, "none", engine)
-    tables = [run_chunk(task).tables["replications"].to_pandas() for task in plan.tasks(None)]
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for arm in ARMS:
-        rows = [t[t["arm"] == arm] for t in tables]
-        out[arm] = {name: np.concatenate([r[name].to_numpy() for r in rows]) for name in OUTCOMES if name in rows[0]}
-    return out
