@@ -115,7 +115,6 @@ class ResultSet(Mapping[str, Any]):
                 rs.tornado["claims"] = rs.tornado["claims"].fillna("").astype(str)
         elif kind == "argue":
             rs.verdicts = read(need("verdicts.csv"), lambda p: pd.read_csv(p, dtype={"source": str}))  # '002'
-
             rs.flips = optional_json("flips.json")
         elif kind == "across-beliefs":
             rs.runs = [cls.load(folder / name) for name in rs.manifest["readings"]]
