@@ -495,10 +495,12 @@ def test_resume_refuses_options_that_would_change_the_plan(invoke, tmp_path):
     ("sweep", ["-n", 2, "--seed", 9, "--vary", "us.intel_capability=0:1:3", "--per-replication"],
      "--vary, --replications, --seed, --per-replication"),
     ("argue", ["-n", 50], "--replications"),
-    ("argue", ["--flip", "--beliefs", "consensus", "--argument", "a"], "--beliefs, --argument, --flip"),
+    ("argue", ["--flip", "--beliefs", "haven", "--argument", "A002-intel-carrot"], "--beliefs, --argument, --flip"),
     ("tornado", ["-n", 50, "--outcome", "killed_west"], "--outcome, --replications"),
     ("run --across-beliefs", ["-n", 4, "--series", "full"], "--replications, --series"),
     ("run --credence", ["--seed", 4, "--credence-set", "russia_arms.armed=0.8"], "--seed, --credence-set"),
+    ("run --across-beliefs", ["--chunk-size", 3, "--beliefs", "haven"], "--beliefs, --chunk-size"),
+    ("run --credence", ["--precision", "10%", "--engine", "mesa"], "--engine, --precision"),
 ])
 def test_every_resume_refuses_options_that_would_change_its_plan(invoke, finished, command, extra, flags):
     """One rule for every job: `afsim sweep --resume DIR -n 2` used to exit 0 and ignore -n."""

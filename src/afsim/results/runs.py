@@ -73,9 +73,15 @@ def _manifest(plan: RunPlan, precision: Precision | None) -> dict[str, Any]:
     )
 
 
-def resumed_kind(path: str | None) -> str | None:
-    """The kind of result set ``afsim run --resume`` was given (runs, across-beliefs, credence), from its manifest."""
-    return ResultFolder.existing(path).read_manifest().get("afsim_result", "paired-run") if path else None
+def resumed_kind(path: str | None, options: dict[str, Any] | None = None) -> str | None:
+    """The kind of result set ``afsim run --resume`` was given (runs, across-beliefs, credence), from its manifest.
+
+    ``options`` (the command's): any that would change the plan is refused, whatever the kind.
+    """
+    if not path:
+        return None
+    refuse_new_options(options or {}, {**PLAN_DEFAULTS, "credence_set": ()})
+    return ResultFolder.existing(path).read_manifest().get("afsim_result", "paired-run")
 
 
 def plan_run(path: str, *, replications: int | None = None, seed: int | None = None, beliefs: str | None = None,
