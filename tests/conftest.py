@@ -7,8 +7,12 @@ import yaml
 from click.testing import CliRunner
 
 from afsim.cli import cli
-from afsim.engine.experiment import run_in_memory
-from afsim.world.scenario import load_scenario
+from afsim.engine.experiment import DEFAULT_CHUNK, DEFAULT_ENGINE, RunPlan
+from afsim.results import manifest
+from afsim.results.job import start
+from afsim.results.resultset import ResultSet
+from afsim.results.runs import execute_run
+from afsim.world.scenario import Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -41,7 +45,30 @@ def write_scenario(tmp_path):
 
 
 @pytest.fixture
-def paired(write_scenario):
+def run_paired(tmp_path_factory):
+    """Run a loaded scenario the way `afsim run` does (its chunk tasks, executor, merge and result folder) and
+    read the result set back: {arm: {outcome: values per replication, in index order}}."""
+
+    def _run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
+             chunk_size: int = DEFAULT_CHUNK) -> dict:
+        plan = RunPlan(scenario, scenario.seed if seed is None else seed, replications or scenario.replications,
+                       chunk_size, "none", DEFAULT_ENGINE)
+        folder = start(tmp_path_factory.mktemp("run"), scenario.name, manifest.build(
+            "paired-run", scenario, plan.engine, replications=plan.replications, seed=plan.seed,
+            chunk_size=chunk_size, series="none"))
+        execute_run(folder, plan, None, workers=1)
+        frame = ResultSet.load(folder.path, allow_partial=False).replications
+        out = {}
+        for arm in ("scenario", "baseline"):
+            rows = frame[frame["arm"] == arm].sort_values("replication")
+            out[arm] = {name: rows[name].to_numpy() for name in rows.columns if name not in ("arm", "replication")}
+        return out
+
+    return _run
+
+
+@pytest.fixture
+def paired(write_scenario, run_paired):
     """Run a scenario given as a mapping; return {arm: outcomes}."""
 
     def _run(replications: int = 400, horizon: int = 120, seed: int = 7, parameters: dict | None = None,
@@ -51,6 +78,6 @@ def paired(write_scenario):
         scen = write_scenario({"name": "scen", "horizon_months": horizon, "replications": replications,
                                "seed": seed, "baseline": base.name, "scenario_parameters": parameters or {},
                                "levers": levers or [], "events": events or []}, "scen.yaml")
-        return run_in_memory(load_scenario(scen))
+        return run_paired(load_scenario(scen))
 
     return _run

@@ -4,7 +4,8 @@ Above all mutations of the shipped files -- keys dropped, duplicated, retyped, r
 swapped between keys; numbers pushed to their bounds and past them; YAML 1.1 traps and broken
 syntax typed into the text -- and also random YAML documents.  Whatever the input, ``afsim
 validate`` exits 0 or 2 with no traceback, and a refused file makes ``afsim run``/``sweep`` exit 2
-without writing anything.
+without writing anything; a sample of accepted scenario mutants (horizon 1..24) also runs,
+`afsim run -n 2` exiting 0.
 
 The default run is derandomized (fixed seed) and short; ``pytest -m fuzz`` runs the long,
 random variant.
@@ -78,14 +79,20 @@ def _set(doc, path, value):
 
 
 @st.composite
-def mutated_document(draw, files=SHIPPED):
-    """A shipped file, structurally mutated, dumped, then perhaps mutated as text."""
+def mutated_document(draw, files=SHIPPED, horizon=None, ops=("drop", "retype", "rename", "swap", "perturb", "perturb",
+                                                              "add"), text_edits=2):
+    """A shipped file, structurally mutated, dumped, then perhaps mutated as text.
+
+    ``horizon``: a strategy for the file's horizon_months before mutation (keeps runnable mutants short);
+    ``ops`` and ``text_edits`` narrow the mutations (milder ones are accepted more often)."""
     source = draw(st.sampled_from(files))
     doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    if horizon is not None:
+        doc["horizon_months"] = draw(horizon)
     for _ in range(draw(st.integers(1, 4))):
         paths = _paths(doc)
         path = draw(st.sampled_from(paths))
-        op = draw(st.sampled_from(["drop", "retype", "rename", "swap", "perturb", "perturb", "add"]))
+        op = draw(st.sampled_from(ops))
         parent = _get(doc, path[:-1]) if path else None
         if op == "drop" and path:
             del parent[path[-1]]
@@ -109,7 +116,7 @@ def mutated_document(draw, files=SHIPPED):
             break
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     lines = text.splitlines()
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.integers(0, text_edits))):
         if not lines:
             break
         i = draw(st.integers(0, len(lines) - 1))
@@ -186,6 +193,48 @@ def test_mutated_shipped_files_long(playground, case):
 def test_random_documents_long(playground, folder, doc):
     text = doc if isinstance(doc, str) else yaml.safe_dump(doc, sort_keys=False)
     _check(playground, folder, text)
+
+
+FILTERED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+RUN_SHORT = settings(SHORT, max_examples=25, suppress_health_check=FILTERED)
+RUN_LONG = settings(LONG, max_examples=300, suppress_health_check=FILTERED)
+RUNNABLE = mutated_document(SCENARIO_FILES, horizon=st.integers(1, 24), ops=("drop", "swap", "perturb", "retype"),
+                            text_edits=0)
+
+
+def _check_run(root: Path, text: str) -> None:
+    """A mutant `afsim validate` accepts also runs: `afsim run` exits 0 (a crash there was never looked for)."""
+    from hypothesis import assume
+
+    from afsim.world.scenario import load_scenario
+
+    path = root / "scenarios" / "fuzz.yaml"
+    path.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["validate", str(path)])
+    assume(checked.exit_code == 0)
+    assume(load_scenario(path).horizon_months <= 24)  # a mutation may have pushed it far: keep the run short
+    out = root / "runs"
+    try:
+        result = runner.invoke(cli, ["run", str(path), "-n", "2", "--series", "none", "-q", "-w", "1",
+                                     "--out", str(out)])
+        assert result.exit_code == 0, (result.output, result.exception, text)
+        assert "Traceback" not in result.output and "internal error" not in result.output, (result.output, text)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+@RUN_SHORT
+@given(RUNNABLE)
+def test_accepted_mutants_run(playground, case):
+    _check_run(playground, case[1])
+
+
+@pytest.mark.fuzz
+@RUN_LONG
+@given(RUNNABLE)
+def test_accepted_mutants_run_long(playground, case):
+    _check_run(playground, case[1])
 
 
 vary_items = st.one_of(

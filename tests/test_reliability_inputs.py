@@ -36,6 +36,7 @@ def refused(invoke, path, *fragments, out=None):
 YAML_1_1 = {
     "sexagesimal horizon": ("horizon_months: 1:30", "base-60", "write 90"),
     "octal seed": ("seed: 0100", "octal 64", "write 100"),
+    "negative octal": ("replications: -0100", "octal -64", "write -100,"),
     "hex horizon": ("horizon_months: 0x10", "hexadecimal 16", "write 16"),
     "binary seed": ("seed: 0b11", "binary 3", "write 3"),
     "underscore": ("replications: 1_000", "underscores", "write 1000"),
@@ -76,6 +77,9 @@ def test_class2_yes_no_on_off_say_why_the_value_became_a_boolean(word, invoke, w
             f"quote it ('{word}')")
     path = write_scenario(SMALL + f"parameters:\n  us.intel_capability: {word}\n", "param.yaml")
     refused(invoke, path, "parameters.us.intel_capability", f"the boolean {value}")
+    path = write_scenario(SMALL.replace("replications: 10", f"replications: {word}"), "int.yaml")
+    stderr = refused(invoke, path, "replications: expected an integer", f"the boolean {value}")
+    assert "or write true" not in stderr and "or write false" not in stderr  # a boolean is not what is wanted
 
 
 def test_class2_quoted_forms_and_booleans_where_booleans_belong_are_accepted(invoke, write_scenario):
@@ -245,6 +249,15 @@ def test_class7_a_baseline_cycle_is_refused_and_printed(invoke, write_scenario, 
     refused(invoke, tmp_path / "x.yaml", "x.yaml -> ", "y.yaml -> ")
 
 
+def test_class7_a_cycle_through_a_symlink_names_each_file_as_first_written(invoke, write_scenario, tmp_path):
+    _chain(write_scenario, ("d", "alink.yaml"), ("a", "b.yaml"), ("b", "c.yaml"), ("c", "a.yaml"))
+    (tmp_path / "alink.yaml").symlink_to(tmp_path / "a.yaml")
+    stderr = refused(invoke, tmp_path / "d.yaml", "cycle")
+    cycle = stderr.split("cycle: ")[1].split(";")[0]
+    assert [os.path.basename(p) for p in cycle.split(" -> ")] == ["d.yaml", "alink.yaml", "b.yaml", "c.yaml",
+                                                                  "alink.yaml"]
+
+
 def test_class7_the_whole_chain_is_followed_validated_and_listed(invoke, write_scenario, tmp_path):
     _chain(write_scenario, ("a", "b.yaml"), ("b", "sub/c.yaml"))
     (tmp_path / "sub").mkdir()
@@ -326,6 +339,16 @@ def test_class8_claims_with_an_unknown_parameter_is_exit_2(invoke):
     result = invoke("claims", "--parameter", "us.intel_capabilty")
     assert result.exit_code == 2 and "did you mean 'us.intel_capability'" in result.stderr
     assert invoke("claims", "--parameter", "us.intel_capability").exit_code == 0
+
+
+def test_class8_claims_with_an_unknown_source_is_exit_2(invoke):
+    """`--source 999` used to print '0 claims' with exit 0: it names the known sources and guesses."""
+    result = invoke("claims", "--source", "999")
+    assert result.exit_code == 2 and "--source 999" in result.stderr
+    assert all(f"{n:03d}" in result.stderr for n in range(5))
+    assert "did you mean '002'" in invoke("claims", "--source", "02").stderr
+    named = invoke("claims", "--source", "002_868dcc8fc6637ede.txt")
+    assert named.exit_code == 0 and named.stdout.strip().endswith("claims") and not named.stdout.startswith("0 ")
 
 
 def test_class8_a_process_reads_a_fifo_scenario_and_exits(tmp_path):

@@ -134,8 +134,9 @@ def test_class1_resume_refuses_an_edit_deep_in_the_baseline_chain(invoke, interr
     ("data", "beliefs.yaml", "data file afsim/data/beliefs.yaml changed"),
     ("data", "arguments.yaml", "data file afsim/data/arguments.yaml changed"),
     ("data", "parameters.yaml", "data file afsim/data/parameters.yaml changed"),
-    ("code", "afsim/model", "source of afsim/model changed"),
-    ("code", "afsim/engine", "source of afsim/engine changed"),
+    ("code", "afsim/engine/experiment.py", "source of afsim/engine/experiment.py changed"),
+    ("code", "afsim/world/levers.py", "source of afsim/world/levers.py changed"),
+    ("code", "afsim/studies/credence.py", "source of afsim/studies/credence.py changed"),
     ("packages", "numpy", "numpy changed"),
     ("packages", "numba", "numba changed"),
     ("engine", None, "engine changed (mesa -> batched)"),
@@ -151,6 +152,31 @@ def test_class1_resume_refuses_changed_data_code_packages_or_engine(invoke, inte
         info["inputs"][block][key] = "0" * 64
     (folder / "manifest.json").write_text(json.dumps(info))
     assert said in one_line_error(invoke("run", "--resume", folder))
+
+
+def test_class1_resume_refuses_an_edited_source_file_in_world(invoke, interrupted, tmp_path, monkeypatch):
+    """An edit to code that computes numbers (here the levers' compilation) after a run began is caught."""
+    from afsim.results import manifest
+
+    folder = interrupted()
+    copy = Path(shutil.copytree(manifest.PACKAGE_ROOT, tmp_path / "afsim",
+                                ignore=shutil.ignore_patterns("__pycache__")))
+    monkeypatch.setattr(manifest, "PACKAGE_ROOT", copy)
+    with (copy / "world" / "levers.py").open("a") as f:
+        f.write("\n# an edit\n")
+    error = one_line_error(invoke("run", "--resume", folder))
+    assert "cannot resume: source of afsim/world/levers.py changed" in error
+
+
+def test_class1_every_computing_source_file_is_an_input(interrupted):
+    """The hashes a real run records cover every .py under world/, model/, engine/ and studies/ (not cli/)."""
+    from afsim.results.manifest import PACKAGE_ROOT
+
+    recorded = manifest_of(interrupted())["inputs"]["code"]
+    expected = {f"afsim/{p.relative_to(PACKAGE_ROOT).as_posix()}"
+                for folder in ("world", "model", "engine", "studies") for p in (PACKAGE_ROOT / folder).rglob("*.py")}
+    assert len(expected) > 30 and expected <= set(recorded)
+    assert not [k for k in recorded if k.startswith(("afsim/cli/", "afsim/present/"))]
 
 
 def test_class1_salib_version_is_recorded_when_installed(interrupted):
@@ -244,8 +270,16 @@ def test_class6_half_written_manifest_under_analyze_and_resume(invoke, interrupt
         assert f"{folder / 'manifest.json'}: cannot read the manifest" in error
 
 
-@pytest.mark.parametrize("garbage", [b"\x00\xff\xfe\x80 not a table \x00", b"a,b\n1,2\n", b"", b'"unclosed\n1,2'])
+@pytest.mark.parametrize("garbage", [b"\x00\xff\xfe\x80 not a table \x00", b"a,b\n1,2\n", b"", b'"unclosed\n1,2',
+                                     "header only", "n not a number"])
 def test_class6_garbage_comparison_csv_under_report(invoke, finished, garbage):
+    lines = (finished / "comparison.csv").read_text().splitlines(keepends=True)
+    if garbage == "header only":  # head -1 comparison.csv > comparison.csv
+        garbage = lines[0].encode()
+    elif garbage == "n not a number":
+        n = lines[0].split(",").index("n")
+        cells = lines[1].split(",")
+        garbage = "".join([lines[0], ",".join([*cells[:n], "ten", *cells[n + 1:]]), *lines[2:]]).encode()
     (finished / "comparison.csv").write_bytes(garbage)
     error = one_line_error(invoke("report", finished))
     assert f"{finished / 'comparison.csv'}:" in error
@@ -454,4 +488,44 @@ def test_resume_refuses_options_that_would_change_the_plan(invoke, tmp_path):
     for extra in (["-n", 5], ["--seed", 3], ["--engine", "mesa"], ["--chunk-size", 2]):
         result = invoke("run", "--resume", folder, *extra)
         assert result.exit_code == 2, extra
-        assert "cannot change a resumed run" in result.stderr and "--" in result.stderr
+        assert "cannot change a resumed job" in result.stderr and "--" in result.stderr
+
+
+@pytest.mark.parametrize(("command", "extra", "flags"), [
+    ("sweep", ["-n", 2, "--seed", 9, "--vary", "us.intel_capability=0:1:3", "--per-replication"],
+     "--vary, --replications, --seed, --per-replication"),
+    ("argue", ["-n", 50], "--replications"),
+    ("argue", ["--flip", "--beliefs", "haven", "--argument", "A002-intel-carrot"], "--beliefs, --argument, --flip"),
+    ("tornado", ["-n", 50, "--outcome", "killed_west"], "--outcome, --replications"),
+    ("run --across-beliefs", ["-n", 4, "--series", "full"], "--replications, --series"),
+    ("run --credence", ["--seed", 4, "--credence-set", "russia_arms.armed=0.8"], "--seed, --credence-set"),
+    ("run --across-beliefs", ["--chunk-size", 3, "--beliefs", "haven"], "--beliefs, --chunk-size"),
+    ("run --credence", ["--precision", "10%", "--engine", "mesa"], "--engine, --precision"),
+])
+def test_every_resume_refuses_options_that_would_change_its_plan(invoke, finished, command, extra, flags):
+    """One rule for every job: `afsim sweep --resume DIR -n 2` used to exit 0 and ignore -n."""
+    result = invoke(*command.split(), "--resume", finished, *extra)
+    assert result.exit_code == 2
+    assert f"--resume: {flags} cannot change a resumed job" in result.stderr
+    assert "cannot change" not in invoke(*command.split(), "--resume", finished).stderr  # refused for another reason
+
+
+def test_class6_a_long_reader_error_is_cut_at_a_word_not_inside_one(tmp_path):
+    """pyarrow's messages can be long: the one line keeps whole words ('...corrupted or t' was printed)."""
+    from afsim.results.resultset import damaged
+
+    reason = "Parquet magic bytes not found in footer. Either the file is corrupted or this is not a parquet file " * 3
+    message = str(damaged(tmp_path / "part.parquet", OSError(reason)))
+    kept = message.split("(", 1)[1].split(" ...)")[0]
+    assert message.count(" ...)") == 1 and reason.startswith(kept) and reason[len(kept)] == " "
+
+
+def test_class9_a_half_written_part_left_by_a_killed_writer_is_dropped_on_resume(invoke, interrupted, whole):
+    """A worker killed mid-write leaves `.part-*.tmp-*`; the chunk is not done, and the garbage goes."""
+    folder = interrupted()
+    leftover = folder / "replications" / ".part-00002.parquet.tmp-99999"
+    leftover.write_bytes(b"PAR1 half a table")
+    assert invoke("run", "--resume", folder, "-q").exit_code == 0
+    assert not leftover.exists()
+    assert sorted(p.name for p in (folder / "replications").iterdir()) == [f"part-0000{i}.parquet" for i in range(4)]
+    same_comparison(folder, whole)

@@ -148,3 +148,55 @@ def test_screenshot_script_says_how_to_install_chromium(report, tmp_path):
                           text=True, env={"PATH": "/nonexistent"}, timeout=30)
     assert done.returncode != 0
     assert "apt-get install chromium" in done.stderr
+
+
+def _ci_text(mean, lo, hi) -> str:
+    f = format_number
+    return html.escape(f"{f(float(mean))} [{f(float(lo))}, {f(float(hi))}]")
+
+
+STUDIES = {
+    "argue": ["argue", "-n", "4", "--beliefs", "default", "--beliefs", "restraint"],
+    "across-beliefs": ["run", str(REPO / "scenarios" / "intel_sharing.yaml"), "--across-beliefs", "-n", "4"],
+    "credence-ensemble": ["run", str(REPO / "scenarios" / "intel_sharing.yaml"), "--credence", "-n", "8"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(STUDIES))
+def test_argue_across_beliefs_and_credence_reports(kind, tmp_path, monkeypatch):
+    """Every kind of result set reports (argue and across-beliefs were an internal error, credence refused):
+    its sections, the stored numbers as `afsim` formats them, and no absolute path of this machine."""
+    monkeypatch.chdir(REPO)  # argue finds the scenarios its arguments name in ./scenarios
+    out = tmp_path / "out"
+    runner = CliRunner()
+    made = runner.invoke(cli, [*STUDIES[kind], "--out", str(out), "-q", "-w", "1"], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    (folder,) = [p.parent for p in out.glob("*/*/manifest.json")]
+    result = runner.invoke(cli, ["report", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    assert str(tmp_path) not in text and str(REPO) not in text and network_loads(text) == []
+    headings = re.findall(r"<h2>([^<]*)</h2>", text)
+    assert headings[-1] == "Provenance" and "<td>status</td><td>complete</td>" in text
+    if kind == "argue":
+        assert headings[:3] == ["Verdicts", "Plot", "The tests behind each verdict"]
+        verdicts = pd.read_csv(folder / "verdicts.csv")
+        for _, r in verdicts.iterrows():
+            assert _ci_text(r["effect"], r["ci_low"], r["ci_high"]) in text
+            assert f"<td>{r['argument']}</td><td>{r['source']:03d}</td><td>{r['reading']}</td>" \
+                   f"<td>{r['verdict']}</td>" in text
+    elif kind == "across-beliefs":
+        assert headings[:2] == ["Plot", "Effects by reading"]
+        for r in json.loads((folder / "across_beliefs.json").read_text()):
+            assert f"<td>{r['reading']}</td><td>{r['outcome']}</td>" in text
+            assert _ci_text(r["difference"], r["ci_low"], r["ci_high"]) in text
+    else:
+        assert headings[:2] == ["Mixture: the paired comparison over all replications",
+                                "Effect conditional on each side"]
+        for _, r in pd.read_csv(folder / "comparison.csv").iterrows():
+            assert _ci_text(r["difference"], r["ci_low"], r["ci_high"]) in text
+        for r in json.loads((folder / "conditional.json").read_text()):
+            assert f"<td>{r['dispute']}</td><td>{r['side']}</td>" in text
+            assert _ci_text(r["effect"], r["ci_low"], r["ci_high"]) in text
+    if kind != "credence-ensemble":
+        assert text.count('<img src="data:image/png;base64,') == 1  # the figure `afsim plot` draws for it

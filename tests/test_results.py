@@ -85,7 +85,7 @@ def test_every_command_writes_the_same_provenance_and_inputs(invoke, scenarios, 
         inputs = info["inputs"]
         assert str(scenarios.resolve() / "baseline.yaml") in inputs["files"], kind
         assert {"claims.yaml", "beliefs.yaml", "arguments.yaml"} <= set(inputs["data"])
-        assert set(inputs["code"]) == {"afsim/model", "afsim/engine"}
+        assert {k.split("/")[1] for k in inputs["code"]} == {"world", "model", "engine", "studies"}
         assert inputs["engine"] == info["engine"] == "batched" and "numpy" in inputs["packages"]
         rs = ResultSet.load(result_dir(tmp_path / kind))  # the one reader reads every kind
         assert rs.kind == kind

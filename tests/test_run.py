@@ -73,12 +73,12 @@ def test_same_seed_same_numbers(invoke, tmp_path):
     assert not frames[0]["killed_afghanistan"].equals(other["killed_afghanistan"])
 
 
-def test_batch_size_does_not_change_the_numbers(tmp_path):
+def test_batch_size_does_not_change_the_numbers(tmp_path, run_paired):
     from afsim.world.scenario import load_scenario
 
     s = load_scenario(INTEL)
-    a = afsim.engine.experiment.run_in_memory(s, replications=30, chunk_size=7)
-    b = afsim.engine.experiment.run_in_memory(s, replications=30, chunk_size=30)
+    a = run_paired(s, replications=30, chunk_size=7)
+    b = run_paired(s, replications=30, chunk_size=30)
     for arm in a:
         for name, values in a[arm].items():
             pd.testing.assert_series_equal(pd.Series(values), pd.Series(b[arm][name]))

@@ -111,14 +111,14 @@ def test_a_failing_run_drops_its_replication_and_is_recorded(tmp_path, monkeypat
     assert as_json([stats]) == as_json(run_units(Unstored(), [Unit(POINTS[0], [i for i in range(10) if i != 3])]))
 
 
-def test_kept_replications_carry_their_point(tmp_path):
+def test_kept_replications_carry_their_point(tmp_path, run_paired):
     import pandas as pd
 
     run_pairs(ChunkStore(tmp_path), POINTS[:2], 30, keep_replications=True)
     frame = pd.read_parquet(tmp_path / "replications")
     assert sorted(frame.groupby("point").size().to_dict().items()) == [(0, 60), (1, 60)]
     mine = frame[(frame.point == 1) & (frame.arm == "scenario")].sort_values("replication")
-    expected = experiment.run_in_memory(INTEL._replace(world=POINTS[1].scenario), replications=30)["scenario"]
+    expected = run_paired(INTEL._replace(world=POINTS[1].scenario), replications=30)["scenario"]
     np.testing.assert_array_equal(mine["killed_russia"].to_numpy(), expected["killed_russia"])
 
 

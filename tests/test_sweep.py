@@ -55,7 +55,7 @@ def test_grid_sweep_writes_one_row_per_point_with_paired_effects(invoke, write_s
     assert (points["killed_russia:scenario_lo"] <= points["killed_russia:scenario_mean"]).all()
 
 
-def test_a_point_equals_a_run_with_the_same_parameters(invoke, write_scenario, tmp_path):
+def test_a_point_equals_a_run_with_the_same_parameters(invoke, write_scenario, tmp_path, run_paired):
     invoke("sweep", write_scenario(GRID, "grid.yaml"), "--out", tmp_path / "s", "-q")
     points = pd.read_parquet(result_dir(tmp_path / "s") / "points.parquet")
     row = points[(points["russia.warning_uptake"] == 0.5) & (points["iran.warning_uptake"] == 1)].iloc[0]
@@ -64,9 +64,7 @@ def test_a_point_equals_a_run_with_the_same_parameters(invoke, write_scenario, t
     scen_text = INTEL.read_text().replace("baseline: baseline.yaml", f"baseline: {base.name}")
     scen_text += "parameters:\n  russia.warning_uptake: 0.5\n  iran.warning_uptake: 1.0\n"
     scen = write_scenario(scen_text, "s.yaml")
-    from afsim.engine.experiment import run_in_memory
-
-    result = run_in_memory(load_scenario(scen), replications=40)
+    result = run_paired(load_scenario(scen), replications=40)
     diff = result["scenario"]["killed_russia"] - result["baseline"]["killed_russia"]
     assert row["killed_russia:effect"] == pytest.approx(diff.mean())
 

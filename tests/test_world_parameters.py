@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import test_results as results_tests
-from afsim.engine.experiment import run_in_memory
 from afsim.errors import InputError
 from afsim.model.outcomes import OUTCOMES
 from afsim.world.parameters import spec
@@ -36,7 +35,7 @@ def only_manifest(out):
 
 # -- parameters: apply to both arms -----------------------------------------------------------------
 
-def test_a_scenario_with_only_parameters_changes_nothing_between_the_arms(write_scenario):
+def test_a_scenario_with_only_parameters_changes_nothing_between_the_arms(write_scenario, run_paired):
     base = write_scenario({"name": "base", **SMALL, "parameters": {"taliban.budget": 0.3}}, "base.yaml")
     scen = write_scenario({"name": "params-only", **SMALL, "baseline": base.name,
                            "parameters": {"russia.threat_response": 0.0, "taliban.budget": 0.8,
@@ -44,13 +43,13 @@ def test_a_scenario_with_only_parameters_changes_nothing_between_the_arms(write_
     s = load_scenario(scen)
     assert s.world.params == s.baseline.params and s.differences() == []
     assert s.world.params.taliban.budget == 0.8  # the scenario's own over its baseline's
-    result = run_in_memory(s)
+    result = run_paired(s)
     moved = [o for o in OUTCOMES if not np.array_equal(result["scenario"][o], result["baseline"][o], equal_nan=True)]
     assert moved == []
     # the same parameters on one arm only do move the numbers: the test above can fail
     one_arm = write_scenario({"name": "one-arm", **SMALL, "baseline": base.name,
                               "scenario_parameters": {"taliban.budget": 0.8}}, "one.yaml")
-    result = run_in_memory(load_scenario(one_arm))
+    result = run_paired(load_scenario(one_arm))
     assert not np.array_equal(result["scenario"]["attacks_afghanistan"], result["baseline"]["attacks_afghanistan"])
 
 
@@ -175,6 +174,7 @@ def test_resume_keeps_the_recorded_settings_and_refuses_changed_ones(invoke, tmp
     assert refused.exit_code == 2
     assert ("--set changed (iran.threat_response=0 russia.threat_response=0 -> russia.threat_response=0.002)"
             in refused.stderr)
+    assert "SHA-256 differs" not in refused.stderr  # --set values are recorded as they are, not hashed
     assert invoke("run", "--resume", folder, "-q").exit_code == 0  # no --set: the recorded values
     whole = results_tests.result_dir(tmp_path / "whole")
     assert (folder / "comparison.csv").read_text() == (whole / "comparison.csv").read_text()

@@ -53,6 +53,21 @@ class EnvironmentFailure(Exception):
         super().__init__(message)
 
 
+def error_message(exc: BaseException) -> str:
+    """How every command prints an afsim error: each line prefixed ``afsim: error:``, then how to resume."""
+    text = "\n".join(f"afsim: error: {line}" for line in str(exc).splitlines())
+    resume = getattr(exc, "resume", None)
+    return f"{text}\nresume with: {resume}" if resume else text
+
+
+def discard_output() -> None:
+    """Send further standard output nowhere: the reader of a pipe (``| head``) has gone, which is no error."""
+    import os
+    import sys
+
+    sys.stdout = open(os.devnull, "w")  # open for the rest of the process
+
+
 def write_traceback() -> str:
     """Log the exception being handled to a temporary file; return its path (for 'internal error' messages)."""
     import os

@@ -7,14 +7,12 @@ interrupted (with the resume command).  :mod:`afsim.cli.jobs` loads only when on
 from __future__ import annotations
 
 import importlib
-import os
 import signal
-import sys
 
 import click
 
 from afsim.cli import catalogue
-from afsim.errors import EnvironmentFailure, InputError, Interrupted, write_traceback
+from afsim.errors import EnvironmentFailure, InputError, Interrupted, discard_output, error_message, write_traceback
 
 # Commands that load the numerical stack: name -> one-line help (shown by `afsim --help` without importing them).
 JOBS = {
@@ -54,9 +52,7 @@ class AfsimGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (InputError, EnvironmentFailure) as exc:
-            click.echo("\n".join(f"afsim: error: {line}" for line in str(exc).splitlines()), err=True)
-            if getattr(exc, "resume", None):
-                click.echo(f"resume with: {exc.resume}", err=True)
+            click.echo(error_message(exc), err=True)
             ctx.exit(2 if isinstance(exc, InputError) else 1)
         except Interrupted as exc:
             click.echo(f"afsim: {exc}", err=True)
@@ -65,7 +61,7 @@ class AfsimGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # output piped into `head` and the like: not an error
-            sys.stdout = open(os.devnull, "w")
+            discard_output()
             ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("afsim: interrupted", err=True)

@@ -6,9 +6,11 @@ import sys
 
 import click
 
-from afsim.errors import InputError
+from afsim.errors import InputError, error_message
 from afsim.present import catalogue
 from afsim.studies.sweepspec import validate_input
+from afsim.world.axes import ACTORS
+from afsim.world.parameters import parameter_groups
 
 
 @click.command("beliefs")
@@ -26,14 +28,14 @@ def validate(files: tuple[str, ...]) -> None:
         try:
             click.echo(f"ok: {file} ({validate_input(file)})")
         except InputError as exc:
-            click.echo("\n".join(f"afsim: error: {line}" for line in str(exc).splitlines()), err=True)
+            click.echo(error_message(exc), err=True)
             failed += 1
     if failed:
         sys.exit(2)
 
 
 @click.group(invoke_without_command=True)
-@click.option("--actor", type=click.Choice(["us", "russia", "iran", "taliban", "isisk"]))
+@click.option("--actor", type=click.Choice(ACTORS))
 @click.option("--source", help="Source file or its number prefix, e.g. 002.")
 @click.option("--parameter", help="Only claims that inform this parameter, e.g. us.intel_capability.")
 @click.pass_context
@@ -51,7 +53,7 @@ def claims_show(claim_id: str) -> None:
 
 
 @click.command()
-@click.option("--group", type=click.Choice(["isisk", "taliban", "russia", "iran", "us", "region", "relations"]))
+@click.option("--group", type=click.Choice([g.name for g in parameter_groups()]))
 def params(group: str | None) -> None:
     """Print every parameter: default, range, unit and its sources (claims or assumption)."""
     click.echo(catalogue.params_text(group))

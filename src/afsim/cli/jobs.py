@@ -87,7 +87,7 @@ def resume_option(what: str) -> Callable:
 def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set: tuple[str, ...], quiet: bool,
         where: dict, **options) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
-    kind = resumed_kind(options["resume"])  # a resumed across-beliefs or credence run needs no flag
+    kind = resumed_kind(options["resume"], {**options, "credence_set": credence_set})  # refuses new options
     with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
         if across_beliefs or kind == "across-beliefs":
             report = run_across_beliefs(scenario, render=tables.across_text, render_run=tables.run_text,

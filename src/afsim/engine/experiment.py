@@ -248,6 +248,7 @@ def run_plan(
     """
     stats_by_chunk: dict[int, PairedStats] = {}
     failures: list[dict[str, Any]] = []
+    run.remove_temporaries()  # a resume after a killed writer
     for task in plan.tasks(None):
         if run.chunk_done(task.index):
             stats_by_chunk[task.index] = run.chunk_stats(task.index)
@@ -280,6 +281,7 @@ def run_plan(
         plan.replications = min(plan.replications, precision.max_replications)
         if on_grow:
             on_grow(plan.replications)
+    run.remove_temporaries()  # a worker killed mid-write (its chunk was lost and rerun)
     return RunOutcome(merged, plan.replications, failures, stopped)
 
 
@@ -300,20 +302,3 @@ def run_pairs(*args: Any, **kwargs: Any) -> list[PairedStats]:
     from afsim.engine.scheduler import run_pairs as scheduled
 
     return scheduled(*args, **kwargs)
-
-
-def run_in_memory(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-                  chunk_size: int = DEFAULT_CHUNK, engine: str = DEFAULT_ENGINE) -> dict[str, dict[str, np.ndarray]]:
-    """Run a small paired job in this process through the same chunk tasks as every command.
-
-    Returns {arm: {outcome: values per replication}}, replications in index order: for tests
-    and notebooks that want the numbers without a result folder.
-    """
-    plan = RunPlan(scenario, scenario.seed if seed is None else seed, replications or scenario.replications,
-                   chunk_size, "none", engine)
-    tables = [run_chunk(task).tables["replications"].to_pandas() for task in plan.tasks(None)]
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for arm in ARMS:
-        rows = [t[t["arm"] == arm] for t in tables]
-        out[arm] = {name: np.concatenate([r[name].to_numpy() for r in rows]) for name in OUTCOMES if name in rows[0]}
-    return out

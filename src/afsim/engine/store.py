@@ -82,6 +82,16 @@ class ChunkStore:
                            use_dictionary=[f.name for f in table.schema if not pa.types.is_floating(f.type)])
             os.replace(tmp, target)
 
+    def remove_temporaries(self) -> None:
+        """Drop half-written parts left by a writer that was killed (a dead worker, kill -9).
+
+        Called only while this process holds the result set (no writer of it is alive), so
+        every ``.part-*.tmp-*`` file is garbage; the chunk it belonged to is not done and runs again.
+        """
+        for kind in KINDS:
+            for leftover in (self.path / kind).glob(".part-*.tmp-*"):
+                leftover.unlink(missing_ok=True)
+
     def chunk_stats(self, index: int) -> Any:
         """Recompute a finished chunk's paired statistics from its stored replications."""
         return _readable(self.part("replications", index), _paired_stats)

@@ -43,6 +43,10 @@ def claims_text(actor: str | None, source: str | None, parameter: str | None) ->
     if parameter is not None and parameter not in known:
         raise InputError(f"--parameter {parameter}", "unknown parameter (see afsim params)",
                          hint=closest(parameter, known))
+    sources = sorted({c.source for c in load_claims().values()})
+    if source is not None and not any(s.startswith(source) for s in sources):
+        raise InputError(f"--source {source}", f"no such source (known: {', '.join(s[:3] for s in sources)}, "
+                         "or a file name)", hint=closest(source, [s[:3] for s in sources] + sources))
     found = filter_claims(actor=actor, source=source, parameter=parameter)
     out = [f"{c.id:34s} {c.source[:3]}  {c.evidence:17s} {','.join(c.actors):22s} {c.asserts}"
            + ("  [contested]" if c.contested_by else "") for c in found]

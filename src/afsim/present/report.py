@@ -20,12 +20,20 @@ import yaml
 
 from afsim.errors import InputError
 from afsim.model.outcomes import OUTCOMES
-from afsim.present import plots, provenance
-from afsim.present.figures.run import forest_figure, killed_distribution_figure, series_figure, verdict
+from afsim.present import provenance
+from afsim.present.figures.run import (
+    compare_runs_figure,
+    forest_figure,
+    killed_distribution_figure,
+    series_figure,
+    verdict,
+)
 from afsim.present.figures.style import outcome_unit, pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
 from afsim.present.figures.tornado import tornado_figure
+from afsim.present.figures.verdicts import verdict_figure
 from afsim.present.tables import format_number
+from afsim.results.resultset import ResultSet
 from afsim.world.claims import load_claims, source_text
 
 if TYPE_CHECKING:
@@ -152,6 +160,17 @@ def _claims_section(changes: list[provenance.Change]) -> str:
 SHOWN_ELSEWHERE = {"versions", "parameters", "levers", "scenario_text", "vary", "updated"}
 
 
+def portable(value: Any) -> Any:
+    """``value`` with every absolute path cut to its file name: a report is mailed, not tied to one machine."""
+    if isinstance(value, str) and os.path.isabs(value) and len(value) > 1:
+        return os.path.basename(value.rstrip(os.sep)) or value
+    if isinstance(value, dict):
+        return {portable(k): portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    return value
+
+
 def _provenance(manifest: dict[str, Any], keys: list[str]) -> str:
     """The manifest's record of how the result set was made: the given keys first, then any others."""
     rows = []
@@ -159,7 +178,7 @@ def _provenance(manifest: dict[str, Any], keys: list[str]) -> str:
     for key in [*keys, *rest]:
         if key not in manifest:
             continue
-        value = manifest[key]
+        value = portable(manifest[key])
         if isinstance(value, dict | list):
             value = json.dumps(value, sort_keys=False)
         rows.append([key, "" if value is None else value])
@@ -235,7 +254,7 @@ def _paired_run_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
         "<h2>What the scenario changes, and the evidence</h2>",
         _claims_section(provenance.changes(manifest)),
         "<h2>Scenario file as run</h2>",
-        f"<p class=\"meta\">{_e(manifest.get('scenario_file') or '')}</p>",
+        f"<p class=\"meta\">{_e(portable(manifest.get('scenario_file') or ''))}</p>",
         f"<pre>{_e(manifest.get('scenario_text') or '')}</pre>",
         "<h2>Provenance</h2>",
         _provenance(manifest, ["afsim_result", "status", "scenario", "baseline", "scenario_file", "scenario_sha256",
@@ -342,15 +361,99 @@ def _tornado_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
     return title, body
 
 
+# -- arguments, readings, credences -------------------------------------------------------------
+
+def _records_table(records: list[dict[str, Any]], columns: list[str], effect: tuple[str, str, str]) -> str:
+    """Rows of stored records: the named columns as they are, then the effect with its 95% CI."""
+    rows = [[*(portable(r.get(c, "")) for c in columns), _ci(*(r[k] for k in effect))] for r in records]
+    return _table([*columns, "effect [95% CI]"], rows, numeric={len(columns)})
+
+
+def _argue_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
+    manifest, verdicts = rs["manifest"], rs["verdicts"]
+    title = "Arguments judged under the readings of the evidence"
+    judged = verdicts.drop_duplicates(["argument", "reading"])
+    flips = rs.get("flips")
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="sub">{_e(len(manifest.get("arguments") or []))} arguments · '
+        f'{_e(len(manifest.get("readings") or []))} readings · {_e(manifest.get("replications"))} paired '
+        "replications per test</p>",
+        _status_note(manifest),
+        "<h2>Verdicts</h2>",
+        _table(["argument", "source", "reading", "verdict"],
+               [[r["argument"], r["source"], r["reading"], r["verdict"]] for _, r in judged.iterrows()]),
+        "<h2>Plot</h2>",
+        _figure_html(verdict_figure(rs), "Verdict of each argument under each reading."),
+        "<h2>The tests behind each verdict</h2>",
+        "<p class=\"meta\">effect = scenario − baseline with its 95% paired interval; an outcome supports the "
+        "argument when the interval lies on the claimed side.</p>",
+        _records_table(verdicts.to_dict("records"), ["argument", "reading", "outcome", "claimed", "outcome_verdict"],
+                       ("effect", "ci_low", "ci_high")),
+        "<h2>Where verdicts flip</h2>" if flips else "",
+        f"<pre>{_e(json.dumps(portable(flips), indent=1))}</pre>" if flips else "",
+        "<h2>Provenance</h2>",
+        _provenance(manifest, ["afsim_result", "status", "arguments", "readings", "replications", "seed", "flip",
+                               "flip_replications", "started", "finished"]),
+    ]
+    return title, body
+
+
+def _across_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
+    manifest, across = rs["manifest"], rs.get("across") or []
+    title = f"{manifest.get('scenario')} under every reading of the evidence"
+    n = manifest.get("replications") or "the scenario's"
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="sub">the same paired run under {_e(len(manifest.get("readings") or []))} readings · '
+        f"{_e(n)} paired replications each</p>",
+        _status_note(manifest),
+        "<h2>Plot</h2>",
+        _figure_html(compare_runs_figure(rs["runs"]), "Paired effects under each reading, with 95% CIs."),
+        "<h2>Effects by reading</h2>",
+        _records_table(across, ["reading", "outcome", "unit", "baseline_mean", "scenario_mean", "n"],
+                       ("difference", "ci_low", "ci_high")),
+        "<h2>Provenance</h2>",
+        _provenance(manifest, ["afsim_result", "status", "scenario", "baseline", "readings", "replications", "seed",
+                               "series", "started", "finished"]),
+    ]
+    return title, body
+
+
+def _credence_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
+    manifest, conditional = rs["manifest"], rs.get("conditional") or []
+    title = f"{manifest.get('scenario')}: credence-weighted ensemble"
+    credences = "; ".join(f"{d}: " + ", ".join(f"{s} {p:g}" for s, p in sides.items())
+                          for d, sides in (manifest.get("credences") or {}).items() if isinstance(sides, dict))
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="sub">each replication draws the side of every dispute in proportion to its credence · '
+        f'{_e(manifest.get("replications"))} paired replications</p>',
+        _status_note(manifest),
+        f"<p>Credences: {_e(credences)}</p>" if credences else "",
+        "<h2>Mixture: the paired comparison over all replications</h2>",
+        _comparison_table(rs["comparison"]),
+        "<h2>Effect conditional on each side</h2>",
+        "<p class=\"meta\">the replications that drew the side; flip = the credence in the first side at which "
+        "the mixture's effect would change sign, where there is one.</p>",
+        _records_table(conditional, ["dispute", "side", "credence", "outcome", "n", "flip_credence_in_first_side"],
+                       ("effect", "ci_low", "ci_high")),
+        "<h2>Provenance</h2>",
+        _provenance(manifest, ["afsim_result", "status", "scenario", "baseline", "credences", "replications", "seed",
+                               "started", "finished"]),
+    ]
+    return title, body
+
+
 # -- entry point --------------------------------------------------------------------------------
 
 def render_report(path: str | Path) -> str:
     """The HTML text of a result set's report (drawn from the stored results only)."""
-    rs = plots.load(path)
-    kind = rs["kind"]
-    build = {"paired-run": _paired_run_body, "sweep": _sweep_body, "tornado": _tornado_body}[kind]
+    rs = ResultSet.load(path)
+    build = {"paired-run": _paired_run_body, "sweep": _sweep_body, "tornado": _tornado_body, "argue": _argue_body,
+             "across-beliefs": _across_body, "credence-ensemble": _credence_body}[rs.kind]
     title, body = build(rs)
-    body.append(f'<p class="meta">Report written by afsim from {_e(Path(path).resolve())}.</p>')
+    body.append(f'<p class="meta">Report written by afsim from the result set {_e(Path(path).resolve().name)}.</p>')
     return _page(title, [b for b in body if b])
 
 

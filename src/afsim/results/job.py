@@ -43,6 +43,22 @@ def no_space(exc: OSError) -> bool:
     return exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc)
 
 
+FLAGS = {"reading_names": "--beliefs", "argument_ids": "--argument", "outcomes": "--outcome"}
+"""Options whose flag is not their name with dashes."""
+
+
+def refuse_new_options(given: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """A resumed job takes its plan from its manifest: an option that would change it is an error, not ignored.
+
+    ``defaults`` maps each planning option to its value when not given; a different value in ``given`` is refused.
+    """
+    changed = [name for name, default in defaults.items() if given.get(name, default) not in (default, None, ())]
+    if changed:
+        flags = ", ".join(FLAGS.get(name, "--" + name.replace("_", "-")) for name in changed)
+        raise InputError("--resume", f"{flags} cannot change a resumed job (its plan comes from its manifest); "
+                         "start a new one instead")
+
+
 def reopen(path: str | Path, kind: str) -> tuple[ResultFolder, dict[str, Any]]:
     """An unfinished result set of ``kind`` to resume, with its manifest; refuse a finished one."""
     folder = ResultFolder.existing(path)

@@ -25,7 +25,8 @@ from afsim.world.scenario import Scenario, parse_settings
 PACKAGES = ("mesa", "numba", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "click", "tqdm")
 NUMERIC_PACKAGES = ("numpy", "scipy", "SALib", "numba")  # their versions can change the numbers
 PACKAGE_ROOT = Path(afsim.__file__).resolve().parent
-CODE = ("model", "engine")  # the source that computes the numbers
+CODE = ("world", "model", "engine", "studies")
+"""The source that computes the numbers (present/ and cli/ only show them): each file is hashed."""
 
 
 def versions() -> dict[str, str]:
@@ -46,15 +47,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _source_sha256(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for file in sorted(folder.rglob("*.py")):
-        digest.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()
+def code_files() -> list[Path]:
+    """Every source file under :data:`CODE`, in a fixed order."""
+    return sorted(p for name in CODE for p in (PACKAGE_ROOT / name).rglob("*.py"))
 
 
 def inputs(files: Iterable[str], engine: str, settings: dict[str, float] | None = None) -> dict[str, Any]:
-    """A SHA-256 per input that determines the numbers: files, shipped data, model source, engine.
+    """A SHA-256 per input that determines the numbers: files, shipped data, each computing source file, engine.
 
     ``settings`` (``afsim run --set``) are kept as they are: they are few and small.
     """
@@ -63,7 +62,7 @@ def inputs(files: Iterable[str], engine: str, settings: dict[str, float] | None 
         "settings": dict(settings or {}),
         "files": {os.path.realpath(f): _sha256(Path(f)) for f in dict.fromkeys(files)},
         "data": {p.relative_to(data).as_posix(): _sha256(p) for p in sorted(data.rglob("*.yaml"))},
-        "code": {f"afsim/{name}": _source_sha256(PACKAGE_ROOT / name) for name in CODE},
+        "code": {f"afsim/{p.relative_to(PACKAGE_ROOT).as_posix()}": _sha256(p) for p in code_files()},
         "engine": engine,
         "packages": {name: version for name in NUMERIC_PACKAGES if (version := _version(name))},
     }
@@ -141,4 +140,4 @@ def check_unchanged(manifest: dict[str, Any], files: Iterable[str], where: str,
     found = changes(recorded, inputs(files, engine, settings))
     if found:
         raise InputError(where, f"cannot resume: {'; '.join(found)} since the run began "
-                         "(SHA-256 differs from the manifest's); start a new run instead")
+                         "(the manifest records each input's SHA-256 and the --set values); start a new run instead")

@@ -16,7 +16,9 @@ from afsim.engine.store import merge_series_summary
 from afsim.errors import InputError
 from afsim.results.folder import ResultFolder
 
-COMPARISON_COLUMNS = ("outcome", "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high")
+COMPARISON_NUMBERS = ("n", "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high", "share_better",
+                      "share_worse")
+COMPARISON_COLUMNS = ("outcome", "unit", "better", *COMPARISON_NUMBERS)
 KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble")
 RESUME = {"paired-run": "run", "sweep": "sweep", "tornado": "tornado", "argue": "argue",
           "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence"}
@@ -97,11 +99,7 @@ class ResultSet(Mapping[str, Any]):
         if (folder / "replications").is_dir():
             rs.replications = read_parts(folder / "replications")
         if (folder / "comparison.csv").is_file():
-            rs.comparison = read(folder / "comparison.csv", pd.read_csv)
-            missing = [c for c in COMPARISON_COLUMNS if c not in rs.comparison.columns]
-            if missing:
-                raise InputError(str(folder / "comparison.csv"), f"not a comparison table afsim wrote "
-                                 f"(no column {', '.join(missing)})")
+            rs.comparison = check_comparison(folder / "comparison.csv", read(folder / "comparison.csv", pd.read_csv))
         if (folder / "series").is_dir():
             rs.series = read_parts(folder / "series")
         if (folder / "series_summary").is_dir():
@@ -116,7 +114,7 @@ class ResultSet(Mapping[str, Any]):
             if "claims" in rs.tornado:  # no claims: an empty cell, not NaN
                 rs.tornado["claims"] = rs.tornado["claims"].fillna("").astype(str)
         elif kind == "argue":
-            rs.verdicts = read(need("verdicts.csv"), pd.read_csv)
+            rs.verdicts = read(need("verdicts.csv"), lambda p: pd.read_csv(p, dtype={"source": str}))  # '002'
             rs.flips = optional_json("flips.json")
         elif kind == "across-beliefs":
             rs.runs = [cls.load(folder / name) for name in rs.manifest["readings"]]
@@ -126,9 +124,36 @@ class ResultSet(Mapping[str, Any]):
         return rs
 
 
+def check_comparison(path: Path, comparison: Any) -> Any:
+    """The comparison table as afsim writes it: every column, numbers where numbers belong, one row or more."""
+    from pandas.api.types import is_numeric_dtype
+
+    missing = [c for c in COMPARISON_COLUMNS if c not in comparison.columns]
+    if missing:
+        raise InputError(str(path), f"not a comparison table afsim wrote (no column {', '.join(missing)})")
+    if comparison.empty:
+        raise InputError(str(path), "not a comparison table afsim wrote (no rows, only a header)")
+    for column in COMPARISON_NUMBERS:
+        if not is_numeric_dtype(comparison[column]):
+            line, value = next((i, v) for i, v in enumerate(comparison[column], 2) if not _is_number(v))
+            raise InputError(f"{path}:{line}", f"column {column}: expected a number, got {value!r}; the file is "
+                             "damaged or not what afsim wrote")
+    return comparison
+
+
+def _is_number(text: object) -> bool:
+    try:
+        float(str(text))
+    except ValueError:
+        return False
+    return True
+
+
 def damaged(path: Path, exc: BaseException) -> InputError:
     """A result file afsim cannot read: truncated, overwritten or not what afsim wrote."""
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if len(reason) > 160:  # cut at a word, never inside one
+        reason = reason[:160].rsplit(" ", 1)[0] + " ..."
     return InputError(str(path), f"cannot read this result file ({reason}); it is damaged or not what afsim "
                       "wrote: restore it, or rerun the job")
 

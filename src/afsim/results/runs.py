@@ -19,7 +19,7 @@ from afsim.engine.stats import Comparison
 from afsim.errors import InputError
 from afsim.results import manifest
 from afsim.results.folder import MANIFEST, ResultFolder, now, prepare_output
-from afsim.results.job import job, reopen, start
+from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.world import beliefs
 from afsim.world.scenario import load_scenario, parse_settings
 
@@ -73,9 +73,15 @@ def _manifest(plan: RunPlan, precision: Precision | None) -> dict[str, Any]:
     )
 
 
-def resumed_kind(path: str | None) -> str | None:
-    """The kind of result set ``afsim run --resume`` was given (runs, across-beliefs, credence), from its manifest."""
-    return ResultFolder.existing(path).read_manifest().get("afsim_result", "paired-run") if path else None
+def resumed_kind(path: str | None, options: dict[str, Any] | None = None) -> str | None:
+    """The kind of result set ``afsim run --resume`` was given (runs, across-beliefs, credence), from its manifest.
+
+    ``options`` (the command's): any that would change the plan is refused, whatever the kind.
+    """
+    if not path:
+        return None
+    refuse_new_options(options or {}, {**PLAN_DEFAULTS, "credence_set": ()})
+    return ResultFolder.existing(path).read_manifest().get("afsim_result", "paired-run")
 
 
 def plan_run(path: str, *, replications: int | None = None, seed: int | None = None, beliefs: str | None = None,
@@ -141,15 +147,6 @@ PLAN_DEFAULTS = {"replications": None, "seed": None, "beliefs": None, "chunk_siz
 """What :func:`plan_run` takes when an option is not given."""
 
 
-def refuse_new_options(options: dict[str, Any]) -> None:
-    """A resumed run takes its plan from its manifest: an option that would change it is an error, not ignored."""
-    given = [name for name, default in PLAN_DEFAULTS.items() if options.get(name, default) != default]
-    if given:
-        flags = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise InputError("--resume", f"{flags} cannot change a resumed run (its plan comes from its manifest); "
-                         "start a new run instead")
-
-
 def run_scenario(path: str | None = None, *, resume: str | None = None, out: str = "results",
                  render: Render | None = None, progress: Progress | None = None, workers: int = 1,
                  executor: str = "local", scheduler: str | None = None, **options: Any) -> RunReport:
@@ -157,7 +154,7 @@ def run_scenario(path: str | None = None, *, resume: str | None = None, out: str
     if (path is None) == (resume is None):
         raise InputError("afsim run", "give either SCENARIO or --resume DIR")
     if resume is not None:
-        refuse_new_options(options)
+        refuse_new_options(options, PLAN_DEFAULTS)
         folder, info = reopen(resume, "paired-run")
         plan, precision = resume_plan(folder, info, options.get("settings", ()))
     else:
@@ -178,9 +175,12 @@ def run_across_beliefs(path: str | None = None, *, resume: str | None = None, ou
 
     ``render`` writes across_beliefs.txt, ``render_run`` each reading's comparison.txt.
     """
-    series = "none" if series == "auto" else series
     if (path is None) == (resume is None):
         raise InputError("afsim run --across-beliefs", "give either SCENARIO or --resume DIR")
+    if resume is not None:
+        refuse_new_options({"replications": replications, "seed": seed, "series": series, "engine": engine},
+                           {"replications": None, "seed": None, "series": "auto", "engine": DEFAULT_ENGINE})
+    series = "none" if series == "auto" else series
     if resume is not None:
         parent, info = reopen(resume, "across-beliefs")
         path, names = info["scenario_file"], info["readings"]

@@ -22,7 +22,7 @@ from afsim.engine.stats import Comparison
 from afsim.engine.store import Unstored  # noqa: F401 - re-exported: run_verdicts(Unstored(), ...) keeps nothing
 from afsim.errors import InputError, closest
 from afsim.results import manifest as manifests
-from afsim.results.job import job, reopen, start
+from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.studies.sweepspec import check_runs
 from afsim.world import beliefs
 from afsim.world.parameters import spec
@@ -393,6 +393,11 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
     import pandas as pd
 
     if resume is not None:
+        refuse_new_options(
+            {"reading_names": reading_names, "argument_ids": argument_ids, "replications": replications, "seed": seed,
+             "scenarios": scenarios, "flip": flip, "flip_replications": flip_replications},
+            {"reading_names": (), "argument_ids": (), "replications": REPLICATIONS, "seed": None,
+             "scenarios": "scenarios", "flip": False, "flip_replications": FLIP_REPLICATIONS})
         folder, info = reopen(resume, "argue")
         reading_names, argument_ids = tuple(info["readings"]), tuple(info["arguments"])
         replications, seed, scenarios = info["replications"], info["seed"], info["scenarios"]

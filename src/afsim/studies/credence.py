@@ -23,7 +23,7 @@ from afsim.engine.stats import HEADLINE, Comparison
 from afsim.errors import InputError
 from afsim.model.streams import Streams, replication_keys
 from afsim.results import manifest as manifests
-from afsim.results.job import job, reopen, start
+from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.studies.arguments import credence_flip
 from afsim.world import beliefs
 from afsim.world.scenario import load_scenario, parse_settings
@@ -141,6 +141,8 @@ def run_credence(path: str | None, credence_set: tuple[str, ...] = (), *, resume
     if (path is None) == (resume is None):
         raise InputError("afsim run --credence", "give either SCENARIO or --resume DIR")
     if resume is not None:
+        refuse_new_options({"replications": replications, "seed": seed, "credence_set": credence_set},
+                           {"replications": None, "seed": None, "credence_set": ()})
         folder, info = reopen(resume, "credence-ensemble")
         path, credences, replications, seed = info["scenario_file"], info["credences"], info["replications"], \
             info["seed"]

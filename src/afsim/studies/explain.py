@@ -12,7 +12,14 @@ import re
 import textwrap
 from typing import Any
 
+from afsim.engine.scheduler import evaluate
+from afsim.engine.stats import HEADLINE
 from afsim.errors import InputError, closest
+from afsim.studies.arguments import load_arguments
+from afsim.world.beliefs import contested_parameters, disputes, readings
+from afsim.world.claims import load_claims
+from afsim.world.parameters import Parameters, parameter_specs, spec
+from afsim.world.scenario import World
 
 
 def mechanisms(path: str) -> list[tuple[str, str]]:
@@ -52,11 +59,6 @@ def measured_outcomes(path: str, replications: int = 100) -> list[tuple[str, flo
     Returns (outcome, mean at low, mean at high, difference) for outcomes whose paired
     difference has a 95% CI excluding zero.
     """
-    from afsim.engine.scheduler import evaluate
-    from afsim.engine.stats import HEADLINE
-    from afsim.world.parameters import Parameters, spec
-    from afsim.world.scenario import World
-
     s = spec(path)
     low = World(Parameters().with_overrides({path: s.lo}))
     high = World(Parameters().with_overrides({path: s.hi}))
@@ -71,18 +73,12 @@ def measured_outcomes(path: str, replications: int = 100) -> list[tuple[str, flo
 
 
 def _quote(cid: str, indent: str = "    ") -> str:
-    from afsim.world.claims import load_claims
-
     c = load_claims()[cid]
     return textwrap.fill(f"{cid} ({c.source}, {c.evidence}): \u201c{c.quote}\u201d", 100, initial_indent=indent,
                          subsequent_indent=indent + "  ")
 
 
 def explain_parameter(path: str, measure: bool = True) -> str:
-    from afsim.world.beliefs import disputes
-    from afsim.world.claims import load_claims
-    from afsim.world.parameters import spec
-
     s = spec(path)
     lines = [f"PARAMETER {path} = {s.default:g} {s.unit}  (range {s.lo:g} to {s.hi:g})"
              + ("  [contested]" if s.contested else ""), f"  {s.meaning}."]
@@ -113,10 +109,6 @@ def explain_parameter(path: str, measure: bool = True) -> str:
 
 
 def explain_claim(cid: str) -> str:
-    from afsim.studies.arguments import load_arguments
-    from afsim.world.beliefs import disputes, readings
-    from afsim.world.claims import load_claims
-
     c = load_claims()[cid]
     lines = [f"CLAIM {cid} [{c.evidence}] about {', '.join(c.actors)}", _quote(cid, "  "),
              f"  asserts: {c.asserts}"]
@@ -140,10 +132,6 @@ def explain_claim(cid: str) -> str:
 
 
 def explain_argument(aid: str) -> str:
-    from afsim.studies.arguments import load_arguments
-    from afsim.world.beliefs import contested_parameters
-    from afsim.world.claims import load_claims
-
     a = load_arguments()[aid]
     claims = load_claims()
     lines = [f"ARGUMENT {aid} ({a.source})", textwrap.fill(a.argument, 100, initial_indent="  ",
@@ -163,17 +151,15 @@ def explain_argument(aid: str) -> str:
 
 
 def explain(name: str, measure: bool = True) -> str:
-    from afsim.studies.arguments import load_arguments
-    from afsim.world.claims import load_claims
-    from afsim.world.parameters import _SPECS
-
-    if name in _SPECS:
+    """The chain for one name (parameter, claim or argument); an unknown name gets a did-you-mean."""
+    parameters = [s.path for s in parameter_specs()]
+    if name in parameters:
         return explain_parameter(name, measure)
     if name in load_claims():
         return explain_claim(name)
     if name in load_arguments():
         return explain_argument(name)
-    known = [*_SPECS, *load_claims(), *load_arguments()]
+    known = [*parameters, *load_claims(), *load_arguments()]
     match = closest(name, known)
     raise InputError(f"explain {name}", "not a parameter, claim id or argument id",
                      hint=match)

@@ -25,7 +25,7 @@ from afsim.engine.scheduler import run_pairs
 from afsim.errors import InputError
 from afsim.results import manifest as manifests
 from afsim.results.folder import ResultFolder
-from afsim.results.job import job, reopen, start
+from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.results.resultset import ResultSet
 from afsim.studies.sensitivity import DESIGNS
 from afsim.studies.sweepspec import (
@@ -194,6 +194,9 @@ def run_sweep(spec: str | None = None, *, resume: str | None = None, vary: tuple
     if (spec is None) == (resume is None):
         raise InputError("afsim sweep", "give either SPEC (or a scenario with --vary) or --resume DIR")
     if resume is not None:
+        refuse_new_options({"vary": vary, "replications": replications, "seed": seed, "outcomes": outcomes,
+                            "per_replication": per_replication},
+                           {"vary": (), "replications": None, "seed": None, "outcomes": (), "per_replication": False})
         folder, info = reopen(resume, "sweep")
         plan = spec_from_manifest(info, settings=settings)
         chunk_size, per_replication = info["chunk_size"], info["per_replication"]

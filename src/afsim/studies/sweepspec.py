@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from afsim.errors import InputError, closest
 from afsim.world.inputs import located, parse_yaml, problems_of, read_input
 from afsim.world.limits import MAX_REPLICATIONS, MAX_SWEEP_RUNS
+from afsim.world.parameters import parameter_specs, spec
 from afsim.world.scenario import DEFAULT_BASELINE, Key, Scenario, check_keys, load_scenario
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ class Factor(NamedTuple):
 
     @property
     def claims(self) -> tuple[str, ...]:
-        from afsim.world.parameters import spec
-
         return () if self.dummy else spec(self.path).claims
 
 
@@ -95,15 +94,14 @@ def parse_factor(path: str, entry: dict[str, Any], method: str, where: str) -> F
     Nothing is ignored: ``values`` excludes ``lo``/``hi``/``steps``, and ``steps`` needs the
     grid design (other designs place their own points); without ``steps`` a grid has 5 levels.
     """
-    from afsim.world.parameters import _SPECS
-
+    known = [s.path for s in parameter_specs()]
     dummy = bool(entry.get("dummy")) or path.startswith(DUMMY_PREFIX)
     if dummy:
         lo, hi = 0.0, 1.0
-    elif path not in _SPECS:
-        raise InputError(where, "unknown parameter", hint=closest(path, _SPECS))
+    elif path not in known:
+        raise InputError(where, "unknown parameter", hint=closest(path, known))
     else:
-        lo, hi = _SPECS[path].lo, _SPECS[path].hi
+        lo, hi = spec(path).lo, spec(path).hi
     values = entry.get("values")
     steps = entry.get("steps")
     if steps is not None and method != "grid":

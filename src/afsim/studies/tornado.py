@@ -16,10 +16,10 @@ from typing import Any
 from afsim.engine.experiment import DEFAULT_ENGINE, Progress
 from afsim.errors import InputError, closest
 from afsim.results import manifest as manifests
-from afsim.results.job import job, reopen, start
+from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.studies.sweep import run_points
 from afsim.studies.sweepspec import check_outcomes, check_runs
-from afsim.world.parameters import _SPECS, parameter_specs
+from afsim.world.parameters import parameter_specs
 from afsim.world.scenario import Scenario, load_scenario, parse_settings
 
 OUTCOME = "killed_russia"  # the outcome whose effect is ranked unless another is named
@@ -30,13 +30,12 @@ def parameters_to_test(names: str | list[str] | None) -> list[Any]:
     """The named parameters (comma-separated, or a list), or all of them."""
     if not names:
         return list(parameter_specs())
-    chosen = []
+    chosen, known = [], {s.path: s for s in parameter_specs()}
     listed = names.split(",") if isinstance(names, str) else names
     for name in (n.strip() for n in listed if n.strip()):
-        if name not in _SPECS:
-            match = closest(name, _SPECS)
-            raise InputError(f"--parameters {name}", "unknown parameter", hint=match)
-        chosen.append(_SPECS[name])
+        if name not in known:
+            raise InputError(f"--parameters {name}", "unknown parameter", hint=closest(name, known))
+        chosen.append(known[name])
     return chosen
 
 
@@ -89,6 +88,8 @@ def run_tornado(path: str | None = None, *, resume: str | None = None, outcome: 
     if (path is None) == (resume is None):
         raise InputError("afsim tornado", "give either SCENARIO or --resume DIR")
     if resume is not None:
+        refuse_new_options({"outcome": outcome, "parameters": parameters, "replications": replications, "seed": seed},
+                           {"outcome": OUTCOME, "parameters": None, "replications": REPLICATIONS, "seed": None})
         folder, info = reopen(resume, "tornado")
         values, given = manifests.resume_settings(info, settings)
         spec = load_scenario(info["scenario_file"], settings=values)

@@ -6,6 +6,9 @@ follows it.  A plain module with no imports, so the earliest stage (levers) can 
 
 from __future__ import annotations
 
+ACTORS = ("us", "russia", "iran", "taliban", "isisk")
+"""The five actors, as claims and ``afsim claims --actor`` name them."""
+
 TARGETS = ("afghanistan", "pakistan", "russia", "iran", "west")
 """Where ISIS-K plots are aimed; 'west' is the US homeland and its allies."""
 

@@ -129,8 +129,11 @@ class Problems:
             line = _line_of(e)
             if line in self.form_lines and not form:
                 continue  # the number's form is already reported on this line; its value would repeat it
-            if line in self.notes and self.notes[line] not in e.problem:
-                e = InputError(e.where, f"{e.problem} ({self.notes[line]})", hint=e.hint, file=e.file)
+            note = self.notes.get(line, "")
+            if note.endswith(BOOLEAN_SUFFIX) and "true or false" not in e.problem:
+                note = note.split("; or write ")[0]  # 'write true' helps only where a boolean is expected
+            if note and note not in e.problem:
+                e = InputError(e.where, f"{e.problem} ({note})", hint=e.hint, file=e.file)
             if form and line is not None:
                 self.form_lines.add(line)
             self.errors.append(e if e.file else e.in_file(self.file))
@@ -185,6 +188,7 @@ def problems_of(lines: dict[tuple, int], file: str) -> Problems:
     return problems
 
 
+BOOLEAN_SUFFIX = " for the boolean"
 _INT_1_2 = re.compile(r"-?(0|[1-9][0-9]*)")
 _FLOAT_1_2 = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?")
 _BOOL_1_2 = {"true", "false", "True", "False", "TRUE", "FALSE"}
@@ -206,7 +210,8 @@ def _number_form(text: str, value: Any, tag: str) -> str | None:
             return f"{text} is read by YAML 1.1 as binary {value}; write {value}, or quote it if you meant text"
         if len(digits) > 1 and digits[0] == "0":
             return (f"{text} is read by YAML 1.1 as octal {value} (a leading 0 means base 8); "
-                    f"write {digits.lstrip('0') or '0'}, or quote it if you meant text")
+                    f"write {'-' if text.startswith('-') else ''}{digits.lstrip('0') or '0'}, or quote it if you "
+                    "meant text")
     if text.startswith("+"):
         return (f"{text}: YAML parsers disagree on a leading + (YAML 1.2's JSON schema reads it as text); "
                 f"write {text[1:]}")
@@ -226,8 +231,8 @@ def _scan_scalar(node: yaml.ScalarNode, path: tuple, problems: list[InputError],
             problems.append(InputError(f"line {line}: {dotted(path)}", why))
     elif tag.endswith(":bool") and text not in _BOOL_1_2:
         value = str(_value(node)).lower()
-        notes[line] = (f"YAML 1.1 reads the unquoted {text} as the boolean {value}; quote it ('{text}') for text, "
-                       f"or write {value}")
+        notes[line] = (f"YAML 1.1 reads the unquoted {text} as the boolean {value}; quote it ('{text}') for text"
+                       f"; or write {value}{BOOLEAN_SUFFIX}")
     elif tag.endswith(":str") and _NUMBERISH.fullmatch(text):
         notes[line] = _text_number(text)
 

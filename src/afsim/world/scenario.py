@@ -345,7 +345,7 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
         if real == os.path.realpath(current_path):
             raise InputError(where, "a scenario cannot be its own baseline", file=current_path)
         if real in files:
-            cycle = " -> ".join([*shown, base_path])
+            cycle = " -> ".join([*shown, shown[files.index(real)]])  # each file by the one name first seen
             raise InputError(where, f"the baseline chain is a cycle: {cycle}; end it with 'baseline: default'",
                              file=current_path)
         if not os.path.exists(base_path):
