@@ -1,29 +1,32 @@
-"""Commands that list and check what afsim knows: readings, claims, parameters, levers, scenarios."""
+"""Commands that list and check what afsim knows (the library loads on use: `afsim --help` reads no data file)."""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from types import ModuleType
 
 import click
 
 from afsim.errors import InputError, error_message
-from afsim.present import catalogue
-from afsim.studies.sweepspec import validate_input
 from afsim.world.axes import ACTORS
-from afsim.world.parameters import parameter_groups
+
+
+def listing() -> ModuleType:  # present.catalogue, loaded on use
+    return importlib.import_module("afsim.present.catalogue")
 
 
 @click.command("beliefs")
 def beliefs_command() -> None:
     """List the readings of the evidence: what each asserts, with its claims and quotes."""
-    click.echo(catalogue.beliefs_text())
+    click.echo(listing().beliefs_text())
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario or sweep-spec FILES without running them (exit 2 if any is invalid)."""
-    failed = 0
+    validate_input, failed = importlib.import_module("afsim.studies.sweepspec").validate_input, 0
     for file in files:
         try:
             click.echo(f"ok: {file} ({validate_input(file)})")
@@ -42,24 +45,24 @@ def validate(files: tuple[str, ...]) -> None:
 def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None) -> None:
     """List the claims drawn from the source documents (filter by actor, source, parameter)."""
     if not ctx.invoked_subcommand:
-        click.echo(catalogue.claims_text(actor, source, parameter))
+        click.echo(listing().claims_text(actor, source, parameter))
 
 
 @claims.command("show")
 @click.argument("claim_id")
 def claims_show(claim_id: str) -> None:
     """Print one claim: its quote, source, what it informs, what contests it."""
-    click.echo(catalogue.claim_text(claim_id))
+    click.echo(listing().claim_text(claim_id))
 
 
 @click.command()
-@click.option("--group", type=click.Choice([g.name for g in parameter_groups()]))
+@click.option("--group", help="Only this group, e.g. isisk (see the groups in `afsim params`).")
 def params(group: str | None) -> None:
     """Print every parameter: default, range, unit and its sources (claims or assumption)."""
-    click.echo(catalogue.params_text(group))
+    click.echo(listing().params_text(group))
 
 
 @click.command()
 def levers() -> None:
     """List the policy levers and one-off events a scenario can use."""
-    click.echo(catalogue.levers_text())
+    click.echo(listing().levers_text())

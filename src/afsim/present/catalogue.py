@@ -11,7 +11,7 @@ from afsim.errors import InputError, closest
 from afsim.world.beliefs import disputes, readings
 from afsim.world.claims import filter_claims, load_claims
 from afsim.world.levers import EVENTS, LEVERS, SHARING_LEVELS
-from afsim.world.parameters import parameter_specs
+from afsim.world.parameters import parameter_groups, parameter_specs
 
 
 def beliefs_text() -> str:
@@ -71,6 +71,10 @@ def claim_text(claim_id: str) -> str:
 
 def params_text(group: str | None) -> str:
     """Every parameter (of one group): default, range, unit, and its sources."""
+    groups = [g.name for g in parameter_groups()]
+    if group is not None and group not in groups:
+        raise InputError(f"--group {group}", f"unknown parameter group; known: {', '.join(groups)}",
+                         hint=closest(group, groups))
     out = []
     for s in parameter_specs():
         if group and not s.path.startswith(group + "."):

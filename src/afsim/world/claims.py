@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
-DATA = Path(str(resources.files("afsim") / "data"))
+DATA = Path(__file__).resolve().parent.parent / "data"  # not importlib.resources: it imports inspect (~25 ms)
 SOURCES = DATA / "sources"
 EVIDENCE_KINDS = ("reported fact", "expert judgement", "allegation", "disputed")
 
