@@ -36,11 +36,12 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--actor", type=click.Choice(["us", "russia", "iran", "taliban", "isisk"]))
 @click.option("--source", help="Source file or its number prefix, e.g. 002.")
 @click.option("--parameter", help="Only claims that inform this parameter, e.g. us.intel_capability.")
+@click.option("--unused", is_flag=True, help="Only claims that feed no parameter the model reads, with the reason.")
 @click.pass_context
-def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None) -> None:
+def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None, unused: bool) -> None:
     """List the claims drawn from the source documents (filter by actor, source, parameter)."""
     if not ctx.invoked_subcommand:
-        click.echo(catalogue.claims_text(actor, source, parameter))
+        click.echo(catalogue.claims_text(actor, source, parameter, unused))
 
 
 @claims.command("show")
