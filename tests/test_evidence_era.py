@@ -106,7 +106,8 @@ def test_russia_arms_armed_side_means_more_hostility_never_more_help():
     rows = side_rows("russia_arms")
     armed, unarmed = rows["armed"], rows["unarmed"]
     assert decisions.hostility_disposition(armed) > decisions.hostility_disposition(unarmed)
-    assert decisions.russia_help(30.0, 0.0, armed) == decisions.russia_help(30.0, 0.0, unarmed)
+    assert (decisions.russia_help(decisions.help_logits(armed)[0], 30.0, 0.0, armed)
+            == decisions.russia_help(decisions.help_logits(unarmed)[0], 30.0, 0.0, unarmed))
     trust = 0.2
     assert (decisions.russia_uptake(trust, 0.0, decisions.hostility_disposition(armed), armed)
             < decisions.russia_uptake(trust, 0.0, decisions.hostility_disposition(unarmed), unarmed))
@@ -122,7 +123,8 @@ def test_russia_motive_zero_sum_side_acts_less_on_us_warnings():
 
 def test_russia_help_motive_influence_side_answers_attacks_less():
     rows = side_rows("russia_help_motive")
-    rise = {name: decisions.russia_help(50.0, 0.0, r) - decisions.russia_help(0.0, 0.0, r) for name, r in rows.items()}
+    rise = {name: decisions.russia_help(decisions.help_logits(r)[0], 50.0, 0.0, r)
+            - decisions.russia_help(decisions.help_logits(r)[0], 0.0, 0.0, r) for name, r in rows.items()}
     assert rise["counter_terrorism"] > rise["influence"] > 0
 
 

@@ -68,7 +68,8 @@ class Russia(Actor):
         self.hostility, self.answer = self.rest, np.zeros(3)  # answer: (concede, defy, retaliate)
         self.threat = 0.0
         self.threat_fade = rules.threat_fade(row)
-        self.frozen_help = self.ct_support = decisions.russia_help(0.0, 0.0, row)
+        self.logit = decisions.help_logits(row)[0]
+        self.frozen_help = self.ct_support = decisions.russia_help(self.logit, 0.0, 0.0, row)
         self.frozen_uptake = self.uptake = decisions.russia_uptake(model.trust[ACTOR.us, ACTOR.russia], 0.0, self.rest,
                                                                    row)
 
@@ -77,8 +78,8 @@ class Russia(Actor):
         sanctioned, offer = bool(model.policy.sanctions[model.month]), float(model.policy.russia_ct_offer[model.month])
         self.hostility = decisions.russia_hostility(self.hostility, self.rest, sanctioned,
                                                     row[P.mechanisms.russia_sanctions_answer] > 0, row, self.answer)
-        self.ct_support = decisions.russia_help(self.threat, offer, row) if row[P.mechanisms.russia_help] > 0 \
-            else self.frozen_help
+        live_help = row[P.mechanisms.russia_help] > 0
+        self.ct_support = decisions.russia_help(self.logit, self.threat, offer, row) if live_help else self.frozen_help
         self.uptake = decisions.russia_uptake(model.trust[ACTOR.us, ACTOR.russia], self.threat, self.hostility, row) \
             if row[P.mechanisms.russia_uptake] > 0 else self.frozen_uptake
 
@@ -94,13 +95,14 @@ class Iran(Actor):
         row = self.row
         self.threat = 0.0
         self.threat_fade = rules.threat_fade(row)
-        self.frozen_help = self.ct_support = decisions.iran_help(0.0, 0.0, row)
+        self.logit = decisions.help_logits(row)[1]
+        self.frozen_help = self.ct_support = decisions.iran_help(self.logit, 0.0, 0.0, row)
         self.frozen_uptake = self.uptake = decisions.iran_uptake(model.trust[ACTOR.us, ACTOR.iran], 0.0, row)
 
     def step(self) -> None:
         model, row = self.model, self.row
         offer = float(model.policy.iran_ct_offer[model.month])
-        self.ct_support = decisions.iran_help(self.threat, offer, row) if row[P.mechanisms.iran_help] > 0 \
+        self.ct_support = decisions.iran_help(self.logit, self.threat, offer, row) if row[P.mechanisms.iran_help] > 0 \
             else self.frozen_help
         self.uptake = decisions.iran_uptake(model.trust[ACTOR.us, ACTOR.iran], self.threat, row) \
             if row[P.mechanisms.iran_uptake] > 0 else self.frozen_uptake

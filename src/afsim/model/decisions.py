@@ -220,14 +220,22 @@ def taliban_capacity(capacity: float, ct_share: float, east_share: float, accept
 
 
 @njit(cache=True, error_model="numpy")
-def help_share(base: float, value: float, row: np.ndarray) -> float:
-    """ODD 7.6 (Adaptation) A helper's share of effort on CT help to the Taliban: the logistic choice between
-    helping and holding back, calibrated so that at no threat and no commitment (``value`` 0) it is ``base``."""
-    return logistic(math.log(base / (1.0 - base)) + row[P.russia.help_sharpness] * value)
+def help_logits(row: np.ndarray) -> tuple[float, float]:
+    """A world's constants: the log-odds of Russia's and Iran's help at no threat and no commitment."""
+    russia, iran = row[P.russia.ct_support_base], row[P.iran.ct_support_base]
+    return math.log(russia / (1.0 - russia)), math.log(iran / (1.0 - iran))
 
 
 @njit(cache=True, error_model="numpy")
-def russia_help(threat: float, commitment: float, row: np.ndarray) -> float:
+def help_share(logit: float, value: float, row: np.ndarray) -> float:
+    """ODD 7.6 (Adaptation) A helper's share of effort on CT help to the Taliban: the logistic choice between
+    helping and holding back, calibrated (``logit``: :func:`help_logits`) so that at no threat and no commitment
+    (``value`` 0) it is the helper's ``ct_support_base``."""
+    return logistic(logit + row[P.russia.help_sharpness] * value)
+
+
+@njit(cache=True, error_model="numpy")
+def russia_help(logit: float, threat: float, commitment: float, row: np.ndarray) -> float:
     """ODD 7.6 (Objectives O1-O2) Russia's CT help and normalisation with the Taliban.
 
     Help is worth its security value (recent killed in Russia, weighted 1 - influence_weight: 000,
@@ -235,13 +243,13 @@ def russia_help(threat: float, commitment: float, row: np.ndarray) -> float:
     influencer") is in the base and does not answer attacks, so an influence-seeking Russia
     answers threat less."""
     security = (1.0 - row[P.russia.influence_weight]) * row[P.russia.threat_response] * threat
-    return help_share(row[P.russia.ct_support_base], security + commitment, row)
+    return help_share(logit, security + commitment, row)
 
 
 @njit(cache=True, error_model="numpy")
-def iran_help(threat: float, commitment: float, row: np.ndarray) -> float:
+def iran_help(logit: float, threat: float, commitment: float, row: np.ndarray) -> float:
     """ODD 7.6 Iran's CT cooperation with the Taliban (002: since 2023): worth its security value as a Shia target."""
-    return help_share(row[P.iran.ct_support_base], row[P.iran.threat_response] * threat + commitment, row)
+    return help_share(logit, row[P.iran.threat_response] * threat + commitment, row)
 
 
 @njit(cache=True, error_model="numpy")

@@ -51,7 +51,9 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
     rest = decisions.hostility_disposition(row)
     hostility, answer = rest, np.zeros(3)
     russia_threat = iran_threat = 0.0
-    frozen_russia_help, frozen_iran_help = decisions.russia_help(0.0, 0.0, row), decisions.iran_help(0.0, 0.0, row)
+    russia_logit, iran_logit = decisions.help_logits(row)
+    frozen_russia_help = decisions.russia_help(russia_logit, 0.0, 0.0, row)
+    frozen_iran_help = decisions.iran_help(iran_logit, 0.0, 0.0, row)
     frozen_russia_uptake = decisions.russia_uptake(initial[ACTOR.us, ACTOR.russia], 0.0, rest, row)
     frozen_iran_uptake = decisions.iran_uptake(initial[ACTOR.us, ACTOR.iran], 0.0, row)
     live_russia_help, live_russia_uptake = row[P.mechanisms.russia_help] > 0, row[P.mechanisms.russia_uptake] > 0
@@ -84,11 +86,11 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         cost = rules.us_cost(sharing, strikes, sanctions, row)
         # 2. Russia: answer to sanctions (hostility), CT help, acting on US warnings; 3. Iran: help, warnings
         hostility = decisions.russia_hostility(hostility, rest, sanctions, live_answer, row, answer)
-        russia_ct = decisions.russia_help(russia_threat, levers[LEVER.russia_ct_offer], row) if live_russia_help \
-            else frozen_russia_help
+        russia_ct = decisions.russia_help(russia_logit, russia_threat, levers[LEVER.russia_ct_offer], row) \
+            if live_russia_help else frozen_russia_help
         russia_up = decisions.russia_uptake(trust[ACTOR.us, ACTOR.russia], russia_threat, hostility, row) \
             if live_russia_uptake else frozen_russia_uptake
-        iran_ct = decisions.iran_help(iran_threat, levers[LEVER.iran_ct_offer], row) if live_iran_help \
+        iran_ct = decisions.iran_help(iran_logit, iran_threat, levers[LEVER.iran_ct_offer], row) if live_iran_help \
             else frozen_iran_help
         iran_up = decisions.iran_uptake(trust[ACTOR.us, ACTOR.iran], iran_threat, row) if live_iran_uptake \
             else frozen_iran_uptake
@@ -156,8 +158,6 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         record[S.taliban_ct_share, month] = budget[0]
         record[S.isisk_home_pressure, month] = pressure
         record[S.russia_uptake, month] = russia_up
-        record[S.iran_uptake, month] = iran_up
-        record[S.russia_concession, month] = answer[0]
         record[S.rapprochement_russia, month] = psi_russia
         record[S.rapprochement_iran, month] = psi_iran
 

@@ -93,8 +93,7 @@ SERIES = (
     + tuple(f"mass_attacks_{t}" for t in TARGETS)
     + ("plots", "isisk_strength", "taliban_ct_capacity", "trust_us_russia", "trust_us_iran",
        "trust_us_taliban", "russia_ct_support", "russia_hostility", "iran_ct_support", "us_cost",
-       "taliban_ct_share", "isisk_home_pressure", "russia_uptake", "iran_uptake", "russia_concession",
-       "rapprochement_russia", "rapprochement_iran")
+       "taliban_ct_share", "isisk_home_pressure", "russia_uptake", "rapprochement_russia", "rapprochement_iran")
 )
 """Variables recorded every month, in the order of the kernel's record."""
 S = namedtuple("Series", SERIES)(*range(len(SERIES)))

@@ -156,8 +156,6 @@ def _reporters() -> dict[str, Any]:
         "taliban_ct_share": lambda m: float(m.taliban.budget_shares[0]),
         "isisk_home_pressure": lambda m: m.isisk.home_pressure,
         "russia_uptake": lambda m: m.russia.uptake,
-        "iran_uptake": lambda m: m.iran.uptake,
-        "russia_concession": lambda m: float(m.russia.answer[0]),
         "rapprochement_russia": lambda m: float(m.us.rapprochement[0]),
         "rapprochement_iran": lambda m: float(m.us.rapprochement[1]),
     })

@@ -114,8 +114,6 @@ OUTCOMES: dict[str, Outcome] = {
                 _final("russia_hostility")),
         Outcome("russia_uptake_mean", "probability", "higher", True,
                 "Chance Russia acts on an actionable US warning, mean over months", _mean("russia_uptake")),
-        Outcome("iran_uptake_mean", "probability", "higher", False,
-                "Chance Iran acts on an actionable US warning, mean over months", _mean("iran_uptake")),
         Outcome("rapprochement_russia_final", "index 0-1", "higher", True,
                 "US-Russia political rapprochement at the horizon (002's carrot)", _final("rapprochement_russia")),
         Outcome("rapprochement_iran_final", "index 0-1", "higher", True,
