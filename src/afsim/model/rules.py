@@ -265,9 +265,11 @@ def update_trust(trust: np.ndarray, initial: np.ndarray, fates: np.ndarray, shar
     move_trust(trust, ACTOR.russia, ACTOR.taliban, row[P.relations.cooperation_trust_gain] * russia_support)
     move_trust(trust, ACTOR.iran, ACTOR.taliban, row[P.relations.cooperation_trust_gain] * iran_support)
     reversion = row[P.relations.trust_reversion]
-    for a in range(len(TRUST_ACTORS)):
-        for b in range(len(TRUST_ACTORS)):
-            trust[a, b] += reversion * (initial[a, b] - trust[a, b])
+    for a, b in ((ACTOR.us, ACTOR.russia), (ACTOR.us, ACTOR.iran), (ACTOR.us, ACTOR.taliban),
+                 (ACTOR.russia, ACTOR.taliban), (ACTOR.iran, ACTOR.taliban)):  # the only pairs that ever move
+        value = trust[a, b] + reversion * (initial[a, b] - trust[a, b])
+        trust[a, b] = value
+        trust[b, a] = value
 
 
 @njit(cache=True)
