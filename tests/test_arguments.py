@@ -47,9 +47,9 @@ def test_a_reading_applies_to_both_arms_under_the_files_own_parameters(write_sce
                            "parameters": {"us.homeland_exposure": 0.7}})
     s = load_scenario(path)
     assert s.beliefs == "arms_accepted"
-    assert s.world.params.russia.arms_to_taliban == 0.6 == s.baseline.params.russia.arms_to_taliban
+    assert s.world.params.russia.hostility_arms_offset == 0.1 == s.baseline.params.russia.hostility_arms_offset
     assert s.world.params.us.homeland_exposure == 0.7
-    assert load_scenario(path, beliefs="arms_rejected").world.params.russia.arms_to_taliban == 0.0
+    assert load_scenario(path, beliefs="arms_rejected").world.params.russia.hostility_arms_offset == 0.0
     bad = write_scenario({"name": "s", "beliefs": "arms_acepted"}, "bad.yaml")
     with pytest.raises(Exception, match="did you mean 'arms_accepted'"):
         load_scenario(bad)
@@ -58,7 +58,7 @@ def test_a_reading_applies_to_both_arms_under_the_files_own_parameters(write_sce
 def test_cli_lists_readings_with_quotes(invoke):
     out = invoke("beliefs")
     assert out.exit_code == 0
-    assert "russia_arms: Does Russia arm the Taliban?" in out.stdout
+    assert "russia_arms: Did Russia arm the Taliban insurgency (2017-2020)?" in out.stdout
     assert "extremely light on evidence" in out.stdout and "kremlin_hawk" in out.stdout
 
 
@@ -68,8 +68,8 @@ def test_run_across_beliefs_flags_sign_differences(invoke, tmp_path):
     assert out.exit_code == 0, out.output
     for name in beliefs.readings():
         assert name in out.stdout
-    line = next(x for x in out.stdout.splitlines() if x.startswith("russia_arms_final"))
-    assert "0 [0, 0]" in line and "-0.089" in line  # futile vs default reading
+    line = next(x for x in out.stdout.splitlines() if x.startswith("russia_hostility_final"))
+    assert "0.110" in line and "-0.066" in line  # defiance by default, concession when sanctions are targeted
     parent = next((tmp_path / "r").rglob("across_beliefs.json")).parent
     assert json.loads((parent / "manifest.json").read_text())["afsim_result"] == "across-beliefs"
 
@@ -108,11 +108,11 @@ def test_credence_flip_is_where_the_mixture_crosses():
 
 
 def test_a_reading_that_switches_off_the_mechanism_yields_not_supported(monkeypatch, tmp_path):
-    """Intel sharing works only through warning uptake: a reading without uptake cannot support it."""
+    """Intel sharing works only through actionable warnings: a reading without them cannot support it."""
     disputes = dict(beliefs.disputes())
-    disputes["uptake"] = beliefs.Dispute("uptake", "Do Russia and Iran act on US warnings?", {
-        "ignored": beliefs.Side("ignored", (), {"russia.warning_uptake": 0.0, "iran.warning_uptake": 0.0}),
-        "heeded": beliefs.Side("heeded", (), {"russia.warning_uptake": 1.0, "iran.warning_uptake": 1.0})},
+    disputes["uptake"] = beliefs.Dispute("uptake", "Are US warnings actionable?", {
+        "ignored": beliefs.Side("ignored", (), {"us.routine_specificity": 0.0, "us.duty_to_warn_specificity": 0.0}),
+        "heeded": beliefs.Side("heeded", (), {"us.routine_specificity": 1.0, "us.duty_to_warn_specificity": 1.0})},
         {"ignored": 0.5, "heeded": 0.5}, "test")
     readings = {"default": beliefs.readings()["default"],
                 "warnings_ignored": beliefs.Reading("warnings_ignored", "test", {"uptake": "ignored"})}
@@ -138,7 +138,7 @@ def test_argue_cli_writes_a_deterministic_verdict_table(invoke, tmp_path):
     pd.testing.assert_frame_equal(*frames)
     verdicts = frames[0].groupby(["argument", "reading"])["verdict"].first()
     assert verdicts[("A003-sanctions-futile", "sanctions_futile")] == ag.SUPPORTED
-    assert verdicts[("A003-sanctions-futile", "default")] == ag.REVERSED  # default: arms do fall slowly
+    assert verdicts[("A003-sanctions-futile", "default")] == ag.SUPPORTED  # the default follows the majority
     assert second.stdout.split("results:")[0] == first.stdout.split("results:")[0]
 
 
@@ -148,9 +148,9 @@ def test_argue_flip_reports_intervals_or_robust(invoke, tmp_path):
     assert out.exit_code == 0, out.output
     flips = json.loads(next((tmp_path / "f").rglob("flips.json")).read_text())
     by_param = {f["parameter"]: f for f in flips}
-    sanction = by_param["russia.sanctions_behaviour_effect"]
-    assert sanction["interval"] is not None and sanction["interval"][0] < 0.003  # flips near zero effect
-    assert by_param["us.homeland_exposure"]["interval"] is None  # no bearing on Russian arms: robust
+    concession = by_param["russia.concession_link"]
+    assert concession["interval"] is not None and concession["interval"][0] > 0.125  # flips only well past the default
+    assert by_param["us.homeland_exposure"]["interval"] is None  # no bearing on Russia's hostility: robust
     assert "robust" in out.stdout
 
 

@@ -33,7 +33,8 @@ def test_parameter_chain_names_quote_mechanism_and_measured_outcomes(invoke):
 
 def test_claim_chain_reaches_disputes_and_mechanisms():
     text = explain("C004-light-evidence")
-    assert "DISPUTE russia_arms" in text and "decisions.taliban_capacity" in text
+    assert "DISPUTE russia_arms" in text and "decisions.hostility_disposition" in text
+    assert "decisions.taliban_capacity" not in text  # 2017 arms evidence never reaches Taliban capacity
 
 
 def test_unknown_name_is_exit_2_with_a_hint(invoke):

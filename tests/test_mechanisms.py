@@ -37,11 +37,20 @@ def test_intel_sharing_cuts_attacks_on_russia_and_iran(paired):
     assert ci(diff(r, "foiled_by_us_warning"))[0] > 0
 
 
-def test_intel_sharing_without_warning_uptake_changes_nothing_for_russia_and_iran(paired):
-    off = {"russia.warning_uptake": 0.0, "iran.warning_uptake": 0.0}
+def test_intel_sharing_without_actionable_warnings_changes_nothing_for_russia_and_iran(paired):
+    off = {"us.routine_specificity": 0.0, "us.duty_to_warn_specificity": 0.0}
     r = paired(levers=SHARING, parameters=off)
     for outcome in ("killed_russia", "killed_iran", "attacks_russia", "attacks_iran"):
         np.testing.assert_array_equal(diff(r, outcome), 0)
+
+
+def test_russia_and_iran_choose_to_act_on_warnings_by_trust_and_freezing_the_choice_fixes_it(paired):
+    live = paired(levers=SHARING, replications=50)
+    assert diff(live, "trust_us_iran_final").min() > 0  # trust rises; uptake moves with trust and with threat
+    assert np.any(diff(live, "russia_uptake_mean") != 0)
+    frozen = paired(levers=SHARING, replications=50,
+                    parameters={"mechanisms.russia_uptake": 0, "mechanisms.iran_uptake": 0})
+    np.testing.assert_array_equal(diff(frozen, "russia_uptake_mean"), 0)
 
 
 def test_full_uptake_makes_sharing_work_harder(paired):
@@ -96,17 +105,31 @@ def test_strikes_bring_backlash_against_the_west(paired):
     assert diff(r_precise, "isisk_strength_final").mean() < diff(r, "isisk_strength_final").mean()
 
 
-def test_sanctions_cut_arms_slowly_and_cost_trust(paired):
+def test_russia_defies_sanctions_by_default_and_they_cost_trust(paired):
     r = paired(levers=SANCTIONS, replications=50)
-    assert diff(r, "russia_arms_final").max() < 0
+    assert diff(r, "russia_hostility_final").min() > 0  # 003's rally: defiance outweighs concession
     assert diff(r, "trust_us_russia_final").max() < 0
+    assert diff(r, "rapprochement_russia_final").max() < 0
+
+
+def test_targeted_sanctions_that_relieve_enough_pain_make_russia_concede(paired):
+    r = paired(levers=SANCTIONS, replications=20, parameters={"russia.concession_link": 0.5})
+    assert diff(r, "russia_hostility_final").max() < 0
+
+
+def test_sanctions_never_touch_taliban_capacity(paired):
+    """Issue 12: no re-encoded arms channel; sanctions act on Russia's choices only.  Their one path to plot
+    fates is Russia's own uptake of US warnings: with that choice frozen, nothing in Afghanistan moves."""
+    r = paired(levers=SANCTIONS, replications=50, parameters={"mechanisms.russia_uptake": 0})
+    for outcome in ("taliban_ct_capacity_mean", "share_foiled_by_taliban", "attacks_afghanistan"):
+        np.testing.assert_array_equal(diff(r, outcome), 0)
+    assert diff(r, "russia_hostility_final").min() > 0  # while Russia's hostility does move
 
 
 def test_sanctions_without_response_change_nothing_in_russia(paired):
-    off = {"russia.sanctions_behaviour_effect": 0.0, "russia.sanctions_rally": 0.0,
-           "relations.sanctions_trust_cost": 0.0}
+    off = {"mechanisms.russia_sanctions_answer": 0, "relations.sanctions_trust_cost": 0.0}
     r = paired(levers=SANCTIONS, parameters=off, replications=50)
-    for outcome in ("russia_arms_final", "trust_us_russia_final", "killed_total"):
+    for outcome in ("russia_hostility_final", "trust_us_russia_final", "killed_total"):
         np.testing.assert_array_equal(diff(r, outcome), 0)
 
 

@@ -158,7 +158,7 @@ def test_duty_to_warn_mostly_fails_at_status_quo_trust():
     """002: warnings were passed before the 2024 attacks, and the attacks still happened."""
     model = AfsimModel(seed=0)
     uptake = np.empty(len(TARGETS))
-    rules.warning_uptake(model.trust, model.row, uptake)
+    rules.warning_uptake(model.trust, model.russia.uptake, model.iran.uptake, model.row, uptake)
     fates = fate_probabilities(model.taliban.ct_capacity, model.us.sharing, uptake)
     warned = fates[TARGET.russia, FATE.foiled_us] + fates[TARGET.russia, FATE.attack_warned]
     assert model.us.sharing[TARGET.russia] == LEVEL.duty_to_warn

@@ -79,7 +79,7 @@ def test_groups_are_read_from_the_table_and_named_apart_from_the_agents():
         values = getattr(params, group.name)
         assert isinstance(values, ParameterGroup) and values.group == group.name
         assert values.as_dict() == {name: s.default for name, s in group.specs.items()}
-    assert params.isisk.attrition_rate == 0.015 and params.get("russia.zero_sum") == 0.6
+    assert params.isisk.attrition_rate == 0.015 and params.get("russia.zero_sum") == 0.575
     # the agents of afsim.model are the classes US, Russia, Iran, Taliban and ISISK; the groups are not
     assert {type(getattr(params, g.name)).__name__ for g in parameter_groups()} == {"ParameterGroup"}
 

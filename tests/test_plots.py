@@ -322,8 +322,8 @@ SHARED_LEVER = {"lever": "us.sharing.iran", "value": "routine", "from_month": 6,
 def test_changes_name_parameters_levers_and_claims():
     manifest = {
         "scenario": "s", "baseline": "b",
-        "parameters": {"scenario": {"us.intel_capability": 0.7, "russia.zero_sum": 0.6},
-                       "baseline": {"us.intel_capability": 0.7, "russia.zero_sum": 0.6}},
+        "parameters": {"scenario": {"us.intel_capability": 0.7, "russia.zero_sum": 0.575},
+                       "baseline": {"us.intel_capability": 0.7, "russia.zero_sum": 0.575}},
         "levers": {"scenario": [{"lever": "us.sanctions_on_russia", "value": True, "from_month": 3,
                                  "until_month": 24}, SHARED_LEVER], "baseline": [SHARED_LEVER]},
         "events": {"scenario": [{"event": "bounty_revelation", "month": 12}], "baseline": []},
@@ -349,7 +349,7 @@ def test_sweep_one_parameter_effect_line_is_the_stored_effect(tmp_path):
     np.testing.assert_allclose(ln.get_xdata(), points["russia.warning_uptake"])
     np.testing.assert_allclose(ln.get_ydata(), points["killed_russia:effect"])
     np.testing.assert_allclose(line(figures[0].axes[1], "scenario").get_ydata(), points["killed_russia:scenario_mean"])
-    assert "probability at full trust" in ax.get_xlabel() and "people" in ax.get_ylabel()
+    assert "value per unit trust" in ax.get_xlabel() and "people" in ax.get_ylabel()
     assert_labelled(figures[0])
 
 
@@ -411,7 +411,7 @@ def test_tornado_bars_span_low_to_high_effect(tmp_path):
     np.testing.assert_allclose([p.get_width() for p in bars], frame["effect_high"] - frame["effect_low"])
     np.testing.assert_allclose([p.get_x() for p in bars], frame["effect_low"])
     top = max(ax.get_yticklabels(), key=lambda t: t.get_position()[1])
-    assert top.get_text() == "russia.warning_uptake (probability at full trust)"  # largest swing on top
+    assert top.get_text() == "russia.warning_uptake (value per unit trust)"  # largest swing on top
     values = {t.get_text() for t in ax.texts}
     assert {"0.2", "0.8", "4000", "8000"} <= values
     assert_labelled(fig, claim="C002-us-ic-experience")

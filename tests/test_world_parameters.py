@@ -56,7 +56,7 @@ def test_a_scenario_with_only_parameters_changes_nothing_between_the_arms(write_
 def test_precedence_from_defaults_to_scenario_parameters(write_scenario):
     write_scenario({"name": "far", "parameters": {
         "us.intel_capability": 0.1, "us.homeland_exposure": 0.1, "us.homeland_detection": 0.1,
-        "us.routine_specificity": 0.1, "russia.arms_to_taliban": 0.2}}, "far.yaml")
+        "us.routine_specificity": 0.1, "russia.hostility_arms_offset": 0.02}}, "far.yaml")
     write_scenario({"name": "near", "baseline": "far.yaml",
                     "parameters": {"us.homeland_exposure": 0.2, "us.homeland_detection": 0.2,
                                    "us.routine_specificity": 0.2},
@@ -67,14 +67,15 @@ def test_precedence_from_defaults_to_scenario_parameters(write_scenario):
     s = load_scenario(scen, settings=parse_settings(["us.homeland_detection=0.4", "us.routine_specificity=0.4"]))
     ours, theirs = s.world.params, s.baseline.params
     assert ours.us.homeland_exposure == theirs.us.homeland_exposure == 0.2  # nearer chain file over farther
-    assert ours.russia.arms_to_taliban == theirs.russia.arms_to_taliban == 0.2  # the chain over the reading
+    assert ours.russia.hostility_arms_offset == theirs.russia.hostility_arms_offset == 0.02  # chain over reading
     assert ours.us.homeland_detection == theirs.us.homeland_detection == 0.4  # --set over parameters:
     assert (ours.us.routine_specificity, theirs.us.routine_specificity) == (0.5, 0.4)  # scenario_parameters last
     assert (ours.us.intel_capability, theirs.us.intel_capability) == (0.1, 0.9)  # the baseline's own arm
     assert s.differences() == [("us.intel_capability", 0.1, 0.9), ("us.routine_specificity", 0.5, 0.4)]
     assert s.settings == {"us.homeland_detection": 0.4, "us.routine_specificity": 0.4}
     default = load_scenario(write_scenario({"name": "d", "beliefs": "arms_accepted"}, "d.yaml"))
-    assert default.world.params.russia.arms_to_taliban == 0.6 == default.baseline.params.russia.arms_to_taliban
+    offsets = default.world.params.russia.hostility_arms_offset, default.baseline.params.russia.hostility_arms_offset
+    assert offsets == (0.1, 0.1)
 
 
 # -- --set on the command line ----------------------------------------------------------------------

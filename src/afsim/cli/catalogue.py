@@ -12,8 +12,7 @@ from afsim.errors import InputError, error_message
 from afsim.world.axes import ACTORS
 
 
-def listing() -> ModuleType:  # present.catalogue, loaded on use
-    return importlib.import_module("afsim.present.catalogue")
+def listing() -> ModuleType: return importlib.import_module("afsim.present.catalogue")  # loaded on use
 
 
 @click.command("beliefs")
@@ -41,11 +40,12 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--actor", type=click.Choice(ACTORS))
 @click.option("--source", help="Source file or its number prefix, e.g. 002.")
 @click.option("--parameter", help="Only claims that inform this parameter, e.g. us.intel_capability.")
+@click.option("--unused", is_flag=True, help="Only claims that feed no parameter the model reads, with the reason.")
 @click.pass_context
-def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None) -> None:
+def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None, unused: bool) -> None:
     """List the claims drawn from the source documents (filter by actor, source, parameter)."""
     if not ctx.invoked_subcommand:
-        click.echo(listing().claims_text(actor, source, parameter))
+        click.echo(listing().claims_text(actor, source, parameter, unused))
 
 
 @claims.command("show")

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from afsim.model import decisions, rules
-from afsim.model.rules import TARGET, P
+from afsim.model.rules import ACTOR, TARGET, P
 
 if TYPE_CHECKING:
     from afsim.model.model import AfsimModel
@@ -37,6 +37,7 @@ class US(Actor):
         self.sanctions = False
         self.strikes = 0.0
         self.cost = 0.0
+        self.rapprochement = model.initial_trust[[ACTOR.us, ACTOR.us], [ACTOR.russia, ACTOR.iran]].copy()
 
     def step(self) -> None:
         policy, month = self.model.policy, self.model.month
@@ -45,40 +46,66 @@ class US(Actor):
         self.strikes = float(policy.strikes[month])
         self.cost = rules.us_cost(self.sharing, self.strikes, self.sanctions, self.row)
 
+    def approach(self, trust: np.ndarray) -> None:
+        """ODD 7.8 After the month's trust moved: rapprochement with Russia and Iran follows it; sanctions erode it."""
+        row = self.row
+        if row[P.mechanisms.us_rapprochement] > 0:
+            erosion = row[P.relations.sanctions_trust_cost] if self.sanctions else 0.0
+            self.rapprochement[0] = decisions.rapprochement(self.rapprochement[0], trust[ACTOR.us, ACTOR.russia],
+                                                            erosion, row)
+            self.rapprochement[1] = decisions.rapprochement(self.rapprochement[1], trust[ACTOR.us, ACTOR.iran], 0.0,
+                                                            row)
+
 
 class Russia(Actor):
-    """Zero-sum stance toward the US, CT help and (contested) arms to the Taliban."""
+    """Russia decides each month (ODD 7.6-7.7): its answer to sanctions, CT help to the Taliban, and whether to act
+    on US warnings; hostility toward the US is a disposition that shapes these choices."""
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
-        self.zero_sum = self.row[P.russia.zero_sum]
-        self.arms = self.row[P.russia.arms_to_taliban]
+        row = self.row
+        self.rest = decisions.hostility_disposition(row)
+        self.hostility, self.answer = self.rest, np.zeros(3)  # answer: (concede, defy, retaliate)
         self.threat = 0.0
-        self.threat_fade = rules.threat_fade(self.row)
-        self.ct_support = rules.russia_support(self.threat, 0.0, self.row)
+        self.threat_fade = rules.threat_fade(row)
+        self.logit = decisions.help_logits(row)[0]
+        self.frozen_help = self.ct_support = decisions.russia_help(self.logit, 0.0, 0.0, row)
+        self.frozen_uptake = self.uptake = decisions.russia_uptake(model.trust[ACTOR.us, ACTOR.russia], 0.0, self.rest,
+                                                                   row)
 
     def step(self) -> None:
-        policy, month = self.model.policy, self.model.month
-        self.zero_sum, self.arms = rules.sanctions_response(self.zero_sum, self.arms, bool(policy.sanctions[month]),
-                                                            self.row)
-        self.ct_support = rules.russia_support(self.threat, float(policy.russia_ct_offer[month]), self.row)
+        model, row = self.model, self.row
+        sanctioned, offer = bool(model.policy.sanctions[model.month]), float(model.policy.russia_ct_offer[model.month])
+        self.hostility = decisions.russia_hostility(self.hostility, self.rest, sanctioned,
+                                                    row[P.mechanisms.russia_sanctions_answer] > 0, row, self.answer)
+        live_help = row[P.mechanisms.russia_help] > 0
+        self.ct_support = decisions.russia_help(self.logit, self.threat, offer, row) if live_help else self.frozen_help
+        self.uptake = decisions.russia_uptake(model.trust[ACTOR.us, ACTOR.russia], self.threat, self.hostility, row) \
+            if row[P.mechanisms.russia_uptake] > 0 else self.frozen_uptake
 
     def remember(self, killed: float) -> None:
         self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)
 
 
 class Iran(Actor):
-    """CT cooperation with the Taliban, driven by its own exposure as a Shia target."""
+    """Iran decides each month (ODD 7.6): CT cooperation with the Taliban and whether to act on US warnings."""
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
+        row = self.row
         self.threat = 0.0
-        self.threat_fade = rules.threat_fade(self.row)
-        self.ct_support = rules.iran_support(self.threat, 0.0, self.row)
+        self.threat_fade = rules.threat_fade(row)
+        self.logit = decisions.help_logits(row)[1]
+        self.frozen_help = self.ct_support = decisions.iran_help(self.logit, 0.0, 0.0, row)
+        self.frozen_uptake = self.uptake = decisions.iran_uptake(model.trust[ACTOR.us, ACTOR.iran], 0.0, row)
 
     def step(self) -> None:
-        offer = float(self.model.policy.iran_ct_offer[self.model.month])
-        self.ct_support = rules.iran_support(self.threat, offer, self.row)
+        model, row = self.model, self.row
+        offer = float(model.policy.iran_ct_offer[model.month])
+        self.ct_support = decisions.iran_help(self.logit, self.threat, offer, row) if row[P.mechanisms.iran_help] > 0 \
+            else self.frozen_help
+        self.uptake = decisions.iran_uptake(model.trust[ACTOR.us, ACTOR.iran], self.threat, row) \
+            if row[P.mechanisms.iran_uptake] > 0 else self.frozen_uptake
 
     def remember(self, killed: float) -> None:
         self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)
@@ -114,7 +141,7 @@ class Taliban(Actor):
         else:
             self.budget_shares[:] = self.frozen_shares
         self.ct_capacity = decisions.taliban_capacity(self.ct_capacity, self.budget_shares[0], self.budget_shares[2],
-                                                      self.help_received, model.russia.arms, in_shock, row)
+                                                      self.help_received, in_shock, row)
 
     def remember(self, killed: float) -> None:
         self.threat = rules.threat_memory(self.threat, killed, self.threat_fade)

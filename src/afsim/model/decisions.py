@@ -1,4 +1,4 @@
-"""How ISIS-K and the Taliban decide (ODD 7.1-7.3; docs/design/model-2.md sections 2-4).
+"""How ISIS-K, the Taliban, Russia and Iran decide (ODD 7.1-7.3, 7.6-7.8; docs/design/model-2.md sections 2-6).
 
 Each decision compares the expected value of named actions from what the actor senses and
 splits its effort by softmax shares (two-option choices by a logistic): smooth, so no decision
@@ -199,15 +199,118 @@ def budget_shares(threat: float, accepted: float, in_shock: float, row: np.ndarr
 
 
 @njit(cache=True, error_model="numpy")
-def taliban_capacity(capacity: float, ct_share: float, east_share: float, accepted: float, arms: float,
-                     in_shock: float, row: np.ndarray) -> float:
-    """ODD 7.3 CT capacity moves toward what the budget share on CT, accepted help and arms buy.
+def taliban_capacity(capacity: float, ct_share: float, east_share: float, accepted: float, in_shock: float,
+                     row: np.ndarray) -> float:
+    """ODD 7.3 CT capacity moves toward what the budget share on CT and accepted help buy.
+
+    No arms term: the 2017-2020 claims that Russia armed the insurgency speak of a war against US
+    and Afghan forces, not of CT against ISIS-K in 2025; they inform Russia's hostility only.
 
     The budget is a shoestring (002) and shrinks in an economic shock; Pakistan's campaign in the
     east erodes capacity unless the east gets its share.
     """
     budget = row[P.taliban.budget] * (1.0 - row[P.taliban.economic_shock_size] * in_shock)
     target = min(max(row[P.taliban.capacity_per_budget] * ct_share * budget + row[P.taliban.help_effect] * accepted
-                     + row[P.taliban.arms_effect] * arms - row[P.taliban.pakistan_erosion] * (1.0 - east_share),
+                     - row[P.taliban.pakistan_erosion] * (1.0 - east_share),
                      0.0), 1.0)
     return capacity + row[P.taliban.adjustment_rate] * (target - capacity)
+
+
+# -- Russia and Iran ----------------------------------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def help_logits(row: np.ndarray) -> tuple[float, float]:
+    """A world's constants: the log-odds of Russia's and Iran's help at no threat and no commitment."""
+    russia, iran = row[P.russia.ct_support_base], row[P.iran.ct_support_base]
+    return math.log(russia / (1.0 - russia)), math.log(iran / (1.0 - iran))
+
+
+@njit(cache=True, error_model="numpy")
+def help_share(logit: float, value: float, row: np.ndarray) -> float:
+    """ODD 7.6 (Adaptation) A helper's share of effort on CT help to the Taliban: the logistic choice between
+    helping and holding back, calibrated (``logit``: :func:`help_logits`) so that at no threat and no commitment
+    (``value`` 0) it is the helper's ``ct_support_base``."""
+    return logistic(logit + row[P.russia.help_sharpness] * value)
+
+
+@njit(cache=True, error_model="numpy")
+def russia_help(logit: float, threat: float, commitment: float, row: np.ndarray) -> float:
+    """ODD 7.6 (Objectives O1-O2) Russia's CT help and normalisation with the Taliban.
+
+    Help is worth its security value (recent killed in Russia, weighted 1 - influence_weight: 000,
+    003) plus any commitment agreed with the US; the influence it buys (000's "active regional
+    influencer") is in the base and does not answer attacks, so an influence-seeking Russia
+    answers threat less."""
+    security = (1.0 - row[P.russia.influence_weight]) * row[P.russia.threat_response] * threat
+    return help_share(logit, security + commitment, row)
+
+
+@njit(cache=True, error_model="numpy")
+def iran_help(logit: float, threat: float, commitment: float, row: np.ndarray) -> float:
+    """ODD 7.6 Iran's CT cooperation with the Taliban (002: since 2023): worth its security value as a Shia target."""
+    return help_share(logit, row[P.iran.threat_response] * threat + commitment, row)
+
+
+@njit(cache=True, error_model="numpy")
+def act_on_warning(trust: float, security: float, hostility: float, weight: float, row: np.ndarray) -> float:
+    """ODD 7.6 (Sensing, Adaptation) Chance a recipient acts on an actionable US warning: trust in the US
+    and its own threat against its hostility to the US and the cost of acting (logistic)."""
+    return logistic(row[P.russia.uptake_sharpness] * (weight * trust + security - row[P.russia.hostility_weight]
+                                                      * hostility - row[P.russia.act_cost]))
+
+
+@njit(cache=True, error_model="numpy")
+def russia_uptake(trust: float, threat: float, hostility: float, row: np.ndarray) -> float:
+    """ODD 7.6 Russia acts on US intelligence by its threat against its zero-sum view (002, 003)."""
+    security = (1.0 - row[P.russia.influence_weight]) * row[P.russia.threat_response] * threat
+    return act_on_warning(trust, security, hostility, row[P.russia.warning_uptake], row)
+
+
+@njit(cache=True, error_model="numpy")
+def iran_uptake(trust: float, threat: float, row: np.ndarray) -> float:
+    """ODD 7.6 Iran acts on US warnings by trust and threat, against its distance from the US (002)."""
+    return act_on_warning(trust, row[P.iran.threat_response] * threat, row[P.iran.hostility],
+                          row[P.iran.warning_uptake], row)
+
+
+@njit(cache=True, error_model="numpy")
+def hostility_disposition(row: np.ndarray) -> float:
+    """ODD 5 Russia's hostility toward the US at rest: its zero-sum motive plus past hostile acts (2017-2020)."""
+    return min(row[P.russia.zero_sum] + row[P.russia.hostility_arms_offset], 1.0)
+
+
+@njit(cache=True, error_model="numpy")
+def sanctions_answer(hostility: float, row: np.ndarray, answer: np.ndarray) -> None:
+    """ODD 7.7 (Objectives O3-O4) Russia's answer to additional sanctions: shares of (concede, defy, retaliate).
+
+    Conceding is worth the pain it relieves (the contested ``concession_link``: 003's futile vs
+    targeted) less the face it costs (003: sanctions read as a bid "to keep Russia weak");
+    defying is worth the rally; retaliating is worth its hostility less the risk of a spiral."""
+    answer[0] = row[P.russia.concession_link] - row[P.russia.face_cost]
+    answer[1] = row[P.russia.sanctions_rally]
+    answer[2] = row[P.russia.hostility_weight] * hostility - row[P.russia.escalation_cost]
+    softmax(answer, row[P.russia.sanctions_sharpness], answer)
+
+
+@njit(cache=True, error_model="numpy")
+def russia_hostility(hostility: float, rest: float, sanctioned: bool, live: bool, row: np.ndarray,
+                     answer: np.ndarray) -> float:
+    """ODD 7.7 Hostility moves with Russia's answer to sanctions (``answer`` is written; zeros when there is
+    none) and drifts back to its disposition ``rest``.  No path leads from it to Taliban capacity."""
+    answer[:] = 0.0
+    if sanctioned and live:
+        sanctions_answer(hostility, row, answer)
+        hostility += row[P.russia.hostility_rate] * ((row[P.russia.defiance_push] * answer[1] + answer[2])
+                                                     * (1.0 - hostility) - answer[0] * hostility)
+    return hostility + row[P.russia.hostility_reversion] * (rest - hostility)
+
+
+# -- the US -------------------------------------------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def rapprochement(level: float, trust: float, erosion: float, row: np.ndarray) -> float:
+    """ODD 7.8 Political rapprochement (002: cooperation "could lead to a broader rapprochement"): it follows
+    operational trust and loses ``erosion`` (sanctions) directly; within [0, 1]."""
+    return min(max(level + row[P.relations.rapprochement_rate] * (trust - level) - erosion, 0.0), 1.0)

@@ -47,8 +47,20 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
     probabilities = np.zeros((n, len(FATES)))
     initial = rules.initial_trust(row)
     trust = initial.copy()
-    zero_sum, arms = row[P.russia.zero_sum], row[P.russia.arms_to_taliban]
+    # Russia and Iran: hostility (a disposition), answer to sanctions, month-0 choices for frozen mechanisms
+    rest = decisions.hostility_disposition(row)
+    hostility, answer = rest, np.zeros(3)
     russia_threat = iran_threat = 0.0
+    russia_logit, iran_logit = decisions.help_logits(row)
+    frozen_russia_help = decisions.russia_help(russia_logit, 0.0, 0.0, row)
+    frozen_iran_help = decisions.iran_help(iran_logit, 0.0, 0.0, row)
+    frozen_russia_uptake = decisions.russia_uptake(initial[ACTOR.us, ACTOR.russia], 0.0, rest, row)
+    frozen_iran_uptake = decisions.iran_uptake(initial[ACTOR.us, ACTOR.iran], 0.0, row)
+    live_russia_help, live_russia_uptake = row[P.mechanisms.russia_help] > 0, row[P.mechanisms.russia_uptake] > 0
+    live_iran_help, live_iran_uptake = row[P.mechanisms.iran_help] > 0, row[P.mechanisms.iran_uptake] > 0
+    live_answer = row[P.mechanisms.russia_sanctions_answer] > 0
+    live_rapprochement = row[P.mechanisms.us_rapprochement] > 0
+    psi_russia, psi_iran = initial[ACTOR.us, ACTOR.russia], initial[ACTOR.us, ACTOR.iran]
     # the Taliban: capacity, remembered killed at home, budget shares (CT, economy, east)
     capacity, shock_left, threat = row[P.taliban.initial_ct_capacity], 0, row[P.taliban.initial_threat]
     budget, frozen_budget = np.zeros(3), np.zeros(3)
@@ -72,10 +84,16 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
             sharing[t] = int(levers[SHARING + t])
         sanctions, strikes = levers[LEVER.sanctions] > 0, levers[LEVER.strikes]
         cost = rules.us_cost(sharing, strikes, sanctions, row)
-        # 2. Russia, 3. Iran
-        zero_sum, arms = rules.sanctions_response(zero_sum, arms, sanctions, row)
-        russia_ct = rules.russia_support(russia_threat, levers[LEVER.russia_ct_offer], row)
-        iran_ct = rules.iran_support(iran_threat, levers[LEVER.iran_ct_offer], row)
+        # 2. Russia: answer to sanctions (hostility), CT help, acting on US warnings; 3. Iran: help, warnings
+        hostility = decisions.russia_hostility(hostility, rest, sanctions, live_answer, row, answer)
+        russia_ct = decisions.russia_help(russia_logit, russia_threat, levers[LEVER.russia_ct_offer], row) \
+            if live_russia_help else frozen_russia_help
+        russia_up = decisions.russia_uptake(trust[ACTOR.us, ACTOR.russia], russia_threat, hostility, row) \
+            if live_russia_uptake else frozen_russia_uptake
+        iran_ct = decisions.iran_help(iran_logit, iran_threat, levers[LEVER.iran_ct_offer], row) if live_iran_help \
+            else frozen_iran_help
+        iran_up = decisions.iran_uptake(trust[ACTOR.us, ACTOR.iran], iran_threat, row) if live_iran_uptake \
+            else frozen_iran_uptake
         # 4. Taliban: accept help by trust, split the budget, move capacity
         if levers[LEVER.economic_shock] > 0:
             shock_left = rules.shock_months(row)
@@ -86,7 +104,7 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
             decisions.budget_shares(threat, accepted, in_shock, row, budget)
         else:
             budget[:] = frozen_budget
-        capacity = decisions.taliban_capacity(capacity, budget[0], budget[2], accepted, arms, in_shock, row)
+        capacity = decisions.taliban_capacity(capacity, budget[0], budget[2], accepted, in_shock, row)
         # 5. ISIS-K: recruits choose to join, strength, grievance, target choice
         join = decisions.join_share(stock, brand, capacity, row) if row[P.mechanisms.isisk_recruitment] > 0 \
             else frozen_join
@@ -100,7 +118,7 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         else:
             shares[:] = frozen_shares
         # 6. plots meet the layers; ISIS-K learns from the outcomes
-        rules.warning_uptake(trust, row, uptake)
+        rules.warning_uptake(trust, russia_up, iran_up, row, uptake)
         rules.fate_probabilities(capacity, sharing, uptake, row, probabilities)
         rules.resolve_plots(key, month, rules.plots(strength, row), shares, probabilities, tops, row, fates, killed,
                             mass)
@@ -111,8 +129,12 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
                                                                fates[home, FATE.foiled_taliban], learn_keep, row)
         brand = decisions.brand(brand, rules.attacks_abroad(fates), brand_keep)
         # 7. relations; states remember attacks on them
-        rules.update_trust(trust, initial, fates, sharing, zero_sum, sanctions, levers[LEVER.bounty_revelation] > 0,
-                           russia_ct, iran_ct, row)
+        rules.update_trust(trust, initial, fates, sharing, hostility, sanctions, answer[2],
+                           levers[LEVER.bounty_revelation] > 0, russia_ct, iran_ct, row)
+        if live_rapprochement:
+            erosion = row[P.relations.sanctions_trust_cost] if sanctions else 0.0
+            psi_russia = decisions.rapprochement(psi_russia, trust[ACTOR.us, ACTOR.russia], erosion, row)
+            psi_iran = decisions.rapprochement(psi_iran, trust[ACTOR.us, ACTOR.iran], 0.0, row)
         russia_threat = rules.threat_memory(russia_threat, killed[TARGET.russia], memory)
         iran_threat = rules.threat_memory(iran_threat, killed[TARGET.iran], memory)
         threat = rules.threat_memory(threat, killed[TARGET.afghanistan], memory)
@@ -130,11 +152,14 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         record[S.trust_us_iran, month] = trust[ACTOR.us, ACTOR.iran]
         record[S.trust_us_taliban, month] = trust[ACTOR.us, ACTOR.taliban]
         record[S.russia_ct_support, month] = russia_ct
-        record[S.russia_arms, month] = arms
+        record[S.russia_hostility, month] = hostility
         record[S.iran_ct_support, month] = iran_ct
         record[S.us_cost, month] = cost
         record[S.taliban_ct_share, month] = budget[0]
         record[S.isisk_home_pressure, month] = pressure
+        record[S.russia_uptake, month] = russia_up
+        record[S.rapprochement_russia, month] = psi_russia
+        record[S.rapprochement_iran, month] = psi_iran
 
 
 @njit(cache=True, error_model="numpy")

@@ -49,19 +49,22 @@ COLUMNS = tuple(f"{group}.{name}" for group, names in (
     ("casualty", "ordinary_median ordinary_sd ordinary_cap mass_median mass_sd mass_cap mass_share_home "
                  "mass_share_abroad"),
     ("taliban", "initial_ct_capacity initial_threat budget capacity_per_budget pakistan_erosion help_effect "
-                "arms_effect adjustment_rate ct_attrition disruption_efficiency warning_uptake economic_shock_size "
+                "adjustment_rate ct_attrition disruption_efficiency warning_uptake economic_shock_size "
                 "economic_shock_months security_weight security_bias threat_reference recognition_weight "
                 "economy_weight east_weight choice_sharpness acceptance_threshold acceptance_slope"),
-    ("russia", "ct_support_base threat_response arms_to_taliban zero_sum sanctions_behaviour_effect sanctions_rally "
-               "own_detection warning_uptake"),
-    ("iran", "ct_support_base threat_response own_detection warning_uptake"),
+    ("russia", "ct_support_base threat_response influence_weight help_sharpness zero_sum hostility_arms_offset "
+               "hostility_weight act_cost uptake_sharpness concession_link face_cost sanctions_rally escalation_cost "
+               "sanctions_sharpness hostility_rate defiance_push hostility_reversion own_detection warning_uptake"),
+    ("iran", "ct_support_base threat_response hostility own_detection warning_uptake"),
     ("us", "intel_capability duty_to_warn_specificity routine_specificity homeland_exposure homeland_detection "
            "sharing_cost strike_cost strike_kills strike_precision sanctions_cost"),
     ("region", "pakistan_detection pakistan_trust threat_memory_months afghanistan_detection"),
     ("relations", "initial_trust_us_russia initial_trust_us_iran initial_trust_us_taliban "
                   "initial_trust_russia_taliban initial_trust_iran_taliban trust_gain_per_foiled sharing_trust_gain "
-                  "cooperation_trust_gain sanctions_trust_cost revelation_trust_hit trust_reversion"),
-    ("mechanisms", "isisk_allocation isisk_recruitment taliban_budget taliban_acceptance"),
+                  "cooperation_trust_gain sanctions_trust_cost revelation_trust_hit trust_reversion "
+                  "retaliation_trust_hit rapprochement_rate"),
+    ("mechanisms", "isisk_allocation isisk_recruitment taliban_budget taliban_acceptance russia_help russia_uptake "
+                   "russia_sanctions_answer iran_help iran_uptake us_rapprochement"),
 ) for name in names.split())
 """Parameter columns of a world's row, in a fixed order (a test checks every parameter has one)."""
 
@@ -89,8 +92,8 @@ SERIES = (
     tuple(f"attacks_{t}" for t in TARGETS) + tuple(f"killed_{t}" for t in TARGETS) + FATES
     + tuple(f"mass_attacks_{t}" for t in TARGETS)
     + ("plots", "isisk_strength", "taliban_ct_capacity", "trust_us_russia", "trust_us_iran",
-       "trust_us_taliban", "russia_ct_support", "russia_arms", "iran_ct_support", "us_cost",
-       "taliban_ct_share", "isisk_home_pressure")
+       "trust_us_taliban", "russia_ct_support", "russia_hostility", "iran_ct_support", "us_cost",
+       "taliban_ct_share", "isisk_home_pressure", "russia_uptake", "rapprochement_russia", "rapprochement_iran")
 )
 """Variables recorded every month, in the order of the kernel's record."""
 S = namedtuple("Series", SERIES)(*range(len(SERIES)))

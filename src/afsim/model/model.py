@@ -2,12 +2,12 @@
 
 Schedule of one month (ODD section 3):
   1. US      - read levers: sharing levels, sanctions, strikes; book costs
-  2. Russia  - sanctions response; CT help to the Taliban
-  3. Iran    - CT help to the Taliban
+  2. Russia  - answer to sanctions (hostility); CT help to the Taliban; act on US warnings or not
+  3. Iran    - CT help to the Taliban; act on US warnings or not
   4. Taliban - accept help by trust; split the budget (CT, economy, east); CT capacity follows
   5. ISIS-K  - recruits choose to join; strength, grievance; plots allocated by expected payoff
   6. plots are resolved layer by layer; attacks and casualties are drawn; ISIS-K learns
-  7. relations (trust) move on the month's events; states remember attacks on them
+  7. relations (trust, rapprochement) move on the month's events; states remember attacks on them
   8. the month is recorded (Mesa's DataCollector)
 The fixed order matters: a state acts on last month's attacks, the Taliban on this month's help.
 
@@ -95,7 +95,7 @@ class AfsimModel(mesa.Model):
     def resolve_plots(self) -> None:
         """ODD 7.4-7.5: this month's plots meet the layers; counts per target and fate, killed per target."""
         uptake = np.empty(len(TARGETS))
-        rules.warning_uptake(self.trust, self.row, uptake)
+        rules.warning_uptake(self.trust, self.russia.uptake, self.iran.uptake, self.row, uptake)
         probabilities = np.empty((len(TARGETS), len(rules.FATES)))
         rules.fate_probabilities(self.taliban.ct_capacity, self.us.sharing, uptake, self.row, probabilities)
         rules.resolve_plots(self.key, self.month, self.isisk.plots, self.isisk.target_shares, probabilities,
@@ -105,8 +105,10 @@ class AfsimModel(mesa.Model):
     def update_relations(self) -> None:
         """ODD 7.8 Trust: foiled plots and routine sharing build it; sanctions and revelations erode it."""
         revelation = bool(self.policy.events["bounty_revelation"][self.month])
-        rules.update_trust(self.trust, self.initial_trust, self.fates, self.us.sharing, self.russia.zero_sum,
-                           self.us.sanctions, revelation, self.russia.ct_support, self.iran.ct_support, self.row)
+        rules.update_trust(self.trust, self.initial_trust, self.fates, self.us.sharing, self.russia.hostility,
+                           self.us.sanctions, self.russia.answer[2], revelation, self.russia.ct_support,
+                           self.iran.ct_support, self.row)
+        self.us.approach(self.trust)
 
     def attacks(self, target: int) -> int:
         """Successful attacks on a target this month (warned or not)."""
@@ -148,11 +150,14 @@ def _reporters() -> dict[str, Any]:
         "trust_us_iran": lambda m: float(m.trust[ACTOR.us, ACTOR.iran]),
         "trust_us_taliban": lambda m: float(m.trust[ACTOR.us, ACTOR.taliban]),
         "russia_ct_support": lambda m: m.russia.ct_support,
-        "russia_arms": lambda m: m.russia.arms,
+        "russia_hostility": lambda m: m.russia.hostility,
         "iran_ct_support": lambda m: m.iran.ct_support,
         "us_cost": lambda m: m.us.cost,
         "taliban_ct_share": lambda m: float(m.taliban.budget_shares[0]),
         "isisk_home_pressure": lambda m: m.isisk.home_pressure,
+        "russia_uptake": lambda m: m.russia.uptake,
+        "rapprochement_russia": lambda m: float(m.us.rapprochement[0]),
+        "rapprochement_iran": lambda m: float(m.us.rapprochement[1]),
     })
     assert tuple(reporters) == SERIES
     return reporters

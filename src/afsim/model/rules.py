@@ -88,29 +88,8 @@ def us_cost(sharing: np.ndarray, strikes: float, sanctions: bool, row: np.ndarra
 
 
 @njit(cache=True)
-def sanctions_response(zero_sum: float, arms: float, sanctioned: bool, row: np.ndarray) -> tuple[float, float]:
-    """ODD 7.7 Russia under sanctions: a rally toward zero-sum thinking; arms cut only slowly."""
-    if not sanctioned:
-        return zero_sum, arms
-    return (zero_sum + row[P.russia.sanctions_rally] * (1.0 - zero_sum),
-            arms * (1.0 - row[P.russia.sanctions_behaviour_effect]))
-
-
-@njit(cache=True)
 def _unit(x: float) -> float:
     return min(max(x, 0.0), 1.0)
-
-
-@njit(cache=True)
-def russia_support(threat: float, offer: float, row: np.ndarray) -> float:
-    """ODD 7.6 Russian CT help: status quo plus any offer plus a response to recent attacks."""
-    return _unit(row[P.russia.ct_support_base] + offer + row[P.russia.threat_response] * threat)
-
-
-@njit(cache=True)
-def iran_support(threat: float, offer: float, row: np.ndarray) -> float:
-    """ODD 7.6 Iranian CT help: status quo plus any offer plus a response to recent attacks."""
-    return _unit(row[P.iran.ct_support_base] + offer + row[P.iran.threat_response] * threat)
 
 
 @njit(cache=True)
@@ -140,12 +119,13 @@ def own_detection(target: int, row: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def warning_uptake(trust: np.ndarray, row: np.ndarray, uptake: np.ndarray) -> None:
-    """Chance each recipient acts on an actionable US warning: its readiness times trust in the US."""
+def warning_uptake(trust: np.ndarray, russia: float, iran: float, row: np.ndarray, uptake: np.ndarray) -> None:
+    """Chance each recipient acts on an actionable US warning: the Taliban by readiness times trust in the US,
+    Russia and Iran by their own choice (:func:`afsim.model.decisions.russia_uptake`, ``iran_uptake``)."""
     uptake[TARGET.afghanistan] = row[P.taliban.warning_uptake] * trust[ACTOR.us, ACTOR.taliban]
     uptake[TARGET.pakistan] = row[P.region.pakistan_trust]
-    uptake[TARGET.russia] = row[P.russia.warning_uptake] * trust[ACTOR.us, ACTOR.russia]
-    uptake[TARGET.iran] = row[P.iran.warning_uptake] * trust[ACTOR.us, ACTOR.iran]
+    uptake[TARGET.russia] = russia
+    uptake[TARGET.iran] = iran
     uptake[TARGET.west] = 1.0
 
 
@@ -266,26 +246,30 @@ def move_trust(trust: np.ndarray, a: int, b: int, delta: float) -> None:
 
 
 @njit(cache=True)
-def update_trust(trust: np.ndarray, initial: np.ndarray, fates: np.ndarray, sharing: np.ndarray, zero_sum: float,
-                 sanctions: bool, revelation: bool, russia_support: float, iran_support: float,
+def update_trust(trust: np.ndarray, initial: np.ndarray, fates: np.ndarray, sharing: np.ndarray, hostility: float,
+                 sanctions: bool, retaliation: float, revelation: bool, russia_support: float, iran_support: float,
                  row: np.ndarray) -> None:
-    """ODD 7.8 Trust: foiled plots and routine sharing build it; sanctions and revelations erode it."""
+    """ODD 7.8 Trust: foiled plots and routine sharing build it (discounted by Russia's hostility); sanctions,
+    Russia's retaliation (its share of answer) and a revelation of a hostile act erode it."""
     gain, sharing_gain = row[P.relations.trust_gain_per_foiled], row[P.relations.sharing_trust_gain]
-    goodwill = 1.0 - zero_sum  # a zero-sum Russia discounts US help
+    goodwill = 1.0 - hostility  # a hostile Russia discounts US help
     for partner, target, discount in ((ACTOR.russia, TARGET.russia, goodwill), (ACTOR.iran, TARGET.iran, 1.0),
                                       (ACTOR.taliban, TARGET.afghanistan, 1.0)):
         earned = gain * fates[target, FATE.foiled_us] + sharing_gain * (sharing[target] == LEVEL.routine)
         move_trust(trust, ACTOR.us, partner, earned * discount)
     if sanctions:
-        move_trust(trust, ACTOR.us, ACTOR.russia, -row[P.relations.sanctions_trust_cost])
+        move_trust(trust, ACTOR.us, ACTOR.russia, -row[P.relations.sanctions_trust_cost]
+                   - row[P.relations.retaliation_trust_hit] * retaliation)
     if revelation:
         move_trust(trust, ACTOR.us, ACTOR.russia, -row[P.relations.revelation_trust_hit])
     move_trust(trust, ACTOR.russia, ACTOR.taliban, row[P.relations.cooperation_trust_gain] * russia_support)
     move_trust(trust, ACTOR.iran, ACTOR.taliban, row[P.relations.cooperation_trust_gain] * iran_support)
     reversion = row[P.relations.trust_reversion]
-    for a in range(len(TRUST_ACTORS)):
-        for b in range(len(TRUST_ACTORS)):
-            trust[a, b] += reversion * (initial[a, b] - trust[a, b])
+    for a, b in ((ACTOR.us, ACTOR.russia), (ACTOR.us, ACTOR.iran), (ACTOR.us, ACTOR.taliban),
+                 (ACTOR.russia, ACTOR.taliban), (ACTOR.iran, ACTOR.taliban)):  # the only pairs that ever move
+        value = trust[a, b] + reversion * (initial[a, b] - trust[a, b])
+        trust[a, b] = value
+        trust[b, a] = value
 
 
 @njit(cache=True)

@@ -9,7 +9,7 @@ import textwrap
 
 from afsim.errors import InputError, closest
 from afsim.world.beliefs import disputes, readings
-from afsim.world.claims import filter_claims, load_claims
+from afsim.world.claims import filter_claims, load_claims, unused_claims
 from afsim.world.levers import EVENTS, LEVERS, SHARING_LEVELS
 from afsim.world.parameters import parameter_groups, parameter_specs
 
@@ -37,9 +37,16 @@ def beliefs_text() -> str:
     return "\n".join(out)
 
 
-def claims_text(actor: str | None, source: str | None, parameter: str | None) -> str:
-    """One line per claim matching the filters, then the count."""
+def claims_text(actor: str | None, source: str | None, parameter: str | None, unused: bool = False) -> str:
+    """One line per claim matching the filters, then the count; ``unused``: the claims that feed no parameter
+    the model reads, each with its date and the not-modelled registry's reason."""
     known = [s.path for s in parameter_specs()]
+    if unused:
+        found = unused_claims(frozenset(known))
+        out = [textwrap.fill(f"{c.id:34s} {c.source[:3]}  {c.date:9s} "
+                             + (reason or "(no reason given: add it to data/not_modelled.yaml)"), 120,
+                             subsequent_indent=" " * 50) for c, reason in found]
+        return "\n".join([*out, f"{len(found)} claims feed no parameter the model reads"])
     if parameter is not None and parameter not in known:
         raise InputError(f"--parameter {parameter}", "unknown parameter (see afsim params)",
                          hint=closest(parameter, known))

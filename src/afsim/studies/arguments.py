@@ -71,6 +71,8 @@ class Argument(NamedTuple):
     scenario: str
     outcomes: tuple[OutcomeTest, ...]
     note: str = ""
+    mechanisms: tuple[str, ...] = ()  # the `mechanisms.*` switches its verdict rests on
+    off: tuple[tuple[str, float], ...] = ()  # parameters (both arms) that switch that chain off
 
     def verdict(self, rows: dict[str, Comparison]) -> tuple[str, dict[str, str]]:
         """Overall verdict and each outcome's; every outcome must hold for 'supported'."""
@@ -92,7 +94,9 @@ def load_arguments() -> dict[str, Argument]:
         tests = tuple(OutcomeTest(o["outcome"], o["direction"], float(o.get("tolerance", 0.1)),
                                   float(o.get("value", math.inf))) for o in a["outcomes"])
         out[a["id"]] = Argument(a["id"], a["source"], " ".join(a["argument"].split()), tuple(a["claims"]),
-                                a["scenario"], tests, " ".join(a.get("note", "").split()))
+                                a["scenario"], tests, " ".join(a.get("note", "").split()),
+                                tuple(a.get("mechanisms", ())),
+                                tuple((k, float(v)) for k, v in (a.get("switch_off") or {}).items()))
     return out
 
 

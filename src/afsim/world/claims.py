@@ -34,6 +34,7 @@ class Claim:
     informs: tuple[Informs, ...]
     evidence: str
     contested_by: tuple[str, ...]
+    date: str = ""
 
 
 def normalise(text: str) -> str:
@@ -64,6 +65,7 @@ def load_claims() -> dict[str, Claim]:
             informs=tuple(Informs(i["parameter"], i["supports"]) for i in c["informs"]),
             evidence=c["evidence"],
             contested_by=tuple(c["contested_by"]),
+            date=str(c["date"]),
         )
         for c in raw
     }
@@ -82,3 +84,18 @@ def filter_claims(*, actor: str | None = None, source: str | None = None,
             continue
         out.append(c)
     return out
+
+
+@cache
+def not_modelled() -> dict[str, str]:
+    """The registry of claims the model reads nowhere, each with the reason (``data/not_modelled.yaml``)."""
+    text = (DATA / "not_modelled.yaml").read_text(encoding="utf-8")
+    return {cid: " ".join(str(reason).split()) for cid, reason in (yaml.safe_load(text) or {}).items()}
+
+
+def unused_claims(read: frozenset[str] | set[str]) -> list[tuple[Claim, str]]:
+    """Claims that inform no parameter in ``read`` (the parameters the model reads), each with the registry's
+    reason for leaving it out ('' when the registry has none: a test forbids that)."""
+    reasons = not_modelled()
+    return [(c, reasons.get(c.id, "")) for c in load_claims().values()
+            if not any(i.parameter in read for i in c.informs)]
