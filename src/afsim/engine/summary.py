@@ -46,43 +46,58 @@ def _scan(record: np.ndarray, mean: np.ndarray, low: np.ndarray, high: np.ndarra
 
 
 @njit(cache=True)
-def _spread(record: np.ndarray, mean: np.ndarray, low: np.ndarray, tallied: np.ndarray, offset: np.ndarray,
-            sorted_: np.ndarray, tally: np.ndarray, rows: np.ndarray, m2: np.ndarray) -> None:
-    """Pass two: squared deviations; tally whole-number months, gather the others into rows to sort."""
-    n, variables, months = record.shape
+def _spread(record: np.ndarray, low: np.ndarray, tallied: np.ndarray, offset: np.ndarray, sorted_: np.ndarray,
+            tally: np.ndarray, rows: np.ndarray) -> None:
+    """Pass two: tally whole-number months, gather the others into rows to sort (blocks of replications,
+    so that each row is written a cache line at a time)."""
+    n = record.shape[0]
+    cells = record.reshape(n, -1)  # (replication, cell), cell = variable * months + month
     lowest = low.ravel()
-    m2[:] = 0.0
     tally[:] = 0
     for r in range(n):
-        for v in range(variables):
-            for m in range(months):
-                d = record[r, v, m] - mean[v, m]
-                m2[v, m] += d * d
-        cells = record[r].ravel()  # (variable, month) cells of this replication: cell = variable * months + month
         for k in range(len(tallied)):
             cell = tallied[k]
-            tally[offset[k] + int(cells[cell] - lowest[cell])] += 1
-        for k in range(len(sorted_)):  # replication-major: written in order (transposed before the sort)
-            rows[r, k] = cells[sorted_[k]]
+            tally[offset[k] + int(cells[r, cell] - lowest[cell])] += 1
+    block = 8
+    for first in range(0, n, block):
+        last = min(first + block, n)
+        for k in range(len(sorted_)):
+            cell = sorted_[k]
+            for r in range(first, last):
+                rows[k, r] = cells[r, cell]
 
 
 @njit(cache=True)
-def _quantiles(kind: np.ndarray, index: np.ndarray, offset: np.ndarray, low: np.ndarray, tally: np.ndarray,
-               rows: np.ndarray, wanted: np.ndarray, fractions: np.ndarray, missing: np.ndarray,
-               out: np.ndarray) -> None:
-    """Pass three: each (variable, month)'s wanted order statistics (pairs: below, above), as numpy interpolates."""
+def _quantiles(kind: np.ndarray, index: np.ndarray, offset: np.ndarray, low: np.ndarray, mean: np.ndarray,
+               tally: np.ndarray, rows: np.ndarray, wanted: np.ndarray, fractions: np.ndarray, missing: np.ndarray,
+               out: np.ndarray, m2: np.ndarray) -> None:
+    """Pass three: each (variable, month)'s squared deviations (from its tally, its sorted row or its one value)
+    and wanted order statistics (pairs: below, above), interpolated as numpy does."""
     order = np.empty(len(wanted))
+    n = rows.shape[1]
     for cell in range(len(kind)):
+        centre = mean[cell]
         if missing[cell]:
             out[:, cell] = np.nan
+            m2[cell] = np.nan
             continue
+        squares = 0.0
         if kind[cell] == EQUAL:
             order[:] = low[cell]
+            d = low[cell] - centre
+            squares = d * d * n
         elif kind[cell] == SORTED:
+            row = index[cell]
+            for i in range(n):
+                d = rows[row, i] - centre
+                squares += d * d
             for k in range(len(wanted)):
-                order[k] = rows[index[cell], wanted[k]]
+                order[k] = rows[row, wanted[k]]
         else:
-            start = offset[index[cell]]
+            start, size = offset[index[cell]], offset[index[cell] + 1] - offset[index[cell]]
+            for j in range(size):
+                d = low[cell] + j - centre
+                squares += tally[start + j] * (d * d)
             value, below = 0, 0  # values from low + value on have ranks from `below`
             for k in range(len(wanted)):
                 if wanted[k] < below:
@@ -91,6 +106,7 @@ def _quantiles(kind: np.ndarray, index: np.ndarray, offset: np.ndarray, low: np.
                     below += tally[start + value]
                     value += 1
                 order[k] = low[cell] + value
+        m2[cell] = squares
         for k in range(len(fractions)):
             a, b = order[2 * k], order[2 * k + 1]
             t = fractions[k]
@@ -144,14 +160,14 @@ def summarise(series: list[np.ndarray], quantiles: tuple[float, ...]) -> tuple[n
     index = np.zeros(len(kind), dtype=np.int64)
     index[tallied], index[sorted_] = np.arange(len(tallied)), np.arange(len(sorted_))
     sizes = width[tallied].astype(np.int64) + 1
-    offset = np.cumsum(sizes) - sizes
-    tally = np.empty(max(int(sizes.sum()), 1), dtype=np.int64)
-    rows = np.empty((n, len(sorted_)))
-    _spread(record, mean, low, tallied, offset, sorted_, tally, rows, m2)
-    rows = np.ascontiguousarray(rows.T)
+    offset = np.concatenate([[0], np.cumsum(sizes)])  # tallied cell k's histogram: tally[offset[k]:offset[k + 1]]
+    tally = np.empty(max(int(offset[-1]), 1), dtype=np.int64)
+    rows = np.empty((len(sorted_), n))
+    _spread(record, low, tallied, offset, sorted_, tally, rows)
     rows.sort(axis=1)
     position = (n - 1) * np.asarray(quantiles, dtype=np.float64)
     below = np.floor(position).astype(np.int64)
     wanted = np.stack([below, np.minimum(below + 1, n - 1)], axis=1).ravel()
-    _quantiles(kind, index, offset, low.ravel(), tally, rows, wanted, position - below, missing, out)
+    _quantiles(kind, index, offset, low.ravel(), mean.ravel(), tally, rows, wanted, position - below, missing, out,
+               m2.ravel())
     return mean, m2, out.reshape(len(quantiles), *shape)
