@@ -96,6 +96,30 @@ def test_a_mesa_user_steps_the_model_to_its_horizon():
     np.testing.assert_array_equal(frame["killed_russia"], batched["killed_russia"][:, 0])
 
 
+def test_the_monthly_record_collects_exactly_what_the_model_reporters_report(write_scenario):
+    """The DataCollector collects a month in one pass: the same values, of the same types, as its reporters."""
+    from afsim.model.model import AfsimModel, MonthlyRecord
+
+    path = write_scenario({
+        "name": "recorded", "horizon_months": 40,
+        "levers": [{"lever": "us.sharing.taliban", "value": "routine", "from_month": 2},
+                   {"lever": "us.sanctions_on_russia", "value": True, "from_month": 4},
+                   {"lever": "us.strikes_per_month", "value": 3, "from_month": 1}],
+        "events": [{"event": "economic_shock", "month": 5}, {"event": "bounty_revelation", "month": 9}]})
+    m = AfsimModel(path, seed=4, replication=2)
+    assert isinstance(m.datacollector, MonthlyRecord) and type(m.datacollector).__mro__[1].__name__ == "DataCollector"
+    reporters = m.datacollector.model_reporters
+    while m.running:
+        m.step()
+        expected = {name: reporter(m) for name, reporter in reporters.items()}
+        got = {name: values[-1] for name, values in m.datacollector.model_vars.items()}
+        assert got == expected
+        assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(SERIES) and len(frame) == 40
+    assert frame["attacks_afghanistan"].sum() > 0 and frame["killed_afghanistan"].sum() > 0
+
+
 def test_a_mesa_model_of_a_scenario_arm_replication_and_reading(tmp_path):
     path = SCENARIOS / "intel_sharing.yaml"
     s = load_scenario(path, beliefs="restraint")

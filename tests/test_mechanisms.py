@@ -96,9 +96,9 @@ def test_pressure_at_home_displaces_attacks_abroad(paired):
 
 def test_strikes_bring_backlash_against_the_west(paired):
     """Imprecise strikes leave grievance: more join, and the West is worth more as a target (001's warning)."""
-    r = paired(levers=STRIKES)
+    r = paired(levers=STRIKES, replications=2000)  # attacks on the West are rare: about one in 60 replications
     assert ci(diff(r, "attacks_west"))[0] > 0
-    r_off = paired(levers=STRIKES, parameters={"isisk.strike_grievance": 0.0})
+    r_off = paired(levers=STRIKES, parameters={"isisk.strike_grievance": 0.0}, replications=2000)
     assert diff(r_off, "attacks_west").mean() < 0.1 * diff(r, "attacks_west").mean()  # what is left is noise
     assert diff(r_off, "isisk_strength_final").mean() < diff(r, "isisk_strength_final").mean()
     r_precise = paired(levers=STRIKES, parameters={"us.strike_precision": 0.95})

@@ -136,6 +136,67 @@ def test_poisson_by_inversion_has_the_right_mean_and_is_monotone_in_the_rate():
     assert rules.poisson(0.0, 0.999) == 0
 
 
+def test_compiled_poisson_and_binomial_draws_are_the_references_bit_for_bit():
+    from afsim.model import streams
+
+    u = Streams(replication_keys(4, range(400))).uniform(2, 5, 1)[:, 0]
+    for rate in (0.0, 0.01, 0.7, 3.2, 25.0):
+        assert [rules.poisson(rate, x) for x in u] == [streams.poisson(rate, float(x)) for x in u]
+    for trials, p in ((0, 0.5), (1, 0.3), (3, 0.05), (9, 0.5), (40, 0.97), (5, 0.0), (5, 1.0)):
+        assert [rules.binomial(trials, p, x) for x in u] == [streams.binomial(trials, p, float(x)) for x in u]
+
+
+def test_binomial_by_inversion_has_the_right_moments_and_is_monotone_in_p():
+    u = Streams(replication_keys(3, range(20000))).uniform(0, 1, 1)[:, 0]
+    for trials, p in ((1, 0.3), (4, 0.25), (12, 0.6)):
+        k = np.array([rules.binomial(trials, p, x) for x in u])
+        assert k.min() >= 0 and k.max() <= trials
+        assert abs(k.mean() - trials * p) < 4 * np.sqrt(trials * p * (1 - p) / len(u))
+        assert abs(k.var() - trials * p * (1 - p)) < 0.05 * trials * p * (1 - p)
+    low = np.array([rules.binomial(6, 0.2, x) for x in u])
+    high = np.array([rules.binomial(6, 0.35, x) for x in u])
+    assert (high >= low).all() and (high > low).any()
+
+
+def test_the_compiled_plot_fates_are_the_reference_split_bit_for_bit():
+    """resolve_plots: one Poisson per target, then conditional binomials over the fates, every draw on its slot."""
+    from afsim.model import streams
+
+    keys = replication_keys(11, range(60))
+    rng = np.random.default_rng(0)
+    shares = rng.dirichlet(np.ones(len(TARGETS)), size=len(keys))
+    probabilities = rng.dirichlet(np.ones(len(rules.FATES)), size=(len(keys), len(TARGETS)))
+    probabilities[:, 1, FATE.foiled_us] = 0.0  # a fate that cannot happen is never drawn
+    probabilities[:, 1] /= probabilities[:, 1].sum(axis=1, keepdims=True)
+    plots, month = 9.0, 17
+    expected = plots * shares
+    reference = streams.plot_fates(Streams(keys), month, expected, probabilities, rules.SLOT.plots, rules.SLOT.fates)
+    tops = rules.casualty_tops(ROW)
+    for r, key in enumerate(keys):
+        fates = np.zeros((len(TARGETS), len(rules.FATES)), dtype=np.int64)
+        killed, mass = np.zeros(len(TARGETS)), np.zeros(len(TARGETS), dtype=np.int64)
+        rules.resolve_plots(key, month, plots, shares[r], probabilities[r], tops, ROW, fates, killed, mass)
+        np.testing.assert_array_equal(fates, reference[r])
+        attacks = fates[:, FATE.attack_warned] + fates[:, FATE.attack_unwarned]
+        assert ((killed > 0) <= (attacks > 0)).all() and (mass <= attacks).all()
+    assert reference[:, 1, FATE.foiled_us].sum() == 0
+    assert reference.sum() > 300  # the test draws plenty of plots
+
+
+def test_plot_fates_are_poisson_per_target_and_fate():
+    """Splitting a Poisson count by conditional binomials leaves each (target, fate) count Poisson of its mean."""
+    from afsim.model import streams
+
+    keys = replication_keys(12, range(4000))
+    probabilities = np.broadcast_to(np.array([0.4, 0.1, 0.05, 0.15, 0.3]), (len(keys), 1, 5))
+    expected = np.full((len(keys), 1), 3.0)
+    counts = streams.plot_fates(Streams(keys), 0, expected, probabilities, rules.SLOT.plots, rules.SLOT.fates)[:, 0]
+    means = 3.0 * probabilities[0, 0]
+    assert np.all(np.abs(counts.mean(axis=0) - means) < 4 * np.sqrt(means / len(keys)))
+    assert np.all(np.abs(counts.var(axis=0) - means) < 0.1 * means + 0.01)
+    assert abs(np.corrcoef(counts[:, 0], counts[:, 4])[0, 1]) < 0.05  # independent, as Poisson splits are
+
+
 def fate_probabilities(capacity, sharing, uptake, row=ROW):
     out = np.empty((len(TARGETS), len(rules.FATES)))
     rules.fate_probabilities(capacity, np.asarray(sharing), np.asarray(uptake, dtype=float), row, out)
@@ -232,6 +293,7 @@ def test_stream_slots_refuse_a_clash_and_name_every_purpose():
     assert STREAM_SLOTS["recruitment"] == rules.SLOT.recruitment
     assert STREAM_SLOTS.ranges["casualties"] == range(2, 2 + len(TARGETS))
     assert STREAM_SLOTS["credence_sides"] == 63
+    assert STREAM_SLOTS["plots"] == rules.SLOT.plots and STREAM_SLOTS["fates"] == rules.SLOT.fates
     slots = StreamSlots()
     slots.register("a", 0, 3)
     with pytest.raises(ValueError, match="clash with 'a'"):

@@ -9,7 +9,7 @@ import pytest
 
 from afsim.engine import experiment, scheduler
 from afsim.engine.scheduler import BLOCK, Tally, Unit, run_pairs, run_units
-from afsim.engine.store import ChunkStore, Unstored, linear_quantiles
+from afsim.engine.store import QUANTILES, ChunkStore, Unstored, linear_quantiles
 from afsim.studies import arguments as ag
 from afsim.world.scenario import load_scenario
 from conftest import SCENARIOS
@@ -180,6 +180,51 @@ def test_linear_quantiles_equal_numpys_to_the_bit(n):
     quantiles = (0.05, 0.25, 0.5, 0.75, 0.95)
     expected = np.quantile(values, quantiles, axis=-1)
     assert np.array_equal(np.stack(linear_quantiles(values, quantiles)), expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 100, 500, 501])
+def test_the_compiled_series_summary_equals_numpys_statistics(n):
+    """Tallied counts, sorted floats, constant months, NaN and infinities: quantiles equal np.quantile's to the bit."""
+    from afsim.engine.summary import summarise
+
+    rng = np.random.default_rng(n)
+    months = 30
+    series = [rng.normal(size=(months, n)), rng.poisson(2, size=(months, n)).astype(float),
+              np.round(rng.lognormal(2, 2, size=(months, n))), np.full((months, n), 3.5),
+              rng.normal(size=(months, n)) * 1e-300,
+              np.where(rng.random((months, n)) < 0.01, 1e9, -rng.random((months, n)))]  # an outlier: one crowded bucket
+    series[0][0, 0] = np.nan
+    series[1][3, -1] = np.inf
+    mean, m2, quantiles = summarise(series, QUANTILES)
+    for i, values in enumerate(series):
+        with np.errstate(invalid="ignore"):
+            expected = np.quantile(values, QUANTILES, axis=1)
+        assert np.array_equal(quantiles[:, i], expected, equal_nan=True), i
+        finite = slice(4, None)
+        np.testing.assert_allclose(mean[i, finite], values[finite].mean(axis=1), rtol=1e-12)
+        deviations = values[finite] - values[finite].mean(axis=1, keepdims=True)
+        np.testing.assert_allclose(m2[i, finite], (deviations ** 2).sum(axis=1), rtol=1e-9, atol=1e-300)
+    assert np.isnan(quantiles[:, 0, 0]).all() and np.isnan(mean[0, 0])
+
+
+def test_the_series_summary_reads_the_batched_record_in_place():
+    from afsim.engine.summary import record_of, summarise
+    from afsim.model import simulate
+    from afsim.model.streams import replication_keys
+    from afsim.world.levers import Policy
+    from afsim.world.parameters import Parameters
+
+    series = simulate(Parameters(), Policy.compile(24), replication_keys(3, range(60)))
+    values = list(series.values())
+    record = record_of(values)
+    assert np.shares_memory(record, values[0]) and record.shape == (60, len(values), 24)
+    copied = record_of([v.copy() for v in values])  # not one record: stacked, same numbers
+    assert not np.shares_memory(copied, values[0]) and np.array_equal(copied, record)
+    mean, m2, quantiles = summarise(values, QUANTILES)
+    for i, v in enumerate(values):
+        assert np.array_equal(quantiles[:, i], np.quantile(v, QUANTILES, axis=1)), i
+        np.testing.assert_allclose(mean[i], v.mean(axis=1), rtol=1e-12)
+        np.testing.assert_allclose(m2[i], v.var(axis=1) * v.shape[1], rtol=1e-9, atol=1e-12)
 
 
 def test_dask_runs_packed_chunks_with_the_same_numbers():

@@ -181,17 +181,18 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
 
 
 def series_summary(series: dict[str, Any], arm: str) -> Any:
-    """Per-month statistics of one arm's series for one chunk (computed where the chunk ran)."""
+    """Per-month statistics of one arm's series for one chunk (computed where the chunk ran).
+
+    The engine's record is read in place by :func:`afsim.engine.summary.summarise`: mean, m2
+    and quantiles equal to ``np.quantile``'s to the bit, without stacking or sorting the record.
+    """
     import pyarrow as pa
 
+    from afsim.engine.summary import summarise
+
     names = list(series)
-    stacked = np.stack([series[name] for name in names])  # (variables, months, replications)
-    months, n = stacked.shape[1], stacked.shape[2]
-    mean = stacked.mean(axis=2)
-    deviations = stacked - mean[..., None]
-    m2 = np.square(deviations, out=deviations).sum(axis=2)
-    stacked.sort(axis=2)  # in place: the stack is this function's own copy
-    qs = linear_quantiles(stacked, QUANTILES, ordered=True)
+    months, n = series[names[0]].shape
+    mean, m2, qs = summarise([series[name] for name in names], QUANTILES)
     columns = {
         "arm": pa.array([arm] * (len(names) * months)).dictionary_encode(),
         "variable": pa.array(np.repeat(names, months)).dictionary_encode(),

@@ -90,3 +90,28 @@ def poisson(rate: float, u: float) -> int:
         cdf = cdf + p
     return count
 
+
+
+@njit(cache=True)
+def binomial(trials: int, p: float, u: float) -> int:
+    """Binomial count by inversion of the uniform ``u``: monotone in ``p`` for a fixed ``u``.
+
+    Used to split a few plots over their fates, so ``trials`` is small; ``(1 - p)^trials`` is
+    a product, not ``pow``, so the reference (:func:`afsim.model.streams.binomial`) matches bit for bit.
+    """
+    if trials <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return trials
+    q = 1.0 - p
+    pmf = 1.0
+    for _ in range(trials):
+        pmf *= q
+    cdf = pmf
+    count = 0
+    odds = p / q
+    while u > cdf and count < trials:
+        pmf = pmf * (trials - count) / (count + 1) * odds
+        count += 1
+        cdf = cdf + pmf
+    return count

@@ -102,11 +102,12 @@ MASS = S.mass_attacks_afghanistan
 
 
 STREAM_SLOTS = StreamSlots()
-SLOT = namedtuple("Slot", "recruitment fates casualties attack_kind")(
+SLOT = namedtuple("Slot", "recruitment fates casualties attack_kind plots")(
     STREAM_SLOTS.register("recruitment", 0),  # ISIS-K's recruitment noise, one draw a month
-    STREAM_SLOTS.register("fates", 1),  # one uniform per (target, fate), index target * len(FATES) + fate
+    STREAM_SLOTS.register("fates", 1),  # splitting a target's plots over the fates: index target * len(FATES) + fate
     STREAM_SLOTS.register("casualties", 2, len(TARGETS)),  # slot casualties + target, index = n-th attack
     STREAM_SLOTS.register("attack_kind", 7, len(TARGETS)),  # slot attack_kind + target: mass or ordinary
+    STREAM_SLOTS.register("plots", 12),  # the month's plots aimed at each target, index = target
 )
 STREAM_SLOTS.register("credence_sides", 63)  # afsim.studies.credence: which side of each dispute a world takes
 

@@ -30,8 +30,9 @@ from typing import Any
 
 import mesa
 import numpy as np
+from numba import njit
 
-from afsim.model import rules
+from afsim.model import compiled, rules  # noqa: F401  (compiled: points numba's cache at this source's folder)
 from afsim.model.agents import ISISK, US, Iran, Russia, Taliban
 from afsim.model.batched import parameter_row
 from afsim.model.rules import ACTOR, FATE, SERIES, TARGET, TARGETS
@@ -73,9 +74,11 @@ class AfsimModel(mesa.Model):
         self.killed = np.zeros(len(TARGETS))
         self.mass = np.zeros(len(TARGETS), dtype=np.int64)  # this month's mass-casualty attacks
         self.casualty_tops = rules.casualty_tops(self.row)
+        self.uptake = np.empty(len(TARGETS))  # this month's chance each recipient acts on a US warning
+        self.probabilities = np.empty((len(TARGETS), len(rules.FATES)))  # this month's fate chances per target
         self.us, self.russia, self.iran = US(self), Russia(self), Iran(self)
         self.taliban, self.isisk = Taliban(self), ISISK(self)
-        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        self.datacollector = MonthlyRecord(model_reporters=_reporters())
         self.running = self.horizon > 0
 
     def step(self) -> None:
@@ -94,9 +97,8 @@ class AfsimModel(mesa.Model):
 
     def resolve_plots(self) -> None:
         """ODD 7.4-7.5: this month's plots meet the layers; counts per target and fate, killed per target."""
-        uptake = np.empty(len(TARGETS))
+        uptake, probabilities = self.uptake, self.probabilities
         rules.warning_uptake(self.trust, self.russia.uptake, self.iran.uptake, self.row, uptake)
-        probabilities = np.empty((len(TARGETS), len(rules.FATES)))
         rules.fate_probabilities(self.taliban.ct_capacity, self.us.sharing, uptake, self.row, probabilities)
         rules.resolve_plots(self.key, self.month, self.isisk.plots, self.isisk.target_shares, probabilities,
                             self.casualty_tops, self.row, self.fates, self.killed, self.mass)
@@ -129,6 +131,52 @@ class AfsimModel(mesa.Model):
         """The recorded months so far, {series: (months,)}."""
         return {name: np.asarray(values, dtype=np.float64)
                 for name, values in self.datacollector.model_vars.items()}
+
+
+class MonthlyRecord(mesa.DataCollector):
+    """Mesa's DataCollector with the model reporters of SERIES, collecting a month in one pass.
+
+    ``collect`` appends what the reporters would return (a test checks it, month by month)
+    without Mesa's per-reporter dispatch and deep copy of every number: the values are plain
+    floats, built from one compiled tally of the month's counts.  Everything else (the
+    reporters, ``model_vars``, ``get_model_vars_dataframe``) is Mesa's own.
+    """
+
+    def __init__(self, model_reporters: dict[str, Any]):
+        super().__init__(model_reporters=model_reporters)
+        self._columns = [self.model_vars[name] for name in SERIES]
+        self._counts = np.empty(2 * len(TARGETS) + len(rules.FATES) + 1, dtype=np.int64)
+
+    def collect(self, model: mesa.Model) -> None:
+        if not isinstance(model, AfsimModel):  # not ours to speed up: Mesa's own way
+            super().collect(model)
+            return
+        _tally(model.fates, model.mass, self._counts)
+        counts, n = self._counts.tolist(), len(TARGETS)  # attacks, fates, mass attacks, plots: ints
+        trust, taliban, russia = model.trust, model.taliban, model.russia
+        values = (*counts[:n], *model.killed.tolist(), *counts[n:], model.isisk.strength, taliban.ct_capacity,
+                  float(trust[ACTOR.us, ACTOR.russia]), float(trust[ACTOR.us, ACTOR.iran]),
+                  float(trust[ACTOR.us, ACTOR.taliban]), russia.ct_support, russia.hostility, model.iran.ct_support,
+                  model.us.cost, float(taliban.budget_shares[0]), model.isisk.home_pressure, russia.uptake,
+                  float(model.us.rapprochement[0]), float(model.us.rapprochement[1]))
+        for column, value in zip(self._columns, values, strict=True):
+            column.append(value)
+
+
+@njit(cache=True)
+def _tally(fates: np.ndarray, mass: np.ndarray, counts: np.ndarray) -> None:
+    """The month's counts in SERIES order (killed aside): attacks, fates, mass attacks by target; plots."""
+    n, plots = len(TARGETS), 0
+    for t in range(n):
+        counts[t] = fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]
+        counts[n + len(rules.FATES) + t] = mass[t]
+    for f in range(len(rules.FATES)):
+        count = 0
+        for t in range(n):
+            count += fates[t, f]
+        counts[n + f] = count
+        plots += count
+    counts[-1] = plots
 
 
 def _reporters() -> dict[str, Any]:

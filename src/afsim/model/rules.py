@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from afsim.model import compiled  # noqa: F401  (points numba's cache at this source's folder)
-from afsim.model.draws import normal, normal_quantile, poisson, uniform
+from afsim.model.draws import binomial, normal, normal_quantile, poisson, uniform
 from afsim.model.layout import (
     ACTOR,
     ATTACKS,
@@ -65,6 +65,7 @@ __all__ = [
     "TRUST_ACTORS",
     "P",
     "S",
+    "binomial",
     "normal",
     "normal_quantile",
     "poisson",
@@ -210,14 +211,28 @@ def resolve_plots(key: np.uint64, month: int, plots: float, shares: np.ndarray, 
                   mass: np.ndarray) -> None:
     """ODD 7.4-7.5 The month's plots meet the layers: counts per (target, fate), killed and mass attacks per target.
 
-    Each (target, fate) count is a Poisson draw of its expected number; each successful
-    attack on a target draws its kind and its toll from its own stream slots (``tops``: :func:`casualty_tops`).
+    The plots aimed at a target are one Poisson draw of their expected number (slot ``plots``);
+    a target that drew any splits them over the fates by sequential conditional binomials
+    (slot ``fates``), which gives each (target, fate) count exactly the Poisson of its expected
+    number, as independent draws would, at a fifth of the draws (most months most targets
+    draw none).  Every draw is by inversion, so a higher rate never draws fewer (common random
+    numbers stay tight).  Each successful attack draws its kind and its toll from its own
+    slots (``tops``: :func:`casualty_tops`).
     """
+    last = len(FATES) - 1
     for t in range(len(TARGETS)):
-        for f in range(len(FATES)):
-            u = uniform(key, month, SLOT.fates, t * len(FATES) + f)
-            fates[t, f] = poisson(plots * shares[t] * probabilities[t, f], u)
-    for t in range(len(TARGETS)):  # a second pass: the tight loop above then compiles to faster code
+        left = poisson(plots * shares[t], uniform(key, month, SLOT.plots, t))
+        for f in range(last):
+            count = 0
+            if left > 0:
+                tail = 0.0  # the chance of this fate or a later one, summed from the last (no cancellation)
+                for g in range(last, f - 1, -1):
+                    tail += probabilities[t, g]
+                p = probabilities[t, f] / tail if tail > 0.0 else 1.0
+                count = binomial(left, p, uniform(key, month, SLOT.fates, t * len(FATES) + f))
+                left -= count
+            fates[t, f] = count
+        fates[t, last] = left
         total, large = 0.0, 0
         for nth in range(fates[t, FATE.attack_warned] + fates[t, FATE.attack_unwarned]):
             toll, is_mass = casualties(t, uniform(key, month, SLOT.attack_kind + t, nth),

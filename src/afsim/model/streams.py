@@ -21,6 +21,8 @@ ensemble); the model draws the same numbers, bit for bit, from the compiled
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 SCHEME = "splitmix64-counter/v1; keys = SeedSequence(root_seed, spawn_key=(replication,))"
@@ -93,3 +95,64 @@ class Streams:
         counters = np.arange(base + 1, base + 1 + n, dtype=np.uint64)
         z = _mix(self.keys[:, None] + counters[None, :] * _GOLDEN)
         return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / (1 << 53))
+
+
+def poisson(rate: float, u: float) -> int:
+    """Reference of the compiled Poisson draw by inversion (:func:`afsim.model.draws.poisson`), bit for bit."""
+    if u <= 1.0 - rate:
+        return 0
+    p = math.exp(-rate)
+    cdf, count = p, 0
+    limit = int(rate + 12.0 * math.sqrt(rate) + 40.0)
+    while u > cdf and count < limit:
+        count += 1
+        p = p * rate / count
+        cdf = cdf + p
+    return count
+
+
+def binomial(trials: int, p: float, u: float) -> int:
+    """Reference of the compiled binomial draw by inversion (:func:`afsim.model.draws.binomial`), bit for bit."""
+    if trials <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return trials
+    q = 1.0 - p
+    pmf = 1.0
+    for _ in range(trials):
+        pmf *= q
+    cdf, count, odds = pmf, 0, p / q
+    while u > cdf and count < trials:
+        pmf = pmf * (trials - count) / (count + 1) * odds
+        count += 1
+        cdf = cdf + pmf
+    return count
+
+
+def plot_fates(streams: Streams, month: int, expected: np.ndarray, probabilities: np.ndarray, plots_slot: int,
+               fates_slot: int) -> np.ndarray:
+    """Reference of how a month's plots meet their fates (:func:`afsim.model.rules.resolve_plots`).
+
+    ``expected``: (replications, targets) plots expected at each target; ``probabilities``:
+    (replications, targets, fates).  Per target one Poisson of its plots (slot ``plots_slot``,
+    index = target), split over the fates by sequential conditional binomials (slot
+    ``fates_slot``, index = target * fates + fate), each drawn only when plots are left.
+    Returns counts (replications, targets, fates).
+    """
+    replications, targets, kinds = probabilities.shape
+    totals = streams.uniform(month, plots_slot, targets)
+    splits = streams.uniform(month, fates_slot, targets * kinds)
+    counts = np.zeros((replications, targets, kinds), dtype=np.int64)
+    for r in range(replications):
+        for t in range(targets):
+            left = poisson(float(expected[r, t]), float(totals[r, t]))
+            for f in range(kinds - 1):
+                if left > 0:
+                    tail = 0.0
+                    for g in range(kinds - 1, f - 1, -1):
+                        tail += float(probabilities[r, t, g])
+                    share = float(probabilities[r, t, f]) / tail if tail > 0.0 else 1.0
+                    counts[r, t, f] = binomial(left, share, float(splits[r, t * kinds + f]))
+                    left -= counts[r, t, f]
+            counts[r, t, kinds - 1] = left
+    return counts
