@@ -35,15 +35,17 @@ def test_bad_credences_are_input_errors(item, invoke):
 def test_all_on_one_side_equals_the_matching_reading(run_paired):
     credences = cr.parse_credences(("russia_arms.armed=1", "homeland.restraint=1", "sanctions.futile=1",
                                     "bounty.credible=1", "russia_motive.zero_sum=1",
-                                    "russia_help_motive.counter_terrorism=1", "taliban_partner.reliable=1"))
+                                    "russia_help_motive.counter_terrorism=1", "taliban_partner.reliable=1",
+                                    "warning_failure.too_general=1"))
     _, by_combo, _ = cr.run_ensemble(SANCTIONS, credences, Unstored(), 60, None, workers=1)
-    assert list(by_combo) == [(0, 0, 0, 0, 0, 0, 0)]
+    assert list(by_combo) == [(0, 0, 0, 0, 0, 0, 0, 0)]
     from afsim.world.scenario import load_scenario
 
     reading = load_scenario(SANCTIONS, implied={"russia.hostility_arms_offset": 0.1, "us.homeland_exposure": 0.1,
                                                 "russia.concession_link": 0.0,
                                                 "relations.revelation_trust_hit": 0.2, "russia.zero_sum": 0.85,
-                                                "russia.influence_weight": 0.2, "taliban.warning_uptake": 0.6})
+                                                "russia.influence_weight": 0.2, "taliban.warning_uptake": 0.6,
+                                                "us.duty_to_warn_specificity": 0.3})
     direct = run_paired(reading, replications=60)
     d = direct["scenario"]["killed_russia"] - direct["baseline"]["killed_russia"]
     assert cr.mixture(by_combo).row("killed_russia").difference == pytest.approx(d.mean())

@@ -54,9 +54,12 @@ def test_russia_and_iran_choose_to_act_on_warnings_by_trust_and_freezing_the_cho
 
 
 def test_full_uptake_makes_sharing_work_harder(paired):
-    full = {"russia.warning_uptake": 1.0, "iran.warning_uptake": 1.0,
+    """Where routine sharing adds detail (dispute warning_failure, side too_general: duty-to-warn 0.3),
+    full uptake makes it cut attacks on Russia and Iran by more than at status-quo uptake."""
+    too_general = {"us.duty_to_warn_specificity": 0.3}
+    full = {**too_general, "russia.warning_uptake": 1.0, "iran.warning_uptake": 1.0,
             "relations.initial_trust_us_russia": 1.0, "relations.initial_trust_us_iran": 1.0}
-    default = paired(levers=SHARING)
+    default = paired(levers=SHARING, parameters=too_general)
     eager = paired(levers=SHARING, parameters=full)
     for target in ("russia", "iran"):
         assert ci(diff(eager, f"attacks_{target}"))[1] < ci(diff(default, f"attacks_{target}"))[0]
