@@ -54,10 +54,12 @@ LEVERS: dict[str, LeverSpec] = {
                   "US over-the-horizon strikes on ISIS-K per month", lo=0.0, hi=30.0,
                   assumption="No routine US strikes in Afghanistan since the 2021 withdrawal."),
         LeverSpec("russia.ct_offer", "number", 0.0,
-                  "Extra Russian counter-terrorism help to the Taliban (on top of status quo)",
+                  "A Russian commitment to counter-terrorism help for the Taliban: "
+                  "adds value to help in Russia's choice",
                   lo=0.0, hi=1.0, claims=("C002-russia-offer",)),
         LeverSpec("iran.ct_offer", "number", 0.0,
-                  "Extra Iranian counter-terrorism help to the Taliban (on top of status quo)",
+                  "An Iranian commitment to counter-terrorism help for the Taliban: "
+                  "adds value to help in Iran's choice",
                   lo=0.0, hi=1.0, claims=("C002-iran-taliban",)),
     )
 }
