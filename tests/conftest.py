@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,14 @@ def paired(write_scenario, run_paired):
         return run_paired(load_scenario(scen))
 
     return _run
+
+
+def result_dir(out: Path) -> Path:
+    """The one result set written under ``out`` (a parent such as an across-beliefs folder, not its parts)."""
+    sets = [p.parent for p in out.rglob("manifest.json") if not (p.parent.parent / "manifest.json").exists()]
+    assert len(sets) == 1, sets
+    return sets[0]
+
+
+def manifest_of(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())

@@ -19,15 +19,10 @@ import afsim.engine.store
 import afsim.errors
 from afsim.engine import experiment
 from afsim.results.resultset import ResultSet
-from conftest import SCENARIOS
+from conftest import SCENARIOS, result_dir
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
 
-
-def result_dir(out: Path) -> Path:
-    sets = [p.parent for p in out.rglob("manifest.json")]
-    assert len(sets) == 1, sets
-    return sets[0]
 
 
 def replications(folder: Path) -> pd.DataFrame:

@@ -351,12 +351,11 @@ def test_class8_claims_with_an_unknown_source_is_exit_2(invoke):
     assert named.exit_code == 0 and named.stdout.strip().endswith("claims") and not named.stdout.startswith("0 ")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="the platform has no FIFOs (Windows); Linux CI runs it")
 def test_class8_a_process_reads_a_fifo_scenario_and_exits(tmp_path):
     """End to end in a real process: nothing blocks (a hung open() would time out here)."""
     import subprocess
 
-    if not hasattr(os, "mkfifo"):
-        pytest.skip("no FIFOs here")
     fifo = tmp_path / "s.yaml"
     os.mkfifo(fifo)
     afsim = os.path.join(os.path.dirname(sys.executable), "afsim")

@@ -30,20 +30,12 @@ import afsim.present.plots
 import afsim.results.folder
 from afsim.engine.executors import max_workers
 from afsim.model.streams import replication_keys
-from conftest import SCENARIOS
+from conftest import SCENARIOS, manifest_of, result_dir
 
 RUN = (SCENARIOS / "intel_sharing.yaml", "-n", 40, "--chunk-size", 10, "-q")
 NOT_A_BUG = "a bug in afsim"
 
 
-def result_dir(out: Path) -> Path:
-    sets = [p.parent for p in out.rglob("manifest.json") if not (p.parent.parent / "manifest.json").exists()]
-    assert len(sets) == 1, sets
-    return sets[0]
-
-
-def manifest_of(folder: Path) -> dict:
-    return json.loads((folder / "manifest.json").read_text())
 
 
 def one_line_error(result, code: int = 2) -> str:

@@ -20,21 +20,13 @@ from afsim.results.folder import ResultFolder
 from afsim.results.job import job
 from afsim.results.resultset import ResultSet
 from afsim.results.runs import run_scenario
-from conftest import SCENARIOS
+from conftest import SCENARIOS, manifest_of, result_dir
 
 PROVENANCE = {"scenario", "scenario_file", "scenario_sha256", "scenario_text", "baseline", "beliefs",
               "random_scheme", "engine", "versions", "started", "inputs"}
 ARGUMENT = "A001-backlash"  # its scenario: strikes_only.yaml against baseline.yaml
 
 
-def result_dir(out: Path) -> Path:
-    sets = [p.parent for p in out.rglob("manifest.json") if not (p.parent.parent / "manifest.json").exists()]
-    assert len(sets) == 1, sets
-    return sets[0]
-
-
-def manifest_of(folder: Path) -> dict:
-    return json.loads((folder / "manifest.json").read_text())
 
 
 @pytest.fixture

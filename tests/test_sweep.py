@@ -15,7 +15,7 @@ from afsim.errors import InputError
 from afsim.results.folder import ResultFolder
 from afsim.studies import sweep as sw
 from afsim.world.scenario import load_scenario
-from conftest import SCENARIOS
+from conftest import SCENARIOS, result_dir
 
 INTEL = SCENARIOS / "intel_sharing.yaml"
 
@@ -30,11 +30,6 @@ replications: 40
 outcomes: [killed_russia, attacks_iran]
 """
 
-
-def result_dir(out: Path) -> Path:
-    sets = [p.parent for p in out.rglob("manifest.json")]
-    assert len(sets) == 1, sets
-    return sets[0]
 
 
 def test_grid_sweep_writes_one_row_per_point_with_paired_effects(invoke, write_scenario, tmp_path):
