@@ -70,6 +70,7 @@ def test_both_engines_agree_through_events_and_every_lever(write_scenario):
         "name": "everything", "horizon_months": 30,
         "levers": [{"lever": "us.sharing.taliban", "value": "routine", "from_month": 2},
                    {"lever": "us.sanctions_on_russia", "value": True, "from_month": 4},
+                   {"lever": "us.sanctions_targeted", "value": True, "from_month": 12},
                    {"lever": "us.strikes_per_month", "value": 6, "from_month": 1, "until_month": 20},
                    {"lever": "russia.ct_offer", "value": 0.5}, {"lever": "iran.ct_offer", "value": 0.4}],
         "events": [{"event": "economic_shock", "month": 3}, {"event": "bounty_revelation", "month": 5}],
@@ -104,6 +105,7 @@ def test_the_monthly_record_collects_exactly_what_the_model_reporters_report(wri
         "name": "recorded", "horizon_months": 40,
         "levers": [{"lever": "us.sharing.taliban", "value": "routine", "from_month": 2},
                    {"lever": "us.sanctions_on_russia", "value": True, "from_month": 4},
+                   {"lever": "us.sanctions_targeted", "value": True, "from_month": 12},
                    {"lever": "us.strikes_per_month", "value": 3, "from_month": 1}],
         "events": [{"event": "economic_shock", "month": 5}, {"event": "bounty_revelation", "month": 9}]})
     m = AfsimModel(path, seed=4, replication=2)

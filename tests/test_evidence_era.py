@@ -132,8 +132,57 @@ def test_sanctions_futile_side_never_makes_russia_less_hostile_and_targeted_can(
     for name, r in side_rows("sanctions").items():
         answer = np.zeros(3)
         rest = decisions.hostility_disposition(r)
-        after = decisions.russia_hostility(rest, rest, True, True, r, answer)
+        after = decisions.russia_hostility(rest, rest, True, True, True, r, answer)
         assert (after >= rest) if name == "futile" else (after < rest), name
+
+
+@pytest.mark.parametrize("reading", ["default", "kremlin_hawk", "restrainer", "sanctions_targeted"])
+def test_broad_sanctions_leave_russia_no_concession_under_every_reading(reading):
+    """003: after broad rounds Russia has "lost the causal connection": no concession share, hostility never falls,
+    even at the ceiling where a small concession share used to outweigh defiance."""
+    r = parameter_row(Parameters().with_overrides(beliefs.reading(reading, "beliefs").overrides()))
+    for hostility in (0.2, decisions.hostility_disposition(r), 0.99):
+        answer = np.zeros(3)
+        after = decisions.russia_hostility(hostility, hostility, True, False, True, r, answer)
+        assert answer[0] == 0.0 and math.isclose(answer.sum(), 1.0)
+        assert after >= hostility, (reading, hostility)
+        targeted = np.zeros(3)
+        decisions.russia_hostility(hostility, hostility, True, True, True, r, targeted)
+        assert targeted[0] > 0.0  # targeted sanctions give it the choice
+
+
+def test_routine_detail_detailed_side_makes_routine_warnings_more_actionable_never_less_than_a_notice():
+    rows = side_rows("routine_detail")
+    chance = {}
+    for name, r in rows.items():
+        out = np.empty((len(TARGETS), len(rules.FATES)))
+        sharing = np.full(len(TARGETS), rules.LEVEL.routine, dtype=np.int64)
+        rules.fate_probabilities(0.3, sharing, np.full(len(TARGETS), 0.5), r, out)
+        notice = np.empty_like(out)
+        rules.fate_probabilities(0.3, np.full(len(TARGETS), rules.LEVEL.duty_to_warn, dtype=np.int64),
+                                 np.full(len(TARGETS), 0.5), r, notice)
+        chance[name] = out[TARGET.russia, rules.FATE.foiled_us]
+        assert chance[name] >= notice[TARGET.russia, rules.FATE.foiled_us], name
+    assert chance["detailed"] > chance["no_more_detail"]
+
+
+def test_influence_value_makes_russia_help_more_when_normalisation_has_eroded_and_less_when_it_is_ahead():
+    """000: Russia seeks influence through a pragmatic relationship with the Taliban; 002: help is part of its
+    normalization policy.  Below the 2025 level, help rises with influence_value; above it, it falls."""
+    low, high = row({"russia.influence_value": 0.5}), row({"russia.influence_value": 1.5})
+    rest = decisions.normalisation_rest(low)
+
+    def help_at(r: np.ndarray, level: float) -> float:
+        return decisions.russia_help(decisions.help_logits(r)[0], 0.0, decisions.influence_pull(level, rest, r), r)
+
+    assert help_at(high, rest - 0.1) > help_at(low, rest - 0.1) > help_at(low, rest)
+    assert help_at(high, rest + 0.1) < help_at(low, rest + 0.1) < help_at(low, rest)
+    assert help_at(low, rest) == pytest.approx(low[COLUMNS.index("russia.ct_support_base")])
+    builds = decisions.normalisation(rest, 0.9, 0.8, rest, True, low)
+    erodes = decisions.normalisation(rest, 0.0, 0.8, rest, True, low)
+    refused = decisions.normalisation(rest, 0.9, 0.0, rest, True, low)
+    assert erodes < rest < builds and refused < builds
+    assert decisions.normalisation(rest, 0.9, 0.8, rest, False, low) == rest
 
 
 def test_taliban_partner_reliable_side_acts_more_on_us_warnings():

@@ -58,8 +58,9 @@ class US(Actor):
 
 
 class Russia(Actor):
-    """Russia decides each month (ODD 7.6-7.7): its answer to sanctions, CT help to the Taliban, and whether to act
-    on US warnings; hostility toward the US is a disposition that shapes these choices."""
+    """Russia decides each month (ODD 7.6-7.7): its answer to sanctions, CT help to the Taliban (which builds or
+    erodes its normalisation with them, the influence it seeks), and whether to act on US warnings; hostility
+    toward the US is a disposition that shapes these choices."""
 
     def __init__(self, model: AfsimModel):
         super().__init__(model)
@@ -70,16 +71,23 @@ class Russia(Actor):
         self.threat_fade = rules.threat_fade(row)
         self.logit = decisions.help_logits(row)[0]
         self.frozen_help = self.ct_support = decisions.russia_help(self.logit, 0.0, 0.0, row)
+        self.normalisation_rest = self.normalisation = decisions.normalisation_rest(row)  # with the Taliban
         self.frozen_uptake = self.uptake = decisions.russia_uptake(model.trust[ACTOR.us, ACTOR.russia], 0.0, self.rest,
                                                                    row)
 
     def step(self) -> None:
         model, row = self.model, self.row
         sanctioned, offer = bool(model.policy.sanctions[model.month]), float(model.policy.russia_ct_offer[model.month])
-        self.hostility = decisions.russia_hostility(self.hostility, self.rest, sanctioned,
+        targeted = bool(model.policy.sanctions_targeted[model.month])
+        self.hostility = decisions.russia_hostility(self.hostility, self.rest, sanctioned, targeted,
                                                     row[P.mechanisms.russia_sanctions_answer] > 0, row, self.answer)
         live_help = row[P.mechanisms.russia_help] > 0
-        self.ct_support = decisions.russia_help(self.logit, self.threat, offer, row) if live_help else self.frozen_help
+        pull = decisions.influence_pull(self.normalisation, self.normalisation_rest, row)
+        self.ct_support = decisions.russia_help(self.logit, self.threat, offer + pull, row) if live_help \
+            else self.frozen_help
+        self.normalisation = decisions.normalisation(self.normalisation, self.ct_support,
+                                                     model.trust[ACTOR.russia, ACTOR.taliban], self.normalisation_rest,
+                                                     row[P.mechanisms.russia_normalisation] > 0, row)
         self.uptake = decisions.russia_uptake(model.trust[ACTOR.us, ACTOR.russia], self.threat, self.hostility, row) \
             if row[P.mechanisms.russia_uptake] > 0 else self.frozen_uptake
 

@@ -37,6 +37,7 @@ def policy_matrix(policy: Policy, horizon: int | None = None) -> np.ndarray:
     matrix[:, rules.LEVER.strikes] = policy.strikes[:months]
     matrix[:, rules.LEVER.russia_ct_offer] = policy.russia_ct_offer[:months]
     matrix[:, rules.LEVER.iran_ct_offer] = policy.iran_ct_offer[:months]
+    matrix[:, rules.LEVER.sanctions_targeted] = policy.sanctions_targeted[:months]
     for event in ("bounty_revelation", "economic_shock"):
         matrix[:, rules.LEVER_COLUMNS.index(event)] = policy.events[event][:months]
     return matrix

@@ -281,29 +281,61 @@ def hostility_disposition(row: np.ndarray) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def sanctions_answer(hostility: float, row: np.ndarray, answer: np.ndarray) -> None:
+def sanctions_answer(hostility: float, targeted: bool, row: np.ndarray, answer: np.ndarray) -> None:
     """ODD 7.7 (Objectives O3-O4) Russia's answer to additional sanctions: shares of (concede, defy, retaliate).
 
-    Conceding is worth the pain it relieves (the contested ``concession_link``: 003's futile vs
-    targeted) less the face it costs (003: sanctions read as a bid "to keep Russia weak");
-    defying is worth the rally; retaliating is worth its hostility less the risk of a spiral."""
-    answer[0] = row[P.russia.concession_link] - row[P.russia.face_cost]
+    Conceding is an option only when the sanctions are ``targeted`` (003: "they should be specific and
+    imposed with a clear end goal"): after broad rounds Russians have "lost the causal connection between
+    sanctions and any desired change in behavior", and deterrence needs that the sanctioned "perceive that
+    it has a choice", so its share is zero.  Targeted, it is worth the pain it relieves (the contested
+    ``concession_link``: 003's futile vs targeted) less the face it costs (003: sanctions read as a bid
+    "to keep Russia weak").  Defying is worth the rally; retaliating its hostility less the risk of a spiral."""
+    answer[0] = row[P.russia.concession_link] - row[P.russia.face_cost] if targeted else -math.inf
     answer[1] = row[P.russia.sanctions_rally]
     answer[2] = row[P.russia.hostility_weight] * hostility - row[P.russia.escalation_cost]
     softmax(answer, row[P.russia.sanctions_sharpness], answer)
 
 
 @njit(cache=True, error_model="numpy")
-def russia_hostility(hostility: float, rest: float, sanctioned: bool, live: bool, row: np.ndarray,
+def russia_hostility(hostility: float, rest: float, sanctioned: bool, targeted: bool, live: bool, row: np.ndarray,
                      answer: np.ndarray) -> float:
-    """ODD 7.7 Hostility moves with Russia's answer to sanctions (``answer`` is written; zeros when there is
-    none) and drifts back to its disposition ``rest``.  No path leads from it to Taliban capacity."""
+    """ODD 7.7 Hostility moves with Russia's answer to sanctions (broad or ``targeted``; ``answer`` is written,
+    zeros when there is none) and drifts back to its disposition ``rest``.  No path leads from it to Taliban
+    capacity."""
     answer[:] = 0.0
     if sanctioned and live:
-        sanctions_answer(hostility, row, answer)
+        sanctions_answer(hostility, targeted, row, answer)
         hostility += row[P.russia.hostility_rate] * ((row[P.russia.defiance_push] * answer[1] + answer[2])
                                                      * (1.0 - hostility) - answer[0] * hostility)
     return hostility + row[P.russia.hostility_reversion] * (rest - hostility)
+
+
+@njit(cache=True, error_model="numpy")
+def normalisation_rest(row: np.ndarray) -> float:
+    """ODD 5 Russia's normalisation with the Taliban at month 0: the status quo's rest point, the help Russia
+    gives at no threat (``ct_support_base``) times the share the Taliban accept at their month-0 trust in it.
+    Assumption: 2025 is mid-policy (002: help offered "as part of its normalization policy"), not its start."""
+    return row[P.russia.ct_support_base] * acceptance(row[P.relations.initial_trust_russia_taliban], row)
+
+
+@njit(cache=True, error_model="numpy")
+def influence_pull(level: float, rest: float, row: np.ndarray) -> float:
+    """ODD 7.6 (Objective O2) What regional influence adds to the value of CT help this month: the
+    normalisation still to gain (000: Russia "the active regional influencer"), weighted by the influence
+    motive; zero at the rest point, so month-0 help stays ``ct_support_base``.  Passed to
+    :func:`russia_help` with the commitment; no hostility, no sanctions term (sanctions never reach it)."""
+    return row[P.russia.influence_weight] * row[P.russia.influence_value] * (rest - level)
+
+
+@njit(cache=True, error_model="numpy")
+def normalisation(level: float, help_given: float, trust: float, rest: float, live: bool, row: np.ndarray) -> float:
+    """ODD 7.6 Russia's normalisation with the Taliban: it follows the CT help the Taliban accept (help times
+    their acceptance by trust in Russia), so helping builds it and holding back or refused help erodes it
+    (002: the help is "part of its normalization policy toward the Taliban").  Frozen (not ``live``): held at
+    ``rest``, the influence pull is then zero."""
+    if not live:
+        return rest
+    return level + row[P.russia.normalisation_rate] * (help_given * acceptance(trust, row) - level)
 
 
 # -- the US -------------------------------------------------------------------------------------

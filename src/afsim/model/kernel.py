@@ -61,6 +61,9 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
     live_answer = row[P.mechanisms.russia_sanctions_answer] > 0
     live_rapprochement = row[P.mechanisms.us_rapprochement] > 0
     psi_russia, psi_iran = initial[ACTOR.us, ACTOR.russia], initial[ACTOR.us, ACTOR.iran]
+    # Russia's normalisation with the Taliban (its influence objective): starts at the status quo's rest point
+    normal_rest = decisions.normalisation_rest(row)
+    normalised, live_normalisation = normal_rest, row[P.mechanisms.russia_normalisation] > 0
     # the Taliban: capacity, remembered killed at home, budget shares (CT, economy, east)
     capacity, shock_left, threat = row[P.taliban.initial_ct_capacity], 0, row[P.taliban.initial_threat]
     budget, frozen_budget = np.zeros(3), np.zeros(3)
@@ -85,9 +88,13 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         sanctions, strikes = levers[LEVER.sanctions] > 0, levers[LEVER.strikes]
         cost = rules.us_cost(sharing, strikes, sanctions, row)
         # 2. Russia: answer to sanctions (hostility), CT help, acting on US warnings; 3. Iran: help, warnings
-        hostility = decisions.russia_hostility(hostility, rest, sanctions, live_answer, row, answer)
-        russia_ct = decisions.russia_help(russia_logit, russia_threat, levers[LEVER.russia_ct_offer], row) \
+        hostility = decisions.russia_hostility(hostility, rest, sanctions, levers[LEVER.sanctions_targeted] > 0,
+                                               live_answer, row, answer)
+        russia_ct = decisions.russia_help(russia_logit, russia_threat, levers[LEVER.russia_ct_offer]
+                                          + decisions.influence_pull(normalised, normal_rest, row), row) \
             if live_russia_help else frozen_russia_help
+        normalised = decisions.normalisation(normalised, russia_ct, trust[ACTOR.russia, ACTOR.taliban], normal_rest,
+                                             live_normalisation, row)
         russia_up = decisions.russia_uptake(trust[ACTOR.us, ACTOR.russia], russia_threat, hostility, row) \
             if live_russia_uptake else frozen_russia_uptake
         iran_ct = decisions.iran_help(iran_logit, iran_threat, levers[LEVER.iran_ct_offer], row) if live_iran_help \
@@ -160,6 +167,7 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         record[S.russia_uptake, month] = russia_up
         record[S.rapprochement_russia, month] = psi_russia
         record[S.rapprochement_iran, month] = psi_iran
+        record[S.russia_normalisation, month] = normalised
 
 
 @njit(cache=True, error_model="numpy")

@@ -54,7 +54,8 @@ COLUMNS = tuple(f"{group}.{name}" for group, names in (
                 "economy_weight east_weight choice_sharpness acceptance_threshold acceptance_slope"),
     ("russia", "ct_support_base threat_response influence_weight help_sharpness zero_sum hostility_arms_offset "
                "hostility_weight act_cost uptake_sharpness concession_link face_cost sanctions_rally escalation_cost "
-               "sanctions_sharpness hostility_rate defiance_push hostility_reversion own_detection warning_uptake"),
+               "sanctions_sharpness hostility_rate defiance_push hostility_reversion own_detection warning_uptake "
+               "influence_value normalisation_rate"),
     ("iran", "ct_support_base threat_response hostility own_detection warning_uptake"),
     ("us", "intel_capability duty_to_warn_specificity routine_specificity homeland_exposure homeland_detection "
            "sharing_cost strike_cost strike_kills strike_precision sanctions_cost"),
@@ -64,7 +65,8 @@ COLUMNS = tuple(f"{group}.{name}" for group, names in (
                   "cooperation_trust_gain sanctions_trust_cost revelation_trust_hit trust_reversion "
                   "retaliation_trust_hit rapprochement_rate"),
     ("mechanisms", "isisk_allocation isisk_recruitment taliban_budget taliban_acceptance russia_help russia_uptake "
-                   "russia_sanctions_answer iran_help iran_uptake us_rapprochement"),
+                   "russia_sanctions_answer iran_help iran_uptake us_rapprochement "
+                   "russia_normalisation"),
 ) for name in names.split())
 """Parameter columns of a world's row, in a fixed order (a test checks every parameter has one)."""
 
@@ -83,7 +85,7 @@ P = _parameter_index()
 """Column of each parameter in a row: ``P.isisk.pool_recruits``."""
 
 LEVER_COLUMNS = (*(f"sharing_{t}" for t in TARGETS), "sanctions", "strikes", "russia_ct_offer", "iran_ct_offer",
-                 "bounty_revelation", "economic_shock")
+                 "bounty_revelation", "economic_shock", "sanctions_targeted")
 """Columns of a compiled policy's month (levers and events); sharing holds SHARING_LEVELS indices."""
 LEVER = _names("Lever", LEVER_COLUMNS)
 SHARING = LEVER.sharing_afghanistan  # first of len(TARGETS) sharing columns, TARGETS order
@@ -93,7 +95,8 @@ SERIES = (
     + tuple(f"mass_attacks_{t}" for t in TARGETS)
     + ("plots", "isisk_strength", "taliban_ct_capacity", "trust_us_russia", "trust_us_iran",
        "trust_us_taliban", "russia_ct_support", "russia_hostility", "iran_ct_support", "us_cost",
-       "taliban_ct_share", "isisk_home_pressure", "russia_uptake", "rapprochement_russia", "rapprochement_iran")
+       "taliban_ct_share", "isisk_home_pressure", "russia_uptake", "rapprochement_russia", "rapprochement_iran",
+       "russia_normalisation")
 )
 """Variables recorded every month, in the order of the kernel's record."""
 S = namedtuple("Series", SERIES)(*range(len(SERIES)))

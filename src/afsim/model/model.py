@@ -2,7 +2,7 @@
 
 Schedule of one month (ODD section 3):
   1. US      - read levers: sharing levels, sanctions, strikes; book costs
-  2. Russia  - answer to sanctions (hostility); CT help to the Taliban; act on US warnings or not
+  2. Russia  - answer to sanctions (hostility); CT help to the Taliban (normalisation); act on US warnings or not
   3. Iran    - CT help to the Taliban; act on US warnings or not
   4. Taliban - accept help by trust; split the budget (CT, economy, east); CT capacity follows
   5. ISIS-K  - recruits choose to join; strength, grievance; plots allocated by expected payoff
@@ -158,7 +158,7 @@ class MonthlyRecord(mesa.DataCollector):
                   float(trust[ACTOR.us, ACTOR.russia]), float(trust[ACTOR.us, ACTOR.iran]),
                   float(trust[ACTOR.us, ACTOR.taliban]), russia.ct_support, russia.hostility, model.iran.ct_support,
                   model.us.cost, float(taliban.budget_shares[0]), model.isisk.home_pressure, russia.uptake,
-                  float(model.us.rapprochement[0]), float(model.us.rapprochement[1]))
+                  float(model.us.rapprochement[0]), float(model.us.rapprochement[1]), russia.normalisation)
         for column, value in zip(self._columns, values, strict=True):
             column.append(value)
 
@@ -206,6 +206,7 @@ def _reporters() -> dict[str, Any]:
         "russia_uptake": lambda m: m.russia.uptake,
         "rapprochement_russia": lambda m: float(m.us.rapprochement[0]),
         "rapprochement_iran": lambda m: float(m.us.rapprochement[1]),
+        "russia_normalisation": lambda m: m.russia.normalisation,
     })
     assert tuple(reporters) == SERIES
     return reporters

@@ -132,9 +132,10 @@ def warning_uptake(trust: np.ndarray, russia: float, iran: float, row: np.ndarra
 
 @njit(cache=True)
 def specificity(level: int, row: np.ndarray) -> float:
-    """How actionable a US warning is at a sharing level."""
+    """How actionable a US warning is at a sharing level.  Routine sharing includes the duty to warn, so it is
+    never less specific than a notice (dispute routine_detail)."""
     if level == LEVEL.routine:
-        return row[P.us.routine_specificity]
+        return max(row[P.us.routine_specificity], row[P.us.duty_to_warn_specificity])
     if level == LEVEL.duty_to_warn:
         return row[P.us.duty_to_warn_specificity]
     return 0.0

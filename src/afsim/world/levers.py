@@ -50,6 +50,10 @@ LEVERS: dict[str, LeverSpec] = {
         LeverSpec("us.sanctions_on_russia", "switch", False,
                   "Further US sanctions on Russia (over and above those in place)",
                   claims=("C003-sanctions-little",)),
+        LeverSpec("us.sanctions_targeted", "switch", False,
+                  "The further sanctions are targeted: specific, on individuals and institutions linked to the "
+                  "act, coordinated with allies (acts only while us.sanctions_on_russia is on); false: broad rounds",
+                  claims=("C003-targeted-sanctions", "C003-targeted-individuals", "C003-sanctions-coordinated")),
         LeverSpec("us.strikes_per_month", "number", 0.0,
                   "US over-the-horizon strikes on ISIS-K per month", lo=0.0, hi=30.0,
                   assumption="No routine US strikes in Afghanistan since the 2021 withdrawal."),
@@ -115,6 +119,13 @@ class Policy:
     russia_ct_offer: np.ndarray  # (months,) float
     iran_ct_offer: np.ndarray  # (months,) float
     events: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (months,) bool
+    sanctions_targeted: np.ndarray | None = None  # (months,) bool; None: broad (all False)
+
+    def __post_init__(self) -> None:
+        if self.sanctions_targeted is None:
+            import numpy as np
+
+            self.sanctions_targeted = np.zeros(self.horizon, dtype=bool)
 
     @classmethod
     def compile(cls, horizon: int, settings: Iterable[LeverSetting] = (),
@@ -141,4 +152,5 @@ class Policy:
             russia_ct_offer=values["russia.ct_offer"].astype(float),
             iran_ct_offer=values["iran.ct_offer"].astype(float),
             events=flags,
+            sanctions_targeted=values["us.sanctions_targeted"].astype(bool),
         )
