@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -63,13 +64,15 @@ def test_cli_lists_readings_with_quotes(invoke):
 
 
 def test_run_across_beliefs_flags_sign_differences(invoke, tmp_path):
-    out = invoke("run", SCENARIOS / "sanctions_on_russia.yaml", "--across-beliefs", "-n", 40,
+    out = invoke("run", SCENARIOS / "targeted_sanctions_on_russia.yaml", "--across-beliefs", "-n", 40,
                  "--out", tmp_path / "r", "-q")
     assert out.exit_code == 0, out.output
     for name in beliefs.readings():
         assert name in out.stdout
     line = next(x for x in out.stdout.splitlines() if x.startswith("russia_hostility_final"))
-    assert "0.110" in line and "-0.066" in line  # defiance by default, concession when sanctions are targeted
+    effect = dict(zip(beliefs.readings(), (float(v) for v in re.findall(r"(-?[\d.]+) \[", line)), strict=True))
+    assert effect["default"] > 0 > effect["sanctions_targeted"]  # defiance by default, concession on that side
+    assert "REVERSES" in line
     parent = next((tmp_path / "r").rglob("across_beliefs.json")).parent
     assert json.loads((parent / "manifest.json").read_text())["afsim_result"] == "across-beliefs"
 
@@ -143,14 +146,16 @@ def test_argue_cli_writes_a_deterministic_verdict_table(invoke, tmp_path):
 
 
 def test_argue_flip_reports_intervals_or_robust(invoke, tmp_path):
-    out = invoke("argue", "--argument", "A003-sanctions-futile", "--beliefs", "default", "-n", 30, "--flip",
-                 "--flip-replications", 20, "--out", tmp_path / "f", "-q")
+    out = invoke("argue", "--argument", "A003-sanctions-futile", "--argument", "A003-targeted-sanctions",
+                 "--beliefs", "default", "-n", 30, "--flip", "--flip-replications", 20, "--out", tmp_path / "f", "-q")
     assert out.exit_code == 0, out.output
     flips = json.loads(next((tmp_path / "f").rglob("flips.json")).read_text())
-    by_param = {f["parameter"]: f for f in flips}
-    concession = by_param["russia.concession_link"]
-    assert concession["interval"] is not None and concession["interval"][0] > 0.125  # flips only well past the default
-    assert by_param["us.homeland_exposure"]["interval"] is None  # no bearing on Russia's hostility: robust
+    by_param = {(f["argument"], f["parameter"]): f for f in flips}
+    targeted = by_param[("A003-targeted-sanctions", "russia.concession_link")]
+    assert targeted["interval"] is not None and targeted["interval"][0] > 0.15  # flips only well past the default
+    # broad sanctions leave no concession option: what conceding would be worth has no bearing (robust)
+    assert by_param[("A003-sanctions-futile", "russia.concession_link")]["interval"] is None
+    assert by_param[("A003-targeted-sanctions", "us.homeland_exposure")]["interval"] is None
     assert "robust" in out.stdout
 
 

@@ -7,11 +7,13 @@ switched-off mechanism is the only channel between the arms.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 SHARING = [{"lever": "us.sharing.russia", "value": "routine"}, {"lever": "us.sharing.iran", "value": "routine"}]
 HELP = [{"lever": "russia.ct_offer", "value": 0.4}, {"lever": "iran.ct_offer", "value": 0.3}]
 STRIKES = [{"lever": "us.strikes_per_month", "value": 4}]
 SANCTIONS = [{"lever": "us.sanctions_on_russia", "value": True}]
+TARGETED = [*SANCTIONS, {"lever": "us.sanctions_targeted", "value": True}]
 
 
 def diff(result, outcome):
@@ -116,17 +118,48 @@ def test_russia_defies_sanctions_by_default_and_they_cost_trust(paired):
 
 
 def test_targeted_sanctions_that_relieve_enough_pain_make_russia_concede(paired):
-    r = paired(levers=SANCTIONS, replications=20, parameters={"russia.concession_link": 0.5})
+    r = paired(levers=TARGETED, replications=20, parameters={"russia.concession_link": 0.5})
     assert diff(r, "russia_hostility_final").max() < 0
 
 
-def test_sanctions_never_touch_taliban_capacity(paired):
-    """Issue 12: no re-encoded arms channel; sanctions act on Russia's choices only.  Their one path to plot
-    fates is Russia's own uptake of US warnings: with that choice frozen, nothing in Afghanistan moves."""
-    r = paired(levers=SANCTIONS, replications=50, parameters={"mechanisms.russia_uptake": 0})
-    for outcome in ("taliban_ct_capacity_mean", "share_foiled_by_taliban", "attacks_afghanistan"):
+def test_broad_sanctions_harden_russia_whatever_conceding_would_be_worth(paired):
+    """003: after broad rounds there is no "causal connection" to a behaviour; only targeted sanctions give
+    Russia a concession option (the lever us.sanctions_targeted)."""
+    broad = paired(levers=SANCTIONS, replications=20, parameters={"russia.concession_link": 0.5})
+    assert diff(broad, "russia_hostility_final").min() > 0
+
+
+@pytest.mark.parametrize("levers", [SANCTIONS, TARGETED], ids=["broad", "targeted"])
+def test_sanctions_never_touch_taliban_capacity(paired, levers):
+    """Issue 12: no re-encoded arms channel; sanctions act on Russia's choices only, never on its help to the
+    Taliban or its normalisation with them.  Their one path to plot fates is Russia's own uptake of US
+    warnings: with that choice frozen, nothing in Afghanistan moves."""
+    r = paired(levers=levers, replications=50, parameters={"mechanisms.russia_uptake": 0})
+    for outcome in ("taliban_ct_capacity_mean", "share_foiled_by_taliban", "attacks_afghanistan",
+                    "russia_ct_support_mean", "russia_normalisation_final"):
         np.testing.assert_array_equal(diff(r, outcome), 0)
-    assert diff(r, "russia_hostility_final").min() > 0  # while Russia's hostility does move
+    assert diff(r, "russia_hostility_final").std() > 0  # while Russia's hostility does move
+
+
+def test_russia_help_builds_normalisation_which_then_pulls_help_back(paired):
+    """Issue 12 item 1: a commitment raises Russia's help; the help the Taliban accept builds normalisation; an
+    influence-seeking Russia then needs less help to keep its influence, so help settles lower than with
+    normalisation frozen.  Frozen, normalisation stays at its month-0 level and pulls nothing."""
+    commit = [{"lever": "russia.ct_offer", "value": 0.4, "from_month": 3}]
+    live = paired(levers=commit, replications=10)
+    frozen = paired(levers=commit, replications=10, parameters={"mechanisms.russia_normalisation": 0})
+    assert diff(live, "russia_normalisation_final").min() > 0
+    np.testing.assert_array_equal(frozen["scenario"]["russia_normalisation_final"],
+                                  frozen["baseline"]["russia_normalisation_final"])
+    assert 0 < diff(live, "russia_ct_support_mean").mean() < diff(frozen, "russia_ct_support_mean").mean()
+
+    def damping(weight: float) -> float:  # what normalisation takes off the help the commitment adds
+        runs = [paired(levers=commit, replications=10, parameters={"russia.influence_weight": weight,
+                                                                   "mechanisms.russia_normalisation": on})
+                for on in (0, 1)]
+        return diff(runs[0], "russia_ct_support_mean").mean() - diff(runs[1], "russia_ct_support_mean").mean()
+
+    assert damping(0.7) > damping(0.2) > 0  # the influence side of russia_help_motive answers it more
 
 
 def test_sanctions_without_response_change_nothing_in_russia(paired):

@@ -285,12 +285,14 @@ def sanctions_answer(hostility: float, targeted: bool, row: np.ndarray, answer: 
     """ODD 7.7 (Objectives O3-O4) Russia's answer to additional sanctions: shares of (concede, defy, retaliate).
 
     Conceding is an option only when the sanctions are ``targeted`` (003: "they should be specific and
-    imposed with a clear end goal"): after broad rounds Russians have "lost the causal connection between
-    sanctions and any desired change in behavior", and deterrence needs that the sanctioned "perceive that
-    it has a choice", so its share is zero.  Targeted, it is worth the pain it relieves (the contested
-    ``concession_link``: 003's futile vs targeted) less the face it costs (003: sanctions read as a bid
-    "to keep Russia weak").  Defying is worth the rally; retaliating its hostility less the risk of a spiral."""
-    answer[0] = row[P.russia.concession_link] - row[P.russia.face_cost] if targeted else -math.inf
+    imposed with a clear end goal") and conceding relieves something (the contested ``concession_link``
+    > 0: 003's futile vs targeted): deterrence needs that the sanctioned "perceive that it has a choice",
+    and after broad rounds, or when sanctions are futile, Russians have "lost the causal connection
+    between sanctions and any desired change in behavior", so its share is zero.  As an option it is worth
+    the pain it relieves less the face it costs (003: sanctions read as a bid "to keep Russia weak").
+    Defying is worth the rally; retaliating its hostility less the risk of a spiral."""
+    link = row[P.russia.concession_link]
+    answer[0] = link - row[P.russia.face_cost] if targeted and link > 0.0 else -math.inf
     answer[1] = row[P.russia.sanctions_rally]
     answer[2] = row[P.russia.hostility_weight] * hostility - row[P.russia.escalation_cost]
     softmax(answer, row[P.russia.sanctions_sharpness], answer)
