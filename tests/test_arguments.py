@@ -180,3 +180,13 @@ def test_credence_flip_on_the_mixture_of_two_sides():
     lo, hi = flip.interval  # reversed while the mixture's lower CI end is above zero: p < 0.25
     assert lo <= 0.25 <= hi and hi - lo <= 0.1 / 2**6 + 1e-12
     assert (flip.verdict_below, flip.verdict_above) == (ag.REVERSED, ag.NOT_SUPPORTED)
+
+
+def test_the_verdict_matrix_keeps_a_long_argument_id_apart_from_its_source():
+    from afsim.present.tables import format_verdict_matrix
+
+    arguments = [a for a in ag.load_arguments().values() if len(a.id) >= 27]
+    assert arguments  # A000-pragmatic-relationship
+    rows = [{"argument": a.id, "reading": "default", "verdict": ag.SUPPORTED} for a in arguments]
+    for a, line in zip(arguments, format_verdict_matrix(arguments, ["default"], rows).splitlines()[3:], strict=True):
+        assert line.startswith(f"{a.id} ") and f" {a.source[:3]} " in line

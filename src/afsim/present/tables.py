@@ -197,11 +197,12 @@ def format_verdict_matrix(arguments: list[Argument], readings: list[str], rows: 
     short = {SUPPORTED: "supported", NOT_SUPPORTED: "not supp.", REVERSED: "REVERSED"}
     verdict = {(r["argument"], r["reading"]): r["verdict"] for r in rows}
     width = max(11, *(len(r) + 1 for r in readings))
-    head = "argument".ljust(27) + "src  " + "".join(r.ljust(width) for r in readings)
+    name = max([27, *(len(a.id) + 1 for a in arguments)])  # an id never runs into its source
+    head = "argument".ljust(name) + "src  " + "".join(r.ljust(width) for r in readings)
     lines = ["Verdict matrix", head, "-" * len(head)]
     for a in arguments:
         cells = "".join(short[verdict[(a.id, r)]].ljust(width) for r in readings)
-        lines.append(a.id.ljust(27) + a.source[:3].ljust(5) + cells)
+        lines.append(a.id.ljust(name) + a.source[:3].ljust(5) + cells)
     return "\n".join(lines)
 
 
