@@ -231,3 +231,14 @@ def test_homeland_haven_side_means_more_plots_reach_the_west():
         values[name] = out[TARGET.west]
     assert values["haven"] > values["restraint"]
     assert ACTOR.us == 0  # the trust matrix's first row is the US (the uptake rows above rely on it)
+
+
+def test_every_contested_claim_sits_on_a_dispute_side_whose_sign_is_tested_here():
+    """Issue 12 item 4: a test per contested claim that its parameter's effect has the claim's direction.  Each
+    contested claim is on a side of a dispute, and each dispute has a sign test above (test_<dispute>_...)."""
+    on_side = {c for d in beliefs.disputes().values() for side in d.sides.values() for c in side.claims}
+    contested = {c.id for c in CLAIMS.values() if c.contested_by}
+    assert contested <= on_side, contested - on_side
+    tests = [name for name in globals() if name.startswith("test_")]
+    untested = [d for d in beliefs.disputes() if not any(t.startswith(f"test_{d}_") for t in tests)]
+    assert not untested, untested
