@@ -40,6 +40,10 @@ REACH = ("code", "data", "evidence", "reading", "parameter", "policy", "scenario
 class InputChange:
     reach: str  # one of REACH
     text: str
+    parameters: list[str] = field(default_factory=list)  # the parameter changes it brings about
+
+    def __str__(self) -> str:
+        return self.text + (f" (sets {', '.join(self.parameters)})" if self.parameters else "")
 
 
 @dataclass
@@ -86,9 +90,9 @@ class ResultDiff:
         if not real:
             return [f"{len(moved)} outcome(s) moved beyond noise ({names}) although only the seed or sample size "
                     "differs: at 95% confidence about one effect in 20 does so by chance."]
-        lines = [f"{len(moved)} outcome(s) moved beyond noise ({names}). Explained by, the most far-reaching first:"]
-        for reach in real:
-            lines += [f"  - {c.text}" for c in self.inputs if c.reach == reach]
+        lines = [f"{len(moved)} outcome(s) moved beyond noise ({names}). What explains it, the most far-reaching "
+                 "first:"]
+        lines += [f"  - {c}" for c in self.inputs if c.reach != "noise"]
         if "code" in real or "data" in real:
             lines.append("  (afsim's model source or shipped data differs: that alone can move every outcome)")
         return lines
@@ -125,39 +129,75 @@ def _shown(value: Any) -> str:
 
 def _reach(key: str) -> str:
     top = key.split(".", 1)[0]
-    return {"parameters": "parameter", "levers": "policy", "events": "policy", "beliefs": "reading",
-            "readings": "reading", "evidence": "evidence", "seed": "noise", "replications": "noise",
-            "precision": "noise", "engine": "engine"}.get(top, "scenario")
+    return {"levers": "policy", "events": "policy", "seed": "noise", "replications": "noise", "precision": "noise",
+            "random_scheme": "noise", "engine": "engine", "settings": "parameter"}.get(top, "scenario")
+
+
+def _evidence(record: dict[str, Any] | None) -> str:
+    return f"{record['path']} ({len(record['claims'])} claims)" if record else "none"
+
+
+def _reading_sets(manifest: dict[str, Any]) -> set[str]:
+    """The parameters a manifest's reading sets: as its evidence folder recorded them, or as this afsim knows it."""
+    from afsim.world import beliefs
+
+    name, evidence = manifest.get("beliefs"), manifest.get("evidence") or {}
+    if isinstance(evidence.get("readings"), dict) and name in evidence["readings"]:
+        return set(evidence["readings"][name])
+    return set(beliefs.readings()[name].overrides()) if name in beliefs.readings() else set()
 
 
 def manifest_changes(a: dict[str, Any], b: dict[str, Any]) -> list[InputChange]:
-    """Every difference of what determines the numbers, from two manifests (B's value after A's)."""
+    """Every difference of what determines the numbers, from two manifests (B's value after A's); each
+    parameter change is put to the input that brings it about (evidence, reading, --set), if any."""
     out = []
-    fa, fb = (_flat({k: v for k, v in m.items() if k not in NOT_INPUTS}) for m in (a, b))
-    params: dict[str, list[str]] = {}
-    for key in sorted({*fa, *fb}, key=lambda k: (REACH.index(_reach(k)), k)):
-        if fa.get(key) == fb.get(key):
-            continue
-        if key.startswith("parameters."):
-            arm, path = key.split(".", 2)[1:]
-            params.setdefault(f"{path}: {_shown(fa.get(key))} -> {_shown(fb.get(key))}", []).append(arm)
-            continue
-        out.append(InputChange(_reach(key), f"{key}: {_shown(fa.get(key, '(not recorded)'))} -> "
-                                            f"{_shown(fb.get(key, '(not recorded)'))}"))
-    out += [InputChange("parameter", f"parameter {text} ({'both arms' if len(arms) == 2 else arms[0] + ' arm'})")
-            for text, arms in params.items()]
+    ea, eb = a.get("evidence"), b.get("evidence")
+    files = (a.get("inputs") or {}).get("evidence", {}), (b.get("inputs") or {}).get("evidence", {})
+    evidence = None
+    if files[0] != files[1] or ({k: v for k, v in (ea or {}).items() if k != "path"}
+                                != {k: v for k, v in (eb or {}).items() if k != "path"}):
+        evidence = InputChange("evidence", f"evidence: {_evidence(ea)} -> {_evidence(eb)}"
+                               + ("; its files differ" if ea and eb and files[0] != files[1] else ""))
+        out.append(evidence)
+    reading = None
+    if a.get("beliefs") != b.get("beliefs"):
+        reading = InputChange("reading", f"reading: {a.get('beliefs')} -> {b.get('beliefs')}")
+        out.append(reading)
+    fa, fb = (_flat({k: v for k, v in m.items() if k not in NOT_INPUTS | {"evidence", "beliefs", "parameters"}})
+              for m in (a, b))
+    for key in sorted({*fa, *fb}):
+        if fa.get(key) != fb.get(key):
+            out.append(InputChange(_reach(key), f"{key}: {_shown(fa.get(key, '(not recorded)'))} -> "
+                                                f"{_shown(fb.get(key, '(not recorded)'))}"))
+    by_evidence = {*(ea or {}).get("parameters", {}), *(eb or {}).get("parameters", {})}
+    by_setting = {*(a.get("settings") or {}), *(b.get("settings") or {})}
+    by_reading = _reading_sets(a) | _reading_sets(b)
+    pa, pb = (m.get("parameters") or {} for m in (a, b))
+    alone: dict[str, list[str]] = {}
+    for arm in ("scenario", "baseline"):
+        va, vb = pa.get(arm, {}), pb.get(arm, {})
+        for path in [p for p in va if p in vb and va[p] != vb[p]]:
+            alone.setdefault(f"{path} {_shown(va[path])} -> {_shown(vb[path])}", []).append(arm)
+    for text, arms in alone.items():
+        path = text.split()[0]
+        cause = (evidence if evidence and path in by_evidence else reading if reading and path in by_reading
+                 else None)
+        if cause is not None:
+            cause.parameters.append(text)
+        elif path not in by_setting or not any(c.text.startswith("settings") for c in out):
+            out.append(InputChange("parameter", f"parameter {text} ({'both arms' if len(arms) == 2 else arms[0]})"))
     ia, ib = a.get("inputs"), b.get("inputs")
     if ia is not None and ib is not None:
-        for text in changes(ia, ib):
+        for text in changes({**ia, "evidence": {}}, {**ib, "evidence": {}}):
             reach = ("code" if text.startswith("source of") else "data" if text.startswith("data file")
-                     else "evidence" if "evidence" in text else "packages" if text.split()[0] in ia.get("packages", {})
-                     else "engine" if text.startswith("engine") else "parameter" if text.startswith("--set")
-                     else "scenario")
-            if reach not in ("engine", "parameter"):  # those are compared above, from the manifest itself
+                     else "packages" if text.split()[0] in {*ia.get("packages", {}), *ib.get("packages", {})}
+                     else "scenario" if text.endswith(("changed", "input")) and not text.startswith(("--set", "engine"))
+                     else None)
+            if reach:
                 out.append(InputChange(reach, text))
     va, vb = a.get("versions", {}), b.get("versions", {})
     out += [InputChange("packages", f"{name} {va.get(name, '(not recorded)')} -> {vb.get(name, '(not recorded)')}")
-            for name in sorted({*va, *vb}) if va.get(name) != vb.get(name) and name in ("afsim", "python")]
+            for name in ("afsim", "python") if va.get(name) != vb.get(name)]
     return sorted(out, key=lambda c: REACH.index(c.reach))
 
 
@@ -199,7 +239,7 @@ def diff_result_sets(path_a: str | Path, path_b: str | Path) -> ResultDiff:
 def diff_text(diff: ResultDiff) -> str:
     """``afsim diff`` as printed: inputs, outcomes, explanation."""
     lines = [f"A: {diff.a}", f"B: {diff.b}", "", "Inputs that differ (A -> B):"]
-    lines += [f"  [{c.reach}] {c.text}" for c in diff.inputs] or ["  none"]
+    lines += [f"  [{c.reach}] {c}" for c in diff.inputs] or ["  none"]
     lines += [f"note: {n}" for n in diff.notes]
     if diff.outcomes:
         width = max(len(o.row) for o in diff.outcomes)

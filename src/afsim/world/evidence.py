@@ -56,7 +56,8 @@ class Evidence:
     def record(self) -> dict[str, Any]:
         """What a manifest says of it (its files' hashes go in ``inputs``)."""
         return {"path": self.path, "claims": list(self.claims), "disputes": list(self.disputes),
-                "readings": list(self.readings), "parameters": {p: v for p, (v, _) in self.defaults.items()}}
+                "readings": {name: beliefs.reading(name).overrides() for name in self.readings},
+                "parameters": {p: v for p, (v, _) in self.defaults.items()}}
 
 
 _ACTIVE: list[Evidence] = []  # the evidence in use, innermost last
