@@ -84,7 +84,7 @@ def test_bad_arguments_are_input_errors():
         afsim.run(INTEL, worlds=True)
     with pytest.raises(InputError, match="set: expected a mapping"):
         afsim.run(INTEL, set="russia.threat_response=0")
-    with pytest.raises(InputError, match="--set russia.threat_respons: unknown parameter"):
+    with pytest.raises(InputError, match=r"--set russia\.threat_respons: unknown parameter"):
         afsim.run(INTEL, set={"russia.threat_respons": 0}, workers=1)
     with pytest.raises(InputError, match="workers: expected a positive whole number"):
         afsim.run(INTEL, workers=0)
