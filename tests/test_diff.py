@@ -113,3 +113,10 @@ def test_result_sets_of_two_kinds_are_refused(runs, tmp_path):
     assert result.exit_code == 2 and "is a sweep result set" in result.stderr
     assert "compare two of one kind" in result.stderr
     assert afsim_cli("diff", runs["a"]).exit_code == 2  # usage: two result sets
+
+
+def test_an_unfinished_result_set_of_this_afsim_is_refused_as_the_reader_says(runs, tmp_path):
+    unfinished = older(runs["a"], tmp_path / "unfinished", status="running")
+    result = afsim_cli("diff", runs["a"], unfinished)
+    assert result.exit_code == 2
+    assert "result set is not complete (status: running)" in result.stderr and "written by" not in result.stderr

@@ -110,6 +110,8 @@ def _open(path: str | Path) -> ResultSet:
         except InputError:
             raise exc from None
         writer = info.get("versions", {}).get("afsim")
+        if writer == afsim.__version__:
+            raise  # this afsim's own: the reader's message says it all
         who = f"afsim {writer}" if writer else "an older afsim (it records no version)"
         raise InputError(str(path), f"written by {who} in a form this afsim ({afsim.__version__}) cannot read "
                          f"({exc.problem}); rerun it with this afsim to compare") from None
