@@ -120,3 +120,15 @@ def test_an_unfinished_result_set_of_this_afsim_is_refused_as_the_reader_says(ru
     result = afsim_cli("diff", runs["a"], unfinished)
     assert result.exit_code == 2
     assert "result set is not complete (status: running)" in result.stderr and "written by" not in result.stderr
+
+
+def test_argue_under_two_readings_compares_verdicts_outcome_by_outcome(tmp_path):
+    first = {reading: afsim.argue(beliefs=reading, arguments="A002-intel-carrot", replications=4, seed=1,
+                                  scenarios=str(SCENARIOS), workers=1, out=tmp_path / reading)
+             for reading in ("default", "kremlin_hawk")}
+    diff = diff_result_sets(first["default"].path, first["kremlin_hawk"].path)
+    assert [c.text for c in diff.inputs] == ['readings: ["default"] -> ["kremlin_hawk"]']
+    assert sorted(o.row for o in diff.outcomes) == sorted(
+        f"{outcome} / A002-intel-carrot" for outcome in first["default"].table["outcome"])
+    verdicts = first["default"].table.set_index("outcome")["outcome_verdict"]
+    assert all(o.verdicts[0] == verdicts[o.row.split(" / ")[0]] for o in diff.outcomes)

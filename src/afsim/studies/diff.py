@@ -85,7 +85,7 @@ class ResultDiff:
                 "report it with both manifests." if moved else " The outcomes agree within noise, as they should.")]
         if not moved:
             return [f"No outcome moved beyond noise; the input differences ({', '.join(reaches)}) change nothing "
-                    "a 95% CI can tell apart." if self.outcomes else "Outcomes are not compared for this kind."]
+                    "a 95% CI can tell apart." if self.outcomes else "No outcome is in both to compare."]
         names = ", ".join(o.row for o in moved[:6]) + (" ..." if len(moved) > 6 else "")
         if not real:
             return [f"{len(moved)} outcome(s) moved beyond noise ({names}) although only the seed or sample size "
@@ -129,10 +129,13 @@ def _shown(value: Any) -> str:
     return json.dumps(value) if isinstance(value, list | dict) else str(value)
 
 
+REACH_OF = {"levers": "policy", "events": "policy", "readings": "reading", "seed": "noise", "replications": "noise",
+            "precision": "noise", "random_scheme": "noise", "engine": "engine", "settings": "parameter"}
+"""A manifest field's kind of input (any other: the scenario's, e.g. horizon_months)."""
+
+
 def _reach(key: str) -> str:
-    top = key.split(".", 1)[0]
-    return {"levers": "policy", "events": "policy", "seed": "noise", "replications": "noise", "precision": "noise",
-            "random_scheme": "noise", "engine": "engine", "settings": "parameter"}.get(top, "scenario")
+    return REACH_OF.get(key.split(".", 1)[0], "scenario")
 
 
 def _evidence(record: dict[str, Any] | None) -> str:
@@ -209,6 +212,8 @@ def outcome_changes(a: ResultSet, b: ResultSet) -> list[OutcomeChange]:
 
     table, keys, effect, verdict = EFFECTS[a.kind]
     ta, tb = (pd.DataFrame(getattr(rs, table)) for rs in (a, b))
+    if "reading" in keys and ta["reading"].nunique() == tb["reading"].nunique() == 1:
+        keys = tuple(k for k in keys if k != "reading")  # one reading against another: match the rest
     merged = ta.merge(tb, on=list(keys), suffixes=("_a", "_b"))
     return [OutcomeChange(" / ".join(str(row[k]) for k in reversed(keys)),
                           (row[f"{effect}_a"], row["ci_low_a"], row["ci_high_a"]),
