@@ -124,3 +124,18 @@ def test_the_example_notebook_runs(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "robust" in out.stdout
     assert list(tmp_path.glob("**/manifest.json"))
+
+
+def test_a_mapping_may_name_a_baseline_file_relative_to_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    result = afsim.run({**SHORT, "baseline": "scenarios/baseline.yaml"}, workers=1, out=tmp_path)
+    assert result.manifest["baseline"] == "baseline" and result.manifest["scenario_file"] is None
+    assert list(result.manifest["inputs"]["files"]) == [str((SCENARIOS / "baseline.yaml").resolve())]
+
+
+def test_load_reads_every_reading_of_an_across_beliefs_run(tmp_path, invoke):
+    assert invoke("run", INTEL, "--across-beliefs", "-n", 2, "-w", 1, "-q", "--out", tmp_path).exit_code == 0
+    result = afsim.load(only_result(tmp_path))
+    assert result.kind == "across-beliefs"
+    assert list(result.table["reading"].unique()) == afsim.readings()
+    assert set(result.table["outcome"]) >= {"killed_russia", "us_cost_total"}
