@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from afsim.errors import InputError
+from afsim.errors import InputError, closest
 from afsim.world import beliefs, claims, parameters
 from afsim.world.axes import ACTORS
 from afsim.world.inputs import Problems, located, parse_yaml, problems_of, read_input
@@ -122,7 +122,7 @@ def _cited(ids: Any, known: dict[str, claims.Claim], where: str) -> list[str]:
         raise InputError(where, f"expected a list of claim ids, got {ids!r}")
     for cid in ids:
         if cid not in known:
-            raise InputError(where, f"cites unknown claim {cid!r}", hint=_closest(cid, known))
+            raise InputError(where, f"cites unknown claim {cid!r}", hint=closest(cid, known))
     return ids
 
 
@@ -131,12 +131,6 @@ def _in_range(path: str, value: Any, where: str) -> None:
         parameters.Parameters().with_overrides({path: value})
     except InputError as exc:
         raise InputError(where, exc.problem, hint=exc.hint) from None
-
-
-def _closest(word: str, choices: Any) -> str | None:
-    from afsim.errors import closest
-
-    return closest(word, choices)
 
 
 def _claims(path: Path, sources: dict[str, Path]) -> dict[str, claims.Claim]:
@@ -153,7 +147,7 @@ def _claims(path: Path, sources: dict[str, Path]) -> dict[str, claims.Claim]:
                 raise InputError(at((i, "id")), f"claim id {c['id']!r} is already taken; give each claim its own id")
             if c["source"] not in sources and not (claims.SOURCES / c["source"]).is_file():
                 raise InputError(at((i, "source")), f"expected a file in sources/ ({', '.join(sources)})",
-                                 hint=_closest(c["source"], sources))
+                                 hint=closest(c["source"], sources))
             text = (sources.get(c["source"]) or claims.SOURCES / c["source"]).read_text(encoding="utf-8")
             if claims.normalise(c["quote"]) not in claims.normalise(text):
                 raise InputError(at((i, "quote")), f"not a verbatim span of {c['source']} (whitespace aside)")
@@ -167,7 +161,7 @@ def _claims(path: Path, sources: dict[str, Path]) -> dict[str, claims.Claim]:
                 paths = [s.path for s in parameters.parameter_specs()]
                 if informs["parameter"] not in paths:
                     raise InputError(at((i, "informs", j, "parameter")), "unknown parameter",
-                                     hint=_closest(informs["parameter"], paths))
+                                     hint=closest(informs["parameter"], paths))
             out[c["id"]] = claims.claim_of({**c, "date": str(c["date"])})
     for i, entry in enumerate(raw):  # now every id is known
         if isinstance(entry, dict) and isinstance(entry.get("contested_by"), list):
@@ -212,7 +206,7 @@ def _readings(path: Path, known: dict[str, claims.Claim]) -> tuple[dict[str, Any
             for dispute, side in r["sides"].items():
                 if dispute not in sides:
                     raise InputError(at(("readings", name, "sides", dispute)), "unknown dispute",
-                                     hint=_closest(dispute, sides))
+                                     hint=closest(dispute, sides))
                 if side not in sides[dispute]:
                     raise InputError(at(("readings", name, "sides", dispute)),
                                      f"expected a side of {dispute}: {', '.join(sorted(sides[dispute]))}")
