@@ -1,8 +1,7 @@
 """The ``afsim`` command line: each command parses, calls one library function, prints.  Exit codes: 0 ok, 1
 internal error (traceback logged) or the environment's (full disk, lost worker), 2 bad input or usage, 130
 interrupted (with the resume command).  :mod:`afsim.cli.jobs` loads only when one of its commands runs, so
-``afsim --help`` and ``afsim validate`` start without numpy, Mesa or pandas.
-"""
+``afsim --help`` and ``afsim validate`` start without numpy, Mesa or pandas."""
 
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ JOBS = {
     "explain": "Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome.",
     "plot": "Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side.",
     "report": "Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance).",
+    "diff": "Compare two result sets: which inputs differ, which outcomes moved, which differences explain it.",
 }
 
 
@@ -45,8 +45,7 @@ class AfsimGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
-        def terminate(signum: int, frame: object) -> None:
-            raise KeyboardInterrupt  # SIGTERM stops a command exactly as Ctrl-C does
+        def terminate(signum: int, frame: object) -> None: raise KeyboardInterrupt  # SIGTERM acts as Ctrl-C
 
         previous = signal.signal(signal.SIGTERM, terminate)
         try:
@@ -76,13 +75,13 @@ class AfsimGroup(click.Group):
 @click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]}, commands=[
     catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers, catalogue.validate])
 @click.version_option(package_name="afsim")
-def cli() -> None:
-    """afsim: simulate policy arguments about Afghanistan-based terrorism.
-
-    Five actors (US, Russia, Iran, the Taliban, ISIS-K) whose parameters come from claims in
-    the source documents. Run a scenario against its baseline, read the paired comparison,
-    and trace every number back to a quote.
-    """
+@click.option("--evidence", type=click.Path(file_okay=False), help="Also use your own evidence folder (README).")
+@click.pass_context
+def cli(ctx: click.Context, evidence: str | None) -> None:
+    """afsim: policy arguments about Afghanistan-based terrorism (US, Russia, Iran, the Taliban, ISIS-K) as
+    experiments: run a scenario against its baseline, read the paired comparison, trace every number to a quote."""
+    if evidence:
+        ctx.with_resource(importlib.import_module("afsim.world.evidence").evidence_used(evidence))
 
 
 def main() -> None:

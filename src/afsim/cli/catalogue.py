@@ -8,7 +8,6 @@ from types import ModuleType
 
 import click
 
-from afsim.errors import InputError, error_message
 from afsim.world.axes import ACTORS
 
 
@@ -25,15 +24,10 @@ def beliefs_command() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario or sweep-spec FILES without running them (exit 2 if any is invalid)."""
-    validate_input, failed = importlib.import_module("afsim.studies.sweepspec").validate_input, 0
-    for file in files:
-        try:
-            click.echo(f"ok: {file} ({validate_input(file)})")
-        except InputError as exc:
-            click.echo(error_message(exc), err=True)
-            failed += 1
-    if failed:
-        sys.exit(2)
+    checked = importlib.import_module("afsim.studies.sweepspec").validate_inputs(files)
+    for ok, text in checked:
+        click.echo(text, err=not ok)
+    sys.exit(0 if all(ok for ok, _ in checked) else 2)
 
 
 @click.group(invoke_without_command=True)

@@ -17,11 +17,12 @@ from afsim.present import tables
 from afsim.present.plots import plot_result_sets
 from afsim.present.progress import progress_bar
 from afsim.present.report import write_report
-from afsim.results.runs import PRECISION_CAP, resumed_kind, run_across_beliefs, run_scenario
+from afsim.results.runs import PRECISION_CAP, partial_note, resumed_kind, run_across_beliefs, run_scenario
 from afsim.studies import arguments
 from afsim.studies import credence as ensemble
 from afsim.studies import sweep as sweeps
 from afsim.studies import tornado as tornadoes
+from afsim.studies.diff import diff_result_sets, diff_text
 from afsim.studies.explain import explain as explain_text
 from afsim.world.limits import MAX_REPLICATIONS
 
@@ -98,9 +99,8 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
         else:
             report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
     click.echo(tables.printed(report, **where))
-    if getattr(report, "status", None) == "partial":
-        click.echo(f"afsim: {report.failures} replication(s) failed; the result set is partial. "
-                   f"Seeds and tracebacks: {report.path / 'failures'}", err=True)
+    if note := partial_note(report):
+        click.echo(note, err=True)
         sys.exit(1)
 
 
@@ -191,3 +191,10 @@ def report(result_dir: str, out: str | None) -> None:
     """Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance)."""
     click.echo(str(write_report(result_dir, out)))
 
+
+
+@click.command()
+@click.argument("result_sets", nargs=2, metavar="RESULT_A RESULT_B", type=click.Path(file_okay=False))
+def diff(result_sets: tuple[str, str]) -> None:
+    """Compare two result sets: which inputs differ, which outcomes moved, which differences explain it."""
+    click.echo(diff_text(diff_result_sets(*result_sets)))

@@ -20,6 +20,7 @@ import afsim
 from afsim.errors import InputError
 from afsim.model.streams import SCHEME
 from afsim.results.folder import now
+from afsim.world.evidence import active
 from afsim.world.scenario import Scenario, parse_settings
 
 PACKAGES = ("mesa", "numba", "numpy", "scipy", "pandas", "pyarrow", "pyyaml", "click", "tqdm")
@@ -65,6 +66,7 @@ def inputs(files: Iterable[str], engine: str, settings: dict[str, float] | None 
         "code": {f"afsim/{p.relative_to(PACKAGE_ROOT).as_posix()}": _sha256(p) for p in code_files()},
         "engine": engine,
         "packages": {name: version for name in NUMERIC_PACKAGES if (version := _version(name))},
+        "evidence": dict(evidence.files) if (evidence := active()) else {},  # --evidence: each file's SHA-256
     }
 
 
@@ -78,6 +80,7 @@ def provenance(scenario: Scenario | None, engine: str, files: Iterable[str] = ()
         "baseline": scenario.baseline_name if scenario else None,
         "beliefs": scenario.beliefs if scenario else None,
         "settings": dict(scenario.settings) if scenario else {},
+        "evidence": evidence.record() if (evidence := active()) else None,
         "random_scheme": SCHEME,
         "engine": engine,
         "versions": versions(),
@@ -107,6 +110,10 @@ def changes(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
         shown = (" ".join(f"{k}={v:g}" for k, v in sorted(s.items())) or "none"
                  for s in (recorded.get("settings", {}), fresh.get("settings", {})))
         out.append("--set changed ({} -> {})".format(*shown))
+    a, b = recorded.get("evidence", {}), fresh.get("evidence", {})
+    if a != b:
+        out.append(f"evidence {', '.join(sorted(k for k in {*a, *b} if a.get(k) != b.get(k)))} changed" if a and b
+                   else "--evidence " + ("is new" if b else "is no longer given"))
     if recorded.get("engine") != fresh.get("engine"):
         out.append(f"engine changed ({recorded.get('engine')} -> {fresh.get('engine')})")
     return out

@@ -56,6 +56,14 @@ class AcrossReport:
     failures: int = 0
 
 
+def partial_note(report: Any) -> str | None:
+    """What ``afsim run`` says (and exits 1 for) when replications failed: the result set is partial."""
+    if getattr(report, "status", None) != "partial":
+        return None
+    return (f"afsim: {report.failures} replication(s) failed; the result set is partial. "
+            f"Seeds and tracebacks: {report.path / 'failures'}")
+
+
 Render = Callable[[Any], str]  # a report as text, for the result set's .txt file (the present stage's)
 
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from afsim.errors import InputError, closest
+from afsim.errors import InputError, closest, error_message
 from afsim.world.inputs import located, parse_yaml, problems_of, read_input
 from afsim.world.limits import MAX_REPLICATIONS, MAX_SWEEP_RUNS
 from afsim.world.parameters import parameter_specs, spec
@@ -288,3 +289,14 @@ def validate_input(path: str) -> str:
     return (f"{s.name}: {len(s.world.levers)} lever settings, {len(s.world.events)} events, "
             f"{len(s.overrides)} parameter overrides (both arms); baseline: {s.baseline_name}"
             + "".join(f"; arms differ in {path}" for path, _, _ in s.differences()))
+
+
+def validate_inputs(files: Iterable[str]) -> list[tuple[bool, str]]:
+    """``afsim validate FILES``: per file, whether it is valid and its summary line or its errors, as printed."""
+    checked = []
+    for file in files:
+        try:
+            checked.append((True, f"ok: {file} ({validate_input(file)})"))
+        except InputError as exc:
+            checked.append((False, error_message(exc)))
+    return checked

@@ -54,10 +54,18 @@ def _data() -> dict[str, Any]:
         return yaml.load(f, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
 
 
+def _with_evidence(key: str) -> dict[str, Any]:
+    """The shipped disputes or readings, then the analyst's own while an evidence folder is in use."""
+    from afsim.world.evidence import active
+
+    extra = active()
+    return {**_data()[key], **(getattr(extra, key) if extra else {})}
+
+
 @cache
 def disputes() -> dict[str, Dispute]:
     out = {}
-    for name, d in _data()["disputes"].items():
+    for name, d in _with_evidence("disputes").items():
         sides = {str(s): Side(str(s), tuple(v["claims"]), dict(v["sets"])) for s, v in d["sides"].items()}
         credence = {str(k): float(v) for k, v in d["credence"].items()}
         out[name] = Dispute(name, d["question"], sides, credence, " ".join(d["credence_reason"].split()))
@@ -67,7 +75,7 @@ def disputes() -> dict[str, Dispute]:
 @cache
 def readings() -> dict[str, Reading]:
     return {name: Reading(name, " ".join(r["description"].split()), {k: str(v) for k, v in r["sides"].items()})
-            for name, r in _data()["readings"].items()}
+            for name, r in _with_evidence("readings").items()}
 
 
 def reading(name: str, where: str = "beliefs") -> Reading:

@@ -42,33 +42,47 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@cache
+def source_path(name: str) -> Path:
+    """Where a source text is: shipped, or in the evidence folder in use (``--evidence``)."""
+    from afsim.world.evidence import active
+
+    extra = active()
+    return extra.sources[name] if extra and name in extra.sources else SOURCES / name
+
+
 def source_text(name: str) -> str:
-    return (SOURCES / name).read_text(encoding="utf-8")
+    return _text(source_path(name))
+
+
+@cache
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 def quote_is_verbatim(claim: Claim) -> bool:
     return normalise(claim.quote) in normalise(source_text(claim.source))
 
 
+def claim_of(c: dict) -> Claim:
+    """One entry of a claims file (checked beforehand) as a :class:`Claim`."""
+    return Claim(id=c["id"], source=c["source"], quote=c["quote"], actors=tuple(c["actors"]), asserts=c["asserts"],
+                 informs=tuple(Informs(i["parameter"], i["supports"]) for i in c["informs"]),
+                 evidence=c["evidence"], contested_by=tuple(c.get("contested_by") or ()), date=str(c.get("date", "")))
+
+
 @cache
-def load_claims() -> dict[str, Claim]:
+def shipped_claims() -> dict[str, Claim]:
     text = (DATA / "claims.yaml").read_text(encoding="utf-8")
     raw = yaml.load(text, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
-    return {
-        c["id"]: Claim(
-            id=c["id"],
-            source=c["source"],
-            quote=c["quote"],
-            actors=tuple(c["actors"]),
-            asserts=c["asserts"],
-            informs=tuple(Informs(i["parameter"], i["supports"]) for i in c["informs"]),
-            evidence=c["evidence"],
-            contested_by=tuple(c["contested_by"]),
-            date=str(c["date"]),
-        )
-        for c in raw
-    }
+    return {c["id"]: claim_of(c) for c in raw}
+
+
+def load_claims() -> dict[str, Claim]:
+    """The shipped claims, and the analyst's own while an evidence folder is in use (``--evidence``)."""
+    from afsim.world.evidence import active
+
+    extra = active()
+    return {**shipped_claims(), **extra.claims} if extra else shipped_claims()
 
 
 def filter_claims(*, actor: str | None = None, source: str | None = None,

@@ -302,8 +302,8 @@ def _loader() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_yaml(text: str, file: str, *, defer: bool = False) -> tuple[dict[str, Any], Lines]:
-    """Parse strictly; return the mapping and its key-path -> line map.
+def parse_yaml(text: str, file: str, *, defer: bool = False, top: type = dict) -> tuple[Any, Lines]:
+    """Parse strictly; return the mapping (``top=list``: the list) and its key-path -> line map.
 
     Structural errors raise at once.  Refused number forms and duplicate keys are raised too,
     unless ``defer``: then they wait in ``lines.problems`` so that schema validation can report
@@ -336,8 +336,9 @@ def parse_yaml(text: str, file: str, *, defer: bool = False) -> tuple[dict[str, 
                          f"unacceptable character {char}: {exc.reason}", file=file) from None
     except yaml.YAMLError as exc:
         raise InputError("(top level)", f"malformed YAML: {exc}", file=file) from None
-    if not isinstance(data, dict):
-        raise InputError("(top level)", f"expected a mapping of keys, got {type(data).__name__}", file=file)
+    if not isinstance(data, top):
+        raise InputError("(top level)", f"expected {'a list' if top is list else 'a mapping of keys'}, "
+                         f"got {type(data).__name__}", file=file)
     if lines.problems and not defer:
         problems_of(lines, file).raise_if_any()
     return data, lines

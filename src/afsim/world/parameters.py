@@ -213,8 +213,21 @@ class ParameterGroup:
         return ParameterGroup(self.group, {**vars(self), **changes})
 
 
-_GROUPS: dict[str, GroupSpec] = load_table()
+_TABLE: dict[str, GroupSpec] = load_table()
+_GROUPS: dict[str, GroupSpec] = dict(_TABLE)
 _SPECS: dict[str, ParameterSpec] = {s.path: s for g in _GROUPS.values() for s in g.specs.values()}
+
+
+def use_defaults(defaults: Mapping[str, tuple[float, tuple[str, ...]]]) -> None:
+    """Defaults of the analyst's evidence over the table's: path -> (value, the claims citing it); {} restores.
+
+    Checked beforehand (:mod:`afsim.world.evidence`); ``Parameters()`` and every listing then use them.
+    """
+    _GROUPS.update({name: group._replace(specs={
+        n: s._replace(default=float(defaults[s.path][0]), claims=tuple(defaults[s.path][1]), assumption=None)
+        if s.path in defaults else s for n, s in group.specs.items()}) for name, group in _TABLE.items()})
+    _SPECS.clear()
+    _SPECS.update({s.path: s for g in _GROUPS.values() for s in g.specs.values()})
 
 
 class Parameters:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from afsim.errors import InputError, closest
-from afsim.world.inputs import Lines, Problems, located, parse_yaml, problems_of, read_input
+from afsim.world.inputs import InputErrors, Lines, Problems, located, parse_yaml, problems_of, read_input
 from afsim.world.levers import EVENTS, LEVERS, Event, LeverSetting, check_lever_value
 from afsim.world.limits import MAX_REPLICATIONS
 from afsim.world.parameters import Parameters, is_number
@@ -308,7 +309,35 @@ def parse_settings(items: Iterable[str]) -> dict[str, float]:
     return out
 
 
-def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
+MAPPING = "scenario"
+"""What a scenario given as a mapping (``afsim.run({...})``) is called in error messages."""
+
+
+def scenario_text(mapping: Mapping[str, Any]) -> str:
+    """A scenario mapping as the YAML afsim reads (numpy numbers as plain ones), recorded like a file's text."""
+    import yaml
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value.item() if hasattr(value, "item") and not isinstance(value, str | bytes) else value
+
+    try:
+        return yaml.safe_dump(plain(mapping), sort_keys=False, allow_unicode=True)
+    except yaml.YAMLError as exc:
+        raise InputError(MAPPING, f"expected plain values (numbers, text, lists, mappings): {exc}") from None
+
+
+def _keyed(exc: InputError) -> InputError:
+    """A mapping's errors by key path alone: their line numbers are those of afsim's own YAML form of it."""
+    errors = [InputError(re.sub(r"^line \d+(: )?", "", e.where) or "(top level)", e.problem, hint=e.hint, file=e.file)
+              for e in (exc.errors if isinstance(exc, InputErrors) else [exc])]
+    return InputErrors(errors) if len(errors) > 1 else errors[0]
+
+
+def load_scenario(path: str | os.PathLike[str] | Mapping[str, Any], beliefs: str | None = None,
                   implied: dict[str, float] | None = None, settings: Mapping[str, float] | None = None,
                   baseline: str | None = None) -> Scenario:
     """Load and fully validate a scenario file and its whole baseline chain.
@@ -320,14 +349,23 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
     farthest file first; this file's ``parameters:``; ``settings`` (``afsim run --set``); and
     last, on one arm only, that arm's file's ``scenario_parameters:``.
 
+    ``path`` may also be a mapping in the scenario format: its errors name key paths (no lines), a
+    baseline file it names is relative to the working folder, and it is no input file (``files``).
+
     A baseline is another scenario file (``baseline`` replaces the file's ``baseline:``, relative
     to the working folder), and the baseline arm takes its levers, events and
     ``scenario_parameters:``.  Its own ``baseline:`` chain is followed to the end: every file in
     it is validated, a cycle is refused, and ``files`` lists them all.
     """
-    path = os.fspath(path)
-    text = read_input(path)
-    spec, lines, world, chosen = _checked(path, text, beliefs)
+    mapping = isinstance(path, Mapping)
+    text = scenario_text(path) if mapping else read_input(path)
+    path = MAPPING if mapping else os.fspath(path)
+    try:
+        spec, lines, world, chosen = _checked(path, text, beliefs)
+    except InputError as exc:
+        if not mapping:
+            raise
+        raise _keyed(exc) from None
     implied = chosen.overrides() if implied is None else implied
     files = [os.path.realpath(path)]
     shown = [path]
@@ -372,9 +410,9 @@ def load_scenario(path: str | os.PathLike[str], beliefs: str | None = None,
             base_spec.scenario_parameters if base_spec else {}, where="scenario_parameters")),
         baseline_name=base_spec.name if base_spec else "default world",
         overrides=dict(spec.parameters),
-        path=path,
+        path=None if mapping else path,
         text=text,
         beliefs=chosen.name,
-        files=tuple(files),
+        files=tuple(files[1:] if mapping else files),
         settings=dict(settings or {}),
     )
