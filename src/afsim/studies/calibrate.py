@@ -10,22 +10,30 @@ readings), and only the contested parameters differ:
 * a reading of ``beliefs.yaml`` sets the sides it names; the disputes it leaves open are mixed
   by credence as in the default stratum.
 
-For every sample the default world and each mechanism pattern's arms (``patterns.yaml``) run
-over the same replication keys (common random numbers) in one batched kernel call per chunk of
-samples, through the experiment engine's executors (chunks, workers, Dask, resume).  A sample is
-kept when it reproduces every pattern (rejection ABC): each calibration target's statistic lies
-in its band, and each mechanism pattern's paired mean difference lies on the expected side.  With
-``cutoff`` (history matching) a sample is kept unless some pattern's *implausibility* exceeds the
-cut-off: the distance from the band (or from zero, on the wrong side) in units of the
-statistic's Monte Carlo standard error (delete-a-group jackknife over :data:`GROUPS` groups of
-replications), so a world is ruled out only when the evidence against it is strong.
+A sample is judged in two stages, cheapest first (:mod:`afsim.studies.ensemble` runs them):
+
+1. ``targets``: its default world over ``replications`` keys; each calibration target's statistic
+   must lie in its band (rejection ABC: the band is the tolerance).  Most samples fail here.
+2. ``mechanisms``: for the survivors, the default world and each mechanism pattern's arms over the
+   same keys (common random numbers).  A mechanism's effect is small against the noise of the
+   replications a world can afford (attacks on the West are rare), so a world fails a mechanism
+   pattern when its paired mean difference lies on the wrong side of zero by more than
+   ``mechanism_cutoff`` standard errors: when it contradicts the mechanism.  The ``switch_off``
+   arms of patterns.yaml test the model's structure, not a world, and are not run here.
+
+With ``cutoff`` (history matching) a sample fails a pattern only when its *implausibility*
+exceeds the cut-off: the distance from the band (or from zero, on the wrong side) in units of
+the statistic's Monte Carlo standard error (delete-a-group jackknife over :data:`GROUPS` groups
+of replications), so a world is ruled out only when the evidence against it is strong.
+
+Chunks of samples run through the experiment engine's executors (local pool or Dask); each
+replication's numbers depend only on its parameter row, its policy and its key, never on what
+shares its chunk.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -34,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from afsim.errors import InputError, closest
-from afsim.model.patterns import STATISTICS, CalibrationTarget, MechanismPattern, load_patterns, totals
+from afsim.model.patterns import STATISTICS, MechanismPattern, load_patterns, totals
 from afsim.world.beliefs import disputes, readings
 from afsim.world.parameters import parameter_specs, spec
 
@@ -250,7 +258,8 @@ class SampleChunk:
         rows = np.repeat(self.rows, self.replications, axis=0)
         record = run_batched(rows, np.repeat(self.policy_of, self.replications), self.policies, keys, self.horizon)
         judged = {k: v for k, v in record.items() if k.split("_")[0] in ("attacks", "mass", "killed")}
-        return ChunkResult(self.index, **judge_record(judged, self.replications, self.stage, self.errors))
+        with np.errstate(divide="ignore", invalid="ignore"):  # a world with no attacks: NaN, which fails its pattern
+            return ChunkResult(self.index, **judge_record(judged, self.replications, self.stage, self.errors))
 
     def lost(self, reason: str) -> ChunkResult:
         return ChunkResult(self.index, np.zeros((0, 0)), np.zeros((0, 0)), lost=f"chunk {self.index} lost: {reason}")
@@ -264,27 +273,16 @@ class ChunkResult:
     lost: str | None = None
 
 
-def design_hash(values: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()[:16]
-
-
-def stratum_seed(seed: int, stratum: str) -> int:
-    """Replication keys per stratum (the hypercube is shared; the noise need not be)."""
-    return int(seed) ^ zlib.crc32(stratum.encode())
-
-
 def sample_chunks(values: np.ndarray, stage: str, seed: int, replications: int, per_chunk: int,
                   first: int = 0, errors: bool = False) -> list[SampleChunk]:
     """The chunks that run a stage for samples ``values`` (rows), ``per_chunk`` each, numbered from ``first``."""
+    from afsim.model import rules
     from afsim.model.batched import parameter_row, policy_stack
     from afsim.world.levers import LeverSetting, Policy
     from afsim.world.parameters import Parameters
 
     all_arms = arms(stage)
-    columns = sampled_parameters()
-    from afsim.model import rules
-
-    at = np.array([rules.COLUMNS.index(p) for p in columns])
+    at = np.array([rules.COLUMNS.index(p) for p in sampled_parameters()])
     arm_rows, policy_of, policies = [], [], []
     for a in all_arms:
         arm_rows.append(parameter_row(Parameters().with_overrides(a.overrides, where=f"patterns.{a.name}")))
@@ -337,11 +335,6 @@ def run_samples(values: np.ndarray, stage: str, seed: int, replications: int, *,
     value = np.concatenate([done[c.index].value for c in chunks])
     error = np.concatenate([done[c.index].error for c in chunks])
     return value, error
-
-
-def target_of(column: str) -> CalibrationTarget | MechanismPattern:
-    targets, mechanisms = load_patterns()
-    return {**{t.id: t for t in targets}, **{m.id: m for m in mechanisms}}[column.split(":")[0]]
 
 
 __all__ = [
