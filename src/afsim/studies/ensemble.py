@@ -62,7 +62,7 @@ class Design:
 
 
 def fingerprint() -> dict[str, str]:
-    """What an ensemble's numbers depend on: model source, patterns, parameter table, readings, the filter."""
+    """What an ensemble's numbers depend on: model source, patterns, parameter table, readings, levers, the filter."""
     from afsim.model.compiled import source_hash
 
     def sha(path: Path) -> str:
@@ -70,6 +70,7 @@ def fingerprint() -> dict[str, str]:
 
     return {"model source": source_hash(), "patterns.yaml": sha(DATA / "patterns.yaml"),
             "parameters.yaml": sha(DATA / "parameters.yaml"), "beliefs.yaml": sha(DATA / "beliefs.yaml"),
+            "levers (world/levers.py: the mechanism arms' policies)": sha(DATA.parent / "world" / "levers.py"),
             "calibration filter": sha(Path(cal.__file__))}
 
 
