@@ -156,12 +156,12 @@ def calibrate_strata(design: Design, *, progress: Callable[[int, int], None] | N
     reproduced: list[np.ndarray] = []
     judged: list[np.ndarray] = []
     of_stratum: dict[str, list[int]] = {s: [] for s in design.strata}
-    chunk, finished = 0, [0]
+    chunk, finished, planned = 0, [0], [0]  # samples judged, and planned so far (a block's rows as it starts)
 
     def step(n: int) -> None:
         finished[0] += n
         if progress:
-            progress(finished[0], design.samples * len(design.strata))
+            progress(finished[0], max(planned[0], finished[0]))
 
     for start in range(0, design.samples, design.block):
         so_far = np.concatenate(reproduced) if reproduced else np.zeros((0, len(cal.pattern_columns())))
@@ -177,6 +177,7 @@ def calibrate_strata(design: Design, *, progress: Callable[[int, int], None] | N
                     new.append(row)
                 of_stratum[s].append(known[key])
         if new:
+            planned[0] = finished[0] + len(new)
             block_rows = np.array(new)
             rep, val, chunk = judge(design, block_rows, chunk, progress=step, done=done, store=store, **executor)
             rows += list(block_rows)
