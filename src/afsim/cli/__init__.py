@@ -1,8 +1,7 @@
 """The ``afsim`` command line: each command parses, calls one library function, prints.  Exit codes: 0 ok, 1
 internal error (traceback logged) or the environment's (full disk, lost worker), 2 bad input or usage, 130
 interrupted (with the resume command).  :mod:`afsim.cli.jobs` loads only when one of its commands runs, so
-``afsim --help`` and ``afsim validate`` start without numpy, Mesa or pandas.
-"""
+``afsim --help`` and ``afsim validate`` start without numpy, Mesa or pandas."""
 
 from __future__ import annotations
 
@@ -45,10 +44,7 @@ class AfsimGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
-        def terminate(signum: int, frame: object) -> None:
-            raise KeyboardInterrupt  # SIGTERM stops a command exactly as Ctrl-C does
-
-        previous = signal.signal(signal.SIGTERM, terminate)
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops a command as Ctrl-C
         try:
             return super().invoke(ctx)
         except (InputError, EnvironmentFailure) as exc:
@@ -74,7 +70,7 @@ class AfsimGroup(click.Group):
 
 
 @click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]}, commands=[
-    catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers, catalogue.validate])
+    catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers, catalogue.validate, catalogue.ui])
 @click.version_option(package_name="afsim")
 def cli() -> None:
     """afsim: simulate policy arguments about Afghanistan-based terrorism.

@@ -1,5 +1,4 @@
-"""Commands that run simulations or read result sets: each calls one library function, prints.
-The library writes every file, the ``.txt`` copies of printed tables too (handed ``render``)."""
+"""Commands that run simulations or read result sets: each calls one library function, prints (``render``: .txt)."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from collections.abc import Callable
 
 import click
 
+from afsim.cli.catalogue import JSON
 from afsim.engine.executors import max_workers
 from afsim.engine.experiment import AUTO_FULL_LIMIT, DEFAULT_CHUNK, DEFAULT_ENGINE
 from afsim.model import ENGINES
@@ -41,7 +41,7 @@ def engine_options(command: Callable) -> Callable:
         return command(where={"workers": workers or os.cpu_count() or 1, "executor": executor,
                               "scheduler": scheduler}, **options)
 
-    for option in reversed([
+    return functools.reduce(lambda wrapped, option: option(wrapped), reversed([
         click.option("--workers", "-w", type=click.IntRange(min=1, max=max_workers()), default=None,
                      help="Worker processes (default: all cores; at most 4 per core). Never changes the numbers."),
         click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -51,13 +51,11 @@ def engine_options(command: Callable) -> Callable:
         click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True,
                      help="Folder that receives results/<name>/<timestamp>/."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path."),
-    ]):
-        with_where = option(with_where)
-    return with_where
+    ]), with_where)
 
 
-def resume_option(what: str) -> Callable:
-    return click.option("--resume", "resume", type=click.Path(file_okay=False), help=f"Finish an interrupted {what}.")
+def resume_option(what: str) -> Callable: return click.option("--resume", type=click.Path(file_okay=False),
+                                                              help=f"Finish an interrupted {what}.")
 
 
 @click.command()
@@ -69,8 +67,8 @@ def resume_option(what: str) -> Callable:
               f"auto = full up to {AUTO_FULL_LIMIT} replications, else summary.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True,
               help="Replications per chunk (the unit of work, of writing and of resuming).")
-@click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95%% CI is narrower "
-              "than WIDTH: '10%%' of the baseline mean, or an absolute width like '0.5'.")
+@click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95% CI is narrower "
+              "than WIDTH: '10%' of the baseline mean, or an absolute width like '0.5'.")
 @click.option("--max-replications", type=REPLICATIONS, default=PRECISION_CAP, show_default=True,
               help="Cap for --precision.")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
@@ -83,9 +81,10 @@ def resume_option(what: str) -> Callable:
               "every dispute in proportion to its credence; report the mixture and each side's effect.")
 @click.option("--credence-set", multiple=True, metavar="DISPUTE.SIDE=P",
               help="Credence of one side (repeatable), e.g. russia_arms.armed=0.8; defaults: afsim beliefs.")
+@JSON
 @engine_options
 def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set: tuple[str, ...], quiet: bool,
-        where: dict, **options) -> None:
+        as_json: bool, where: dict, **options) -> None:
     """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
     kind = resumed_kind(options["resume"], {**options, "credence_set": credence_set})  # refuses new options
     with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
@@ -97,7 +96,7 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
                                            **where, **{k: options[k] for k in CREDENCE_OPTIONS})
         else:
             report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
-    click.echo(tables.printed(report, **where))
+    click.echo(tables.printed(report, as_json=as_json, **where))
     if getattr(report, "status", None) == "partial":
         click.echo(f"afsim: {report.failures} replication(s) failed; the result set is partial. "
                    f"Seeds and tracebacks: {report.path / 'failures'}", err=True)
@@ -125,11 +124,10 @@ def sweep(quiet: bool, where: dict, **options) -> None:
 
 @click.command()
 @click.argument("sweep_dir", type=click.Path(file_okay=False))
-def analyze(sweep_dir: str) -> None:
+@JSON
+def analyze(sweep_dir: str, as_json: bool) -> None:
     """Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it."""
-    method, results, parameters = sweeps.analyze_sweep(sweep_dir)
-    click.echo(tables.ranking_text(results, method, top=parameters))
-    click.echo(f"written: {os.path.join(sweep_dir, 'sensitivity.json')}")
+    click.echo(tables.analysis_text(sweep_dir, as_json))
 
 
 @click.command()
@@ -158,13 +156,14 @@ def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
 @click.option("--flip", is_flag=True, help="Also find, per contested parameter, where each verdict flips.")
 @click.option("--flip-replications", type=REPLICATIONS, default=arguments.FLIP_REPLICATIONS, show_default=True)
 @resume_option("argue")
+@JSON
 @engine_options
-def argue(quiet: bool, where: dict, **options) -> None:
+def argue(quiet: bool, as_json: bool, where: dict, **options) -> None:
     """Judge the sources' arguments under each reading: supported, not supported or reversed."""
     with progress_bar("argue", "verdict", quiet) as progress:
         report = arguments.run_argue(announce=announce, progress=progress, render=tables.verdicts_text, **where,
                                      **options)
-    click.echo(tables.printed(report))
+    click.echo(tables.printed(report, as_json=as_json))
 
 
 @click.command()

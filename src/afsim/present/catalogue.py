@@ -5,8 +5,9 @@ Loads no numerical library, so ``afsim claims`` and its kin answer at once.
 
 from __future__ import annotations
 
-from afsim.errors import InputError, closest
+from afsim.errors import InputError, closest, error_message
 from afsim.present.columns import fill, fits, table, terminal_width
+from afsim.present.records import claims_json
 from afsim.world.beliefs import disputes, readings
 from afsim.world.claims import filter_claims, load_claims, unused_claims
 from afsim.world.levers import EVENTS, LEVERS, SHARING_LEVELS
@@ -36,12 +37,15 @@ def beliefs_text() -> str:
     return "\n".join(out)
 
 
-def claims_text(actor: str | None, source: str | None, parameter: str | None, unused: bool = False) -> str:
+def claims_text(actor: str | None, source: str | None, parameter: str | None, unused: bool = False,
+                as_json: bool = False) -> str:
     """One line per claim matching the filters, then the count; ``unused``: the claims that feed no parameter
-    the model reads, each with its date and the not-modelled registry's reason."""
+    the model reads, each with its date and the not-modelled registry's reason; ``as_json``: every field."""
     known = [s.path for s in parameter_specs()]
     if unused:
         found = unused_claims(frozenset(known))
+        if as_json:
+            return claims_json([c for c, _ in found], {c.id: reason for c, reason in found})
         body = [[c.id, c.source[:3], c.date, reason or "(no reason given: add it to data/not_modelled.yaml)"]
                 for c, reason in found]
         return "\n".join([*table(["claim", "src", "date", "why not modelled"], body, wrap_columns=[3, 0]),
@@ -54,6 +58,8 @@ def claims_text(actor: str | None, source: str | None, parameter: str | None, un
         raise InputError(f"--source {source}", f"no such source (known: {', '.join(s[:3] for s in sources)}, "
                          "or a file name)", hint=closest(source, [s[:3] for s in sources] + sources))
     found = filter_claims(actor=actor, source=source, parameter=parameter)
+    if as_json:
+        return claims_json(found)
     body = [[c.id, c.source[:3], c.evidence, ",".join(c.actors), c.asserts + (" [contested]" if c.contested_by
                                                                                else "")] for c in found]
     header, width = ["claim", "src", "evidence", "actors", "asserts"], terminal_width()
@@ -114,3 +120,16 @@ def levers_text() -> str:
     return "\n".join([*table(["lever", "values", "default", "meaning (sources)"], body, width, wrap_columns=[3, 1]),
                       *table(["event", "meaning"], [list(e) for e in EVENTS.items()], width, wrap_columns=[1])])
 
+
+
+def validated(files: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """``afsim validate``: an 'ok' line per valid scenario or sweep spec, an error line per invalid one."""
+    from afsim.studies.sweepspec import validate_input  # loads the scenario machinery only when asked
+
+    valid, invalid = [], []
+    for file in files:
+        try:
+            valid.append(f"ok: {file} ({validate_input(file)})")
+        except InputError as exc:
+            invalid.append(error_message(exc))
+    return valid, invalid

@@ -7,23 +7,27 @@ the plain-text tables the CLI prints and the result sets keep as ``.txt`` files.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from afsim.engine.stats import HEADLINE, Comparison
+from afsim.present import records
 from afsim.present.columns import FILE_WIDTH, blocks, fill, fits, layout, table, terminal_width, wrap
 from afsim.results.runs import AcrossReport, RunReport
 from afsim.studies.arguments import NOT_SUPPORTED, REVERSED, SUPPORTED, ArgueReport, Argument
 from afsim.studies.credence import CredenceReport
-from afsim.studies.sweep import SweepReport, SweepSpec
+from afsim.studies.sweep import SweepReport, SweepSpec, analyze_sweep
 from afsim.studies.tornado import TornadoReport
 
 Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport
 
 
-def printed(report: Report, workers: int = 1, executor: str = "local", **_: object) -> str:
+def printed(report: Report, workers: int = 1, executor: str = "local", as_json: bool = False, **_: object) -> str:
     """What a command prints when its job is done: its tables at the terminal's width, then where the
-    result set is."""
+    result set is (``as_json``: one JSON object instead, :mod:`afsim.present.records`)."""
+    if as_json:
+        return records.report_json(report)
     width = terminal_width()
     if isinstance(report, RunReport):
         reading = f"reading of the evidence: {report.beliefs} (afsim beliefs)\n" if report.beliefs != "default" else ""
@@ -238,6 +242,15 @@ def format_conditional(rows: list[dict[str, Any]], width: int = FILE_WIDTH) -> s
                 for (d, outcome), (x, y) in by_key.items() if d == dispute]
         out += table(["outcome", a["side"], b["side"], "flips at"], body, width, rule=False, wrap_columns=[0])
     return "\n".join(out)
+
+
+def analysis_text(sweep_dir: str, as_json: bool = False) -> str:
+    """``afsim analyze``: compute and store a sweep's sensitivity indices; their ranking (or JSON)."""
+    method, results, parameters = analyze_sweep(sweep_dir)
+    if as_json:
+        return records.sensitivity_json(sweep_dir, method, results)
+    return ranking_text(results, method, top=parameters, width=terminal_width()) + (
+        f"\nwritten: {os.path.join(sweep_dir, 'sensitivity.json')}")
 
 
 def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8, width: int = FILE_WIDTH) -> str:
