@@ -54,10 +54,10 @@ def model_params(scenario: str | None) -> dict[str, Any]:
     shared = world.params if world else None
     for spec in (s for s in parameter_specs() if s.path in KEY_PARAMETERS):
         value = shared.get(spec.path) if shared else spec.default
-        integer = all(isinstance(v, int) for v in (spec.default, spec.lo, spec.hi))
-        params[spec.path] = {"type": "SliderInt" if integer else "SliderFloat", "value": value, "min": spec.lo,
-                             "max": spec.hi, "step": 1 if integer else (spec.hi - spec.lo) / 50,
-                             "label": f"{spec.path} ({spec.unit})"}
+        integer = all(float(v).is_integer() for v in (spec.default, spec.lo, spec.hi))
+        params[spec.path] = {"type": "SliderInt" if integer else "SliderFloat",
+                             "value": int(value) if integer else value, "min": spec.lo, "max": spec.hi,
+                             "step": 1 if integer else (spec.hi - spec.lo) / 50, "label": f"{spec.path} ({spec.unit})"}
     return params
 
 
