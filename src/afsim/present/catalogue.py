@@ -64,7 +64,7 @@ def claims_text(actor: str | None, source: str | None, parameter: str | None, un
                                                                                else "")] for c in found]
     header, width = ["claim", "src", "evidence", "actors", "asserts"], terminal_width()
     if fits(header, body, width):
-        return "\n".join([*table(header, body, width), f"{len(found)} claims"])
+        return "\n".join([*table(header, body, width, rule=False)[1:], f"{len(found)} claims"])  # one per line
     out = [line for b in body for line in (fill(f"{b[0]} ({b[1]}, {b[2]}; {b[3]})", width, "", "    "),
                                            fill(b[4], width, "    "))]
     return "\n".join([*out, f"{len(found)} claims"])

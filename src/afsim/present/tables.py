@@ -235,8 +235,7 @@ def format_conditional(rows: list[dict[str, Any]], width: int = FILE_WIDTH) -> s
         by_key.setdefault((r["dispute"], r["outcome"]), []).append(r)
     for dispute in dict.fromkeys(d for d, _ in by_key):
         (a, b), *_ = [v for (d, _), v in by_key.items() if d == dispute]
-        out += wrap(f"{dispute}: {a['side']} (credence {a['credence']:.2f}) vs {b['side']} "
-                    f"(credence {b['credence']:.2f})", width)
+        out += wrap(f"{dispute}: {a['side']} ({a['credence']:.2f}) vs {b['side']} ({b['credence']:.2f})", width)
         body = [[outcome, f"{_effect(x)} (n={x['n']})", f"{_effect(y)} (n={y['n']})",
                  "" if x["flip_credence_in_first_side"] is None else f"{x['flip_credence_in_first_side']:.2f}"]
                 for (d, outcome), (x, y) in by_key.items() if d == dispute]
