@@ -63,6 +63,8 @@ def test_every_command_fits_80_columns(narrow, tmp_path):
         "tornado": narrow("tornado", INTEL, "--parameters", "russia.warning_uptake,isisk.grievance_russia", "-n", 3,
                           "-q", "--out", "r"),
         "argue": narrow(*ARGUE),
+        "argue --flip": narrow("argue", "--argument", "A003-sanctions-futile", "--beliefs", "default", "-n", 6,
+                               "--flip", "--flip-replications", 6, "-q", "--out", "r", "--scenarios", SCENARIOS),
         "claims": narrow("claims"), "claims --unused": narrow("claims", "--unused"),
         "claims show": narrow("claims", "show", "C002-russia-offer"), "params": narrow("params"),
         "levers": narrow("levers"), "beliefs": narrow("beliefs"), "help": narrow("run", "--help"),

@@ -80,7 +80,9 @@ def verdicts_text(report: ArgueReport, width: int = FILE_WIDTH) -> str:
     """Verdicts, the verdict matrix and any flip points (printed, and kept as verdicts.txt)."""
     text = (format_verdicts(report.arguments, report.readings, report.rows, width) + "\n\n"
             + format_verdict_matrix(report.arguments, report.readings, report.rows, width))
-    return text + ("\n\n" + report.flip_text if report.flip_text else "")
+    flips = [fill(line.strip(), width, line[:len(line) - len(line.lstrip())],
+                  line[:len(line) - len(line.lstrip())] + "    ") for line in report.flip_text.splitlines()]
+    return text + ("\n\n" + "\n".join(flips) if flips else "")
 
 
 def _effect(row: dict[str, Any]) -> str:
