@@ -64,8 +64,9 @@ def test_the_page_builds_and_steps_both_arms_without_a_browser():
 
     from afsim.present import app
 
-    _, rendered = solara.render(app.build_page(SANCTIONS), handle_error=False)
-    assert len(rendered.find(ipywidgets.Image).widgets) == 1  # the four panels, both arms
+    for scenario in (SANCTIONS, None):  # None: the default world, as `afsim ui` without SCENARIO
+        _, rendered = solara.render(app.build_page(scenario), handle_error=False)
+        assert len(rendered.find(ipywidgets.Image).widgets) == 1  # the four panels, both arms
 
     params = viz.model_params(SANCTIONS)
     model = solara.reactive(AfsimModel(**starting_values(params)))
