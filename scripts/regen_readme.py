@@ -10,6 +10,7 @@ written by hand: read the new numbers and update it.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -22,7 +23,8 @@ README = Path("README.md")
 def afsim(*args: str) -> str:
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run([str(Path(sys.executable).parent / "afsim"), *args, "-q", "--out", out],
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True, check=True,
+                              env={**os.environ, "COLUMNS": "200"})  # the one-line tables, names in full
     return done.stdout.replace(out + "/", "results/")
 
 

@@ -21,7 +21,9 @@ SCENARIOS = REPO / "scenarios"
 
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner()
+    """A terminal wide enough for every table on one line each, so tests read content (tests/test_terminal.py
+    checks the narrow layouts)."""
+    return CliRunner(env={"COLUMNS": "400"})
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import click
 from afsim.cli import catalogue
 from afsim.errors import exit_status
 
-# Commands that load the numerical stack: name -> one-line help (shown by `afsim --help` without importing them).
+# Commands that load the numerical stack: name -> their help, written once (`afsim --help` shows it unimported).
 JOBS = {
     "run": "Run SCENARIO and its baseline with common random numbers; print the paired comparison.",
     "sweep": "Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point.",
@@ -45,8 +45,7 @@ class AfsimGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
-        def terminate(signum: int, frame: object) -> None: raise KeyboardInterrupt  # SIGTERM acts as Ctrl-C
-        previous = signal.signal(signal.SIGTERM, terminate)
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops a command as Ctrl-C
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
@@ -61,7 +60,7 @@ class AfsimGroup(click.Group):
 
 
 @click.group(cls=AfsimGroup, context_settings={"help_option_names": ["-h", "--help"]}, commands=[
-    catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers, catalogue.validate])
+    catalogue.beliefs_command, catalogue.claims, catalogue.params, catalogue.levers, catalogue.validate, catalogue.ui])
 @click.version_option(package_name="afsim")
 @click.option("--evidence", type=click.Path(file_okay=False), help="Also use your own evidence folder (README).")
 @click.pass_context

@@ -12,6 +12,7 @@ from afsim.world.axes import ACTORS
 
 
 def listing() -> ModuleType: return importlib.import_module("afsim.present.catalogue")  # loaded on use
+JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object (schema afsim/1, see README).")
 
 
 @click.command("beliefs")
@@ -35,11 +36,12 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--source", help="Source file or its number prefix, e.g. 002.")
 @click.option("--parameter", help="Only claims that inform this parameter, e.g. us.intel_capability.")
 @click.option("--unused", is_flag=True, help="Only claims that feed no parameter the model reads, with the reason.")
+@JSON
 @click.pass_context
-def claims(ctx: click.Context, actor: str | None, source: str | None, parameter: str | None, unused: bool) -> None:
+def claims(ctx: click.Context, **filters) -> None:
     """List the claims drawn from the source documents (filter by actor, source, parameter)."""
     if not ctx.invoked_subcommand:
-        click.echo(listing().claims_text(actor, source, parameter, unused))
+        click.echo(listing().claims_text(**filters))
 
 
 @claims.command("show")
@@ -60,3 +62,11 @@ def params(group: str | None) -> None:
 def levers() -> None:
     """List the policy levers and one-off events a scenario can use."""
     click.echo(listing().levers_text())
+
+
+@click.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+def ui(scenario: str | None, port: int) -> None:
+    """Open Mesa's browser UI (SolaraViz) on SCENARIO, both arms side by side; needs afsim[viz]."""
+    sys.exit(importlib.import_module("afsim.present.viz").launch(scenario, port))

@@ -1,4 +1,4 @@
-"""Commands that run simulations or read result sets: each calls one library function (it writes files), prints."""
+"""Commands that run simulations or read result sets: each calls one library function, prints (``render``: .txt)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import click
 
+from afsim.cli import JOBS
+from afsim.cli.catalogue import JSON
 from afsim.engine.executors import max_workers
 from afsim.engine.experiment import AUTO_FULL_LIMIT, DEFAULT_CHUNK, DEFAULT_ENGINE
 from afsim.model import ENGINES
@@ -41,7 +43,7 @@ def engine_options(command: Callable) -> Callable:
         return command(where={"workers": workers or os.cpu_count() or 1, "executor": executor,
                               "scheduler": scheduler}, **options)
 
-    for option in reversed([
+    return functools.reduce(lambda wrapped, option: option(wrapped), reversed([
         click.option("--workers", "-w", type=click.IntRange(min=1, max=max_workers()), default=None,
                      help="Worker processes (default: all cores; at most 4 per core). Never changes the numbers."),
         click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -51,16 +53,14 @@ def engine_options(command: Callable) -> Callable:
         click.option("--out", type=click.Path(file_okay=False), default="results", show_default=True,
                      help="Folder that receives results/<name>/<timestamp>/."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the table and the result path."),
-    ]):
-        with_where = option(with_where)
-    return with_where
+    ]), with_where)
 
 
-def resume_option(what: str) -> Callable:
-    return click.option("--resume", "resume", type=click.Path(file_okay=False), help=f"Finish an interrupted {what}.")
+def resume_option(what: str) -> Callable: return click.option("--resume", type=click.Path(file_okay=False),
+                                                              help=f"Finish an interrupted {what}.")
 
 
-@click.command()
+@click.command(help=JOBS["run"])
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--replications", "-n", type=REPLICATIONS, help="Replications per arm (default: the file's).")
 @click.option("--seed", type=SEED, help="Root seed (default: the file's).")
@@ -69,8 +69,8 @@ def resume_option(what: str) -> Callable:
               f"auto = full up to {AUTO_FULL_LIMIT} replications, else summary.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True,
               help="Replications per chunk (the unit of work, of writing and of resuming).")
-@click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95%% CI is narrower "
-              "than WIDTH: '10%%' of the baseline mean, or an absolute width like '0.5'.")
+@click.option("--precision", metavar="WIDTH", help="Add replications until every headline 95% CI is narrower "
+              "than WIDTH: '10%' of the baseline mean, or an absolute width like '0.5'.")
 @click.option("--max-replications", type=REPLICATIONS, default=PRECISION_CAP, show_default=True,
               help="Cap for --precision.")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
@@ -83,10 +83,10 @@ def resume_option(what: str) -> Callable:
               "every dispute in proportion to its credence; report the mixture and each side's effect.")
 @click.option("--credence-set", multiple=True, metavar="DISPUTE.SIDE=P",
               help="Credence of one side (repeatable), e.g. russia_arms.armed=0.8; defaults: afsim beliefs.")
+@JSON
 @engine_options
 def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set: tuple[str, ...], quiet: bool,
-        where: dict, **options) -> None:
-    """Run SCENARIO and its baseline with common random numbers; print the paired comparison."""
+        as_json: bool, where: dict, **options) -> None:
     kind = resumed_kind(options["resume"], {**options, "credence_set": credence_set})  # refuses new options
     with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
         if across_beliefs or kind == "across-beliefs":
@@ -97,13 +97,13 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
                                            **where, **{k: options[k] for k in CREDENCE_OPTIONS})
         else:
             report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
-    click.echo(tables.printed(report, **where))
+    click.echo(tables.printed(report, as_json=as_json, **where))
     if note := partial_note(report):
         click.echo(note, err=True)
         sys.exit(1)
 
 
-@click.command()
+@click.command(help=JOBS["sweep"])
 @click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--vary", multiple=True, metavar="PATH=LO:HI:N",
               help="Quick grid without a spec file (SPEC is then a scenario), e.g. us.intel_capability=0:1:11.")
@@ -116,22 +116,19 @@ def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set
 @click.option("--yes", is_flag=True, help=f"Run sweeps of more than {sweeps.SWEEP_CONFIRM_RUNS:,} simulated runs.")
 @engine_options
 def sweep(quiet: bool, where: dict, **options) -> None:
-    """Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point."""
     with progress_bar("sweep", "point", quiet) as progress:
         report = sweeps.run_sweep(announce=announce, progress=progress, **where, **options)
     click.echo(tables.printed(report))
 
 
-@click.command()
+@click.command(help=JOBS["analyze"])
 @click.argument("sweep_dir", type=click.Path(file_okay=False))
-def analyze(sweep_dir: str) -> None:
-    """Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it."""
-    method, results, parameters = sweeps.analyze_sweep(sweep_dir)
-    click.echo(tables.ranking_text(results, method, top=parameters))
-    click.echo(f"written: {os.path.join(sweep_dir, 'sensitivity.json')}")
+@JSON
+def analyze(sweep_dir: str, as_json: bool) -> None:
+    click.echo(tables.analysis_text(sweep_dir, as_json))
 
 
-@click.command()
+@click.command(help=JOBS["tornado"])
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--outcome", default=tornadoes.OUTCOME, show_default=True, help="Outcome whose effect is ranked.")
 @click.option("--parameters", help="Comma-separated parameter paths (default: all).")
@@ -141,13 +138,12 @@ def analyze(sweep_dir: str) -> None:
 @resume_option("tornado")
 @engine_options
 def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
-    """Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome."""
     with progress_bar("tornado", "point", quiet) as progress:
         report = tornadoes.run_tornado(scenario, announce=announce, progress=progress, **where, **options)
     click.echo(tables.printed(report))
 
 
-@click.command()
+@click.command(help=JOBS["argue"])
 @click.option("--beliefs", "reading_names", multiple=True, help="Reading(s) to judge under (default: all).")
 @click.option("--argument", "argument_ids", multiple=True, help="Argument id(s) (default: all).")
 @click.option("--replications", "-n", type=REPLICATIONS, default=arguments.REPLICATIONS, show_default=True)
@@ -157,16 +153,16 @@ def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
 @click.option("--flip", is_flag=True, help="Also find, per contested parameter, where each verdict flips.")
 @click.option("--flip-replications", type=REPLICATIONS, default=arguments.FLIP_REPLICATIONS, show_default=True)
 @resume_option("argue")
+@JSON
 @engine_options
-def argue(quiet: bool, where: dict, **options) -> None:
-    """Judge the sources' arguments under each reading: supported, not supported or reversed."""
+def argue(quiet: bool, as_json: bool, where: dict, **options) -> None:
     with progress_bar("argue", "verdict", quiet) as progress:
         report = arguments.run_argue(announce=announce, progress=progress, render=tables.verdicts_text, **where,
                                      **options)
-    click.echo(tables.printed(report))
+    click.echo(tables.printed(report, as_json=as_json))
 
 
-@click.command()
+@click.command(help=JOBS["calibrate"])
 @click.option("--accepted", type=click.IntRange(min=1), help="Accepted worlds wanted per stratum [200].")
 @click.option("--cutoff", type=click.FloatRange(min=0), help="History matching's implausibility cut-off, e.g. 3.")
 @click.option("--stratum", "strata", multiple=True, help="Stratum (a reading, or default) to calibrate; repeatable.")
@@ -174,39 +170,33 @@ def argue(quiet: bool, where: dict, **options) -> None:
 @resume_option("calibration")
 @engine_options
 def calibrate(quiet: bool, **options) -> None:
-    """Sample the plausible ranges; keep the worlds that reproduce the declared patterns (the ensemble)."""
     with progress_bar("calibrate", "sample", quiet) as progress:
         click.echo(worlds.report_text(worlds.calibrate_command(progress=progress, announce=announce, **options)))
 
 
-@click.command()
+@click.command(help=JOBS["explain"])
 @click.argument("name")
 @click.option("--no-measure", is_flag=True, help="Skip the quick run that measures which outcomes move.")
 def explain(name: str, no_measure: bool) -> None:
-    """Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome."""
     click.echo(explain_text(name, measure=not no_measure))
 
 
-@click.command()
+@click.command(help=JOBS["plot"])
 @click.argument("result_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for the figures (default: <first>/plots).")
 def plot(result_dirs: tuple[str, ...], fmt: str, out: str | None) -> None:
-    """Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side."""
     click.echo("\n".join(str(path) for path in plot_result_sets(list(result_dirs), fmt, out)))
 
 
-@click.command()
+@click.command(help=JOBS["report"])
 @click.argument("result_dir", type=click.Path(file_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML file (default: <result set>/report.html).")
 def report(result_dir: str, out: str | None) -> None:
-    """Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance)."""
     click.echo(str(write_report(result_dir, out)))
 
 
-
-@click.command()
+@click.command(help=JOBS["diff"])
 @click.argument("result_sets", nargs=2, metavar="RESULT_A RESULT_B", type=click.Path(file_okay=False))
 def diff(result_sets: tuple[str, str]) -> None:
-    """Compare two result sets: which inputs differ, which outcomes moved, which differences explain it."""
     click.echo(diff_text(diff_result_sets(*result_sets)))

@@ -51,13 +51,21 @@ class AfsimModel(mesa.Model):
     that seed; ``beliefs``: a reading's name (``afsim beliefs``); ``arm``: "scenario" or
     "baseline".  ``world`` and ``key`` (keyword only) bypass all that and run exactly this
     (parameters, policy) with this stream key: what :func:`simulate_mesa` does.
+
+    ``kwargs``: settings by name, as Mesa's SolaraViz passes its sliders: a parameter path
+    (``russia.warning_uptake=0.3``) sets it in both arms, like ``afsim run --set``; a lever name
+    (``us.strikes_per_month=5``) sets that lever in the scenario arm for the whole run.  Every
+    argument has a default, so ``AfsimModel(**model_params)`` is all SolaraViz needs;
+    ``arguments`` keeps them (the UI builds the other arm from it).
     """
 
     def __init__(self, scenario: Any = None, seed: int | None = None, replication: int = 0,
                  beliefs: str | None = None, arm: str = "scenario", *,
-                 world: tuple[Parameters, Policy] | None = None, key: int | None = None):
+                 world: tuple[Parameters, Policy] | None = None, key: int | None = None, **kwargs: Any):
+        self.arguments = {"scenario": scenario, "seed": seed, "replication": replication, "beliefs": beliefs,
+                          "arm": arm, **kwargs}
         if world is None:
-            params, policy, seed = _resolve(scenario, seed, beliefs, arm)
+            params, policy, seed = _resolve(scenario, seed, beliefs, arm, kwargs)
             key = int(replication_keys(seed, [replication])[0])
         else:
             params, policy = world
@@ -212,24 +220,39 @@ def _reporters() -> dict[str, Any]:
     return reporters
 
 
-def _resolve(scenario: Any, seed: int | None, beliefs: str | None, arm: str) -> tuple[Parameters, Policy, int]:
-    """(parameters, policy, root seed) of one arm of a scenario, or of the default world."""
-    from afsim.errors import InputError
+def _resolve(scenario: Any, seed: int | None, beliefs: str | None, arm: str,
+             settings: dict[str, Any]) -> tuple[Parameters, Policy, int]:
+    """(parameters, policy, root seed) of one arm of a scenario, or of the default world, with ``settings``
+    (parameter paths and lever names) applied."""
+    from afsim.errors import InputError, closest
     from afsim.world.beliefs import reading
+    from afsim.world.levers import LEVERS, LeverSetting, check_lever_value
+    from afsim.world.parameters import parameter_specs
     from afsim.world.scenario import SCENARIO_KEYS, World, load_scenario
 
     if arm not in ("scenario", "baseline"):
         raise InputError("arm", f"expected 'scenario' or 'baseline', got {arm!r}")
+    paths = {s.path for s in parameter_specs()}
+    for name in settings:
+        if name not in paths and name not in LEVERS:
+            raise InputError(f"AfsimModel({name}=...)", "expected a parameter path or a lever name",
+                             hint=closest(name, [*paths, *LEVERS]))
+    values = {k: v for k, v in settings.items() if k in paths}
+    levers = {k: check_lever_value(k, v, f"AfsimModel({k}=...)") for k, v in settings.items() if k in LEVERS}
     if scenario is None:
-        world = World(Parameters().with_overrides(reading(beliefs or "default", "beliefs").overrides()))
+        world = World(Parameters().with_overrides(reading(beliefs or "default", "beliefs").overrides())
+                      .with_overrides(values, where="settings"))
         horizon, default_seed = SCENARIO_KEYS["horizon_months"].default, SCENARIO_KEYS["seed"].default
     else:
         if isinstance(scenario, str | os.PathLike):
-            scenario = load_scenario(scenario, beliefs=beliefs)
-        elif beliefs is not None and beliefs != scenario.beliefs:
-            scenario = load_scenario(scenario.path, beliefs=beliefs)
+            scenario = load_scenario(scenario, beliefs=beliefs, settings=values)
+        elif (beliefs is not None and beliefs != scenario.beliefs) or values:
+            scenario = load_scenario(scenario.path, beliefs=beliefs or scenario.beliefs, settings=values)
         world = scenario.world if arm == "scenario" else scenario.baseline
         horizon, default_seed = scenario.horizon_months, scenario.seed
+    if levers and arm == "scenario":
+        kept = tuple(s for s in world.levers if s.lever not in levers)
+        world = world._replace(levers=kept + tuple(LeverSetting(k, v, 0, None) for k, v in levers.items()))
     return world.params, world.policy(horizon), default_seed if seed is None else seed
 
 

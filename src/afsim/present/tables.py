@@ -7,37 +7,44 @@ the plain-text tables the CLI prints and the result sets keep as ``.txt`` files.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from afsim.engine.stats import HEADLINE, Comparison
+from afsim.present import records
+from afsim.present.columns import FILE_WIDTH, blocks, fill, fits, layout, table, terminal_width, wrap
 from afsim.results.runs import AcrossReport, RunReport
 from afsim.studies.arguments import NOT_SUPPORTED, REVERSED, SUPPORTED, ArgueReport, Argument
 from afsim.studies.credence import CredenceReport
-from afsim.studies.sweep import SweepReport, SweepSpec
+from afsim.studies.sweep import SweepReport, SweepSpec, analyze_sweep
 from afsim.studies.tornado import TornadoReport
 
 Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport
 
 
-def printed(report: Report, workers: int = 1, executor: str = "local", **_: object) -> str:
-    """What a command prints when its job is done: its tables, then where the result set is."""
+def printed(report: Report, workers: int = 1, executor: str = "local", as_json: bool = False, **_: object) -> str:
+    """What a command prints when its job is done: its tables at the terminal's width, then where the
+    result set is (``as_json``: one JSON object instead, :mod:`afsim.present.records`)."""
+    if as_json:
+        return records.report_json(report)
+    width = terminal_width()
     if isinstance(report, RunReport):
         reading = f"reading of the evidence: {report.beliefs} (afsim beliefs)\n" if report.beliefs != "default" else ""
-        return reading + run_text(report) + "\n" + run_footer(report, workers, executor)
+        return reading + run_text(report, width) + "\n" + run_footer(report, workers, executor)
     if isinstance(report, AcrossReport):
-        text = across_text(report)
+        text = across_text(report, width)
     elif isinstance(report, CredenceReport):
-        shown = format_conditional([r for r in report.conditional if r["outcome"] in SHOWN_OUTCOMES])
-        text = f"{credence_text(report)}\ndrawn: {report.drawn}\n{shown}"
+        shown = format_conditional([r for r in report.conditional if r["outcome"] in SHOWN_OUTCOMES], width)
+        text = f"{credence_text(report, width)}\n{fill('drawn: ' + report.drawn, width)}\n{shown}"
     elif isinstance(report, SweepReport):
-        text = effect_table(report.spec, report.points)
+        text = effect_table(report.spec, report.points, width=width)
         if report.sensitivity:
-            text += "\n" + ranking_text(report.sensitivity, report.spec.method)
+            text += "\n" + ranking_text(report.sensitivity, report.spec.method, width=width)
     elif isinstance(report, TornadoReport):
-        text = format_tornado(report.table, report.outcome)
+        text = format_tornado(report.table, report.outcome, width=width)
     else:
-        text = verdicts_text(report)
+        text = verdicts_text(report, width)
     return f"{text}\nresults: {report.path}"
 
 
@@ -47,41 +54,53 @@ def run_footer(report: RunReport, workers: int, executor: str) -> str:
     return stopped + f"results: {report.path}  ({report.seconds:.1f} s, {workers} worker(s), {executor})"
 
 
-def run_text(report: RunReport) -> str:
+def run_text(report: RunReport, width: int = FILE_WIDTH) -> str:
     """A finished run's comparison table (printed, and kept as comparison.txt)."""
-    return format_table(report.rows, report.scenario, report.baseline, report.replications, report.differences)
+    return format_table(report.rows, report.scenario, report.baseline, report.replications, report.differences,
+                        width)
 
 
-def across_text(report: AcrossReport) -> str:
-    """Effects under each reading side by side (printed, and kept as across_beliefs.txt)."""
-    return arms_differ(report.differences) + format_across(report.by_reading, report.scenario, report.baseline)
+def across_text(report: AcrossReport, width: int = FILE_WIDTH) -> str:
+    """Effects under each reading side by side, or one block per outcome when that is too wide (printed, and
+    kept as across_beliefs.txt)."""
+    return arms_differ(report.differences, width) + format_across(report.by_reading, report.scenario,
+                                                                   report.baseline, width)
 
 
 SHOWN_OUTCOMES = HEADLINE[:7]  # the credence ensemble's conditional table shows these
 
 
-def credence_text(report: CredenceReport) -> str:
+def credence_text(report: CredenceReport, width: int = FILE_WIDTH) -> str:
     """The credence-weighted mixture's comparison table (printed, and kept as comparison.txt)."""
     return format_table(report.rows, f"{report.scenario} (credence-weighted ensemble)", report.baseline,
-                        report.replications, report.differences)
+                        report.replications, report.differences, width)
 
 
-def verdicts_text(report: ArgueReport) -> str:
+def verdicts_text(report: ArgueReport, width: int = FILE_WIDTH) -> str:
     """Verdicts, the verdict matrix and any flip points (printed, and kept as verdicts.txt)."""
-    text = (format_verdicts(report.arguments, report.readings, report.rows) + "\n\n"
-            + format_verdict_matrix(report.arguments, report.readings, report.rows))
-    return text + ("\n\n" + report.flip_text if report.flip_text else "")
+    text = (format_verdicts(report.arguments, report.readings, report.rows, width) + "\n\n"
+            + format_verdict_matrix(report.arguments, report.readings, report.rows, width))
+    flips = [fill(line.strip(), width, line[:len(line) - len(line.lstrip())],
+                  line[:len(line) - len(line.lstrip())] + "    ") for line in report.flip_text.splitlines()]
+    return text + ("\n\n" + "\n".join(flips) if flips else "")
 
 
 def _effect(row: dict[str, Any]) -> str:
-    return f"{format_number(row['effect'])} [{format_number(row['ci_low'])}, {format_number(row['ci_high'])}]"
+    return effect_text(row["effect"], row["ci_low"], row["ci_high"])
+
+
+def effect_text(effect: float, low: float, high: float) -> str:
+    """'effect [low, high]': each to three significant digits, so a small effect whose CI excludes zero never
+    reads as '-0.000 [-0.000, -0.000]'."""
+    return f"{format_number(effect)} [{format_number(low)}, {format_number(high)}]"
 
 
 def _sign(x: float) -> float:
     return math.copysign(1.0, x)
 
+
 def format_number(x: float) -> str:
-    """Numbers as the comparison table prints them: few digits, thousands separators."""
+    """Numbers as the tables print them: thousands separators from 100, else three significant digits."""
     if x is None or math.isnan(x):
         return "n/a"
     if x == 0:
@@ -90,42 +109,44 @@ def format_number(x: float) -> str:
         return f"{x:,.0f}"
     if abs(x) >= 1:
         return f"{x:.2f}"
-    return f"{x:.3f}"
+    return f"{x:#.3g}"
 
 
-def arms_differ(differences: Sequence[tuple[str, float, float]]) -> str:
+def arms_differ(differences: Sequence[tuple[str, float, float]], width: int = FILE_WIDTH) -> str:
     """A line saying in which parameters the arms differ ('' when only levers and events tell them apart)."""
     if not differences:
         return ""
     shown = "; ".join(f"{path} (scenario {ours:g}, baseline {theirs:g})"
                       for path, ours, theirs in differences)
-    return f"arms differ in parameters: {shown}\n"
+    return fill(f"arms differ in parameters: {shown}", width) + "\n"
 
 
 def format_table(rows: list[Comparison], scenario: str, baseline: str, replications: int,
-                 differences: Sequence[tuple[str, float, float]] = ()) -> str:
-    """The comparison as a plain-text table for a terminal or a file (differences: Scenario.differences())."""
-    header = ("outcome", "unit", "baseline", "scenario", "difference [95% CI]", "better", "worse")
-    body = []
-    for r in rows:
-        ci = f"{format_number(r.difference)} [{format_number(r.ci_low)}, {format_number(r.ci_high)}]"
-        better = "-" if math.isnan(r.share_better) else f"{r.share_better:.0%}"
-        worse = "-" if math.isnan(r.share_worse) else f"{r.share_worse:.0%}"
-        body.append((r.outcome, r.unit, format_number(r.baseline_mean), format_number(r.scenario_mean), ci,
-                     better, worse))
-    widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
-    right = {2, 3, 5, 6}
-
-    def line(row: tuple[str, ...]) -> str:
-        cells = zip(row, widths, strict=True)
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(cells))
-
-    title = (f"{scenario} vs {baseline}: {replications} paired replications (common random numbers)\n"
-             "difference = scenario - baseline, mean over replications with 95% t interval; "
-             "better/worse = share of replications in which the scenario did better/worse\n"
-             + arms_differ(differences)).rstrip("\n")
-    rule = "-" * len(line(header))
-    return "\n".join([title, rule, line(header), rule, *(line(b) for b in body), rule])
+                 differences: Sequence[tuple[str, float, float]] = (), width: int = FILE_WIDTH) -> str:
+    """The comparison as a plain-text table for a terminal or a file (differences: Scenario.differences());
+    where that is too wide, each outcome's name and unit stand on a line above its numbers."""
+    header = ["outcome", "unit", "baseline", "scenario", "difference [95% CI]", "better", "worse"]
+    body = [[r.outcome, r.unit, format_number(r.baseline_mean), format_number(r.scenario_mean),
+             effect_text(r.difference, r.ci_low, r.ci_high),
+             "-" if math.isnan(r.share_better) else f"{r.share_better:.0%}",
+             "-" if math.isnan(r.share_worse) else f"{r.share_worse:.0%}"] for r in rows]
+    laid = layout(header, body, width, right={2, 3, 5, 6}) if fits(header, body, width) else None
+    if laid is None:  # names above numbers
+        laid = layout(header[2:], [b[2:] for b in body], width - 4, right={0, 1, 3, 4}, wrap_columns=[2])
+        if laid is not None:
+            head, numbers = laid
+            laid = (["outcome (unit)", *("    " + h for h in head)],
+                    [[f"{b[0]} ({b[1]})", *("    " + text for text in lines)]
+                     for b, lines in zip(body, numbers, strict=True)])
+    title = fill(f"{scenario} vs {baseline}: {replications} paired replications (common random numbers)", width)
+    notes = fill("difference = scenario - baseline, mean over replications with 95% t interval; better/worse = "
+                 "share of replications in which the scenario did better/worse", width)
+    differ = arms_differ(differences, width).rstrip("\n")
+    if laid is None:
+        return "\n".join([title, notes, *([differ] if differ else []), *blocks(header, body, width)])
+    line = "-" * min(width, max(len(text) for text in [*laid[0], *(t for row in laid[1] for t in row)]))
+    return "\n".join([title, notes, *([differ] if differ else []), line, *laid[0], line,
+                      *(text for row in laid[1] for text in row), line])
 
 
 def sign_flag(rows: list[Comparison]) -> str:
@@ -138,93 +159,102 @@ def sign_flag(rows: list[Comparison]) -> str:
     return "sign differs" if len(signs) > 1 else ""
 
 
-def format_across(by_reading: dict[str, list[Comparison]], scenario: str, baseline: str) -> str:
-    """Paired effects of one scenario under each reading, side by side, with sign flags."""
+def format_across(by_reading: dict[str, list[Comparison]], scenario: str, baseline: str,
+                  width: int = FILE_WIDTH) -> str:
+    """Paired effects of one scenario under each reading, side by side (or one block per outcome), with sign
+    flags."""
     names = list(by_reading)
     outcomes = [r.outcome for r in next(iter(by_reading.values()))]
-    header = ["outcome", *names, "flag"]
     body = []
     for i, outcome in enumerate(outcomes):
         rows = [by_reading[n][i] for n in names]
-        cells = [f"{format_number(r.difference)} [{format_number(r.ci_low)}, {format_number(r.ci_high)}]" for r in rows]
-        body.append([outcome, *cells, sign_flag(rows)])
-    widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in (header, *body)]
-    title = (f"{scenario} vs {baseline} under each reading of the evidence: paired effect (scenario - baseline) "
-             "with 95% CI\nflag: REVERSES = CIs exclude zero on opposite sides; sign differs = point estimates do")
-    rule = "-" * len(lines[0])
-    return "\n".join([title, rule, lines[0], rule, *lines[1:], rule])
+        body.append([outcome, *(effect_text(r.difference, r.ci_low, r.ci_high) for r in rows), sign_flag(rows)])
+    title = fill(f"{scenario} vs {baseline} under each reading of the evidence: paired effect (scenario - "
+                 "baseline) with 95% CI", width)
+    legend = fill("flag: REVERSES = CIs exclude zero on opposite sides; sign differs = point estimates do", width)
+    return "\n".join([title, legend, *table(["outcome", *names, "flag"], body, width, wrap_columns=())])
 
 
-def format_tornado(table: Any, outcome: str, top: int = 20) -> str:
-    lines = [f"effect on {outcome} (scenario - baseline) with each parameter at its low / high end; "
-             f"base effect {table['base_effect'].iloc[0]:.3g}" if len(table) else "no parameters"]
-    for _, r in table.head(top).iterrows():
-        flag = " [contested]" if r["contested"] else ""
-        lines.append(f"  {r['parameter']:40s} swing {r['swing']:9.3g}   low {r['low']:g} -> {r['effect_low']:9.3g}"
-                     f"   high {r['high']:g} -> {r['effect_high']:9.3g}{flag}")
-    if len(table) > top:
-        lines.append(f"  ... {len(table) - top} more in tornado.csv")
-    return "\n".join(lines)
+def format_tornado(table_: Any, outcome: str, top: int = 20, width: int = FILE_WIDTH) -> str:
+    """The tornado's ranking: each parameter's swing of the effect, and the effect at its low and high end."""
+    if not len(table_):
+        return "no parameters"
+    head = fill(f"effect on {outcome} (scenario - baseline) with each parameter at its low / high end; "
+                f"base effect {format_number(table_['base_effect'].iloc[0])}", width)
+    body = [[r["parameter"] + (" [contested]" if r["contested"] else ""), format_number(r["swing"]),
+             f"{r['low']:g} -> {format_number(r['effect_low'])}", f"{r['high']:g} -> {format_number(r['effect_high'])}"]
+            for _, r in table_.head(top).iterrows()]
+    more = [f"... {len(table_) - top} more in tornado.csv"] if len(table_) > top else []
+    return "\n".join([head, *table(["parameter", "swing", "low -> effect", "high -> effect"], body, width,
+                                    right={1}, wrap_columns=[0]), *more])
 
 
-def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
+VERDICT_MARKS = {SUPPORTED: "as claimed", NOT_SUPPORTED: "unclear", REVERSED: "OPPOSITE"}
+
+
+def format_verdicts(arguments: list[Argument], readings: list[str], rows: list[dict], width: int = FILE_WIDTH) -> str:
+    """Per argument, one row (or, when too wide, one block) per reading: each claimed outcome's effect and
+    whether it lies as claimed, then the verdict."""
     index = {(r["argument"], r["reading"], r["outcome"]): r for r in rows}
-    width = max(27, *(len(r) + 2 for r in readings))
-    out = [f"Verdicts under each reading of the evidence (paired effect, 95% CI; {SUPPORTED} / {NOT_SUPPORTED} / "
-           f"{REVERSED})"]
+    out = wrap(f"Verdicts under each reading of the evidence (paired effect, 95% CI; {SUPPORTED} / "
+               f"{NOT_SUPPORTED} / {REVERSED})", width)
     for a in arguments:
-        out.append("")
-        out.append(f"{a.id} ({a.source[:3]}): {a.argument}")
-        out.append("  " + "claimed".ljust(44) + "".join(r.ljust(width) for r in readings))
-        for t in a.outcomes:
-            cells = []
-            for r in readings:
-                row = index[(a.id, r, t.outcome)]
-                mark = {SUPPORTED: "+", NOT_SUPPORTED: "?", REVERSED: "!"}[row["outcome_verdict"]]
-                cells.append(f"{mark} {_effect(row)}"
-                             .ljust(width))
-            out.append("  " + t.describe()[:43].ljust(44) + "".join(cells))
-        verdicts = [index[(a.id, r, a.outcomes[0].outcome)]["verdict"] for r in readings]
-        out.append("  " + "VERDICT".ljust(44) + "".join(v.upper().ljust(width) for v in verdicts))
-    out.append("")
-    out.append("+ as claimed   ? CI includes the threshold   ! CI on the opposite side")
+        out += ["", *wrap(f"{a.id} ({a.source[:3]}): {a.argument}", width)]
+        body = [[r, *(f"{_effect(index[(a.id, r, t.outcome)])} "
+                      f"{VERDICT_MARKS[index[(a.id, r, t.outcome)]['outcome_verdict']]}" for t in a.outcomes),
+                 index[(a.id, r, a.outcomes[0].outcome)]["verdict"].upper()] for r in readings]
+        out += table(["reading", *(t.describe() for t in a.outcomes), "VERDICT"], body, width, wrap_columns=())
+    out += ["", *wrap("as claimed: the CI lies on the claimed side of the threshold; unclear: the CI includes it; "
+                      "OPPOSITE: the CI lies on the other side", width)]
     return "\n".join(out)
 
 
-def format_verdict_matrix(arguments: list[Argument], readings: list[str], rows: list[dict]) -> str:
-    """One line per argument, one column per reading: the verdict at a glance."""
+def format_verdict_matrix(arguments: list[Argument], readings: list[str], rows: list[dict],
+                          width: int = FILE_WIDTH) -> str:
+    """One line per argument, one column per reading: the verdict at a glance (readings numbered where their
+    names do not fit)."""
     short = {SUPPORTED: "supported", NOT_SUPPORTED: "not supp.", REVERSED: "REVERSED"}
     verdict = {(r["argument"], r["reading"]): r["verdict"] for r in rows}
-    width = max(11, *(len(r) + 1 for r in readings))
-    name = max([27, *(len(a.id) + 1 for a in arguments)])  # an id never runs into its source
-    head = "argument".ljust(name) + "src  " + "".join(r.ljust(width) for r in readings)
-    lines = ["Verdict matrix", head, "-" * len(head)]
-    for a in arguments:
-        cells = "".join(short[verdict[(a.id, r)]].ljust(width) for r in readings)
-        lines.append(a.id.ljust(name) + a.source[:3].ljust(5) + cells)
-    return "\n".join(lines)
+    body = [[a.id, a.source[:3], *(short[verdict[(a.id, r)]] for r in readings)] for a in arguments]
+    header = ["argument", "src", *readings]
+    if fits(header, body, width):
+        return "\n".join(["Verdict matrix", *table(header, body, width)])
+    letter = {SUPPORTED: "+", NOT_SUPPORTED: "?", REVERSED: "!"}
+    body = [[a.id, a.source[:3], *(letter[verdict[(a.id, r)]] for r in readings)] for a in arguments]
+    legend = ", ".join(f"{i} {r}" for i, r in enumerate(readings, 1))
+    return "\n".join(["Verdict matrix (+ supported, ? not supported, ! REVERSED)",
+                      *table(["argument", "src", *(str(i) for i in range(1, len(readings) + 1))], body, width),
+                      *wrap(f"readings: {legend}", width)])
 
 
-def format_conditional(rows: list[dict[str, Any]]) -> str:
-    out = ["Effect conditional on each side of each dispute (replications that drew it); where the two sides'",
-           "CIs lie on opposite sides of zero, 'flips at' is the credence in the first side at which the",
-           "mixture's mean effect changes sign:"]
+def format_conditional(rows: list[dict[str, Any]], width: int = FILE_WIDTH) -> str:
+    """The credence ensemble's effect conditional on each side of each dispute."""
+    out = wrap("Effect conditional on each side of each dispute (replications that drew it); where the two sides' "
+               "CIs lie on opposite sides of zero, 'flips at' is the credence in the first side at which the "
+               "mixture's mean effect changes sign:", width)
     by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
         by_key.setdefault((r["dispute"], r["outcome"]), []).append(r)
-    current = None
-    for (dispute, outcome), (a, b) in by_key.items():
-        if dispute != current:
-            out.append(f"  {dispute}: {a['side']} ({a['credence']:.2f}) vs {b['side']} ({b['credence']:.2f})")
-            current = dispute
-        flip = a["flip_credence_in_first_side"]
-        out.append(f"    {outcome:26s} {_effect(a)} (n={a['n']})  vs  {_effect(b)} (n={b['n']})"
-                   + (f"   flips at {flip:.2f}" if flip is not None else ""))
+    for dispute in dict.fromkeys(d for d, _ in by_key):
+        (a, b), *_ = [v for (d, _), v in by_key.items() if d == dispute]
+        out += wrap(f"{dispute}: {a['side']} ({a['credence']:.2f}) vs {b['side']} ({b['credence']:.2f})", width)
+        body = [[outcome, f"{_effect(x)} (n={x['n']})", f"{_effect(y)} (n={y['n']})",
+                 "" if x["flip_credence_in_first_side"] is None else f"{x['flip_credence_in_first_side']:.2f}"]
+                for (d, outcome), (x, y) in by_key.items() if d == dispute]
+        out += table(["outcome", a["side"], b["side"], "flips at"], body, width, rule=False, wrap_columns=[0])
     return "\n".join(out)
 
 
-def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8) -> str:
+def analysis_text(sweep_dir: str, as_json: bool = False) -> str:
+    """``afsim analyze``: compute and store a sweep's sensitivity indices; their ranking (or JSON)."""
+    method, results, parameters = analyze_sweep(sweep_dir)
+    if as_json:
+        return records.sensitivity_json(sweep_dir, method, results)
+    return ranking_text(results, method, top=parameters, width=terminal_width()) + (
+        f"\nwritten: {os.path.join(sweep_dir, 'sensitivity.json')}")
+
+
+def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8, width: int = FILE_WIDTH) -> str:
     """Plain-text ranking of parameters per outcome and target."""
     key = "ST" if method == "sobol" else "mu_star"
     lines = []
@@ -232,30 +262,30 @@ def ranking_text(results: list[dict[str, Any]], method: str, top: int = 8) -> st
     for entry in results:
         groups.setdefault((entry["outcome"], entry["target"]), []).append(entry)
     for (outcome, target), entries in groups.items():
-        lines.append(f"{outcome} ({'paired effect' if target == 'effect' else 'scenario mean'}), ranked by {key}:")
-        for e in sorted(entries, key=lambda e: -e[key])[:top]:
-            if method == "sobol":
-                lines.append(f"  {e['parameter']:40s} ST {e['ST']:6.3f} ± {e['ST_conf']:.3f}   "
-                             f"S1 {e['S1']:6.3f} ± {e['S1_conf']:.3f}")
-            else:
-                lines.append(f"  {e['parameter']:40s} mu* {e['mu_star']:9.3g} ± {e['mu_star_conf']:.3g}   "
-                             f"sigma {e['sigma']:.3g}")
+        lines += wrap(f"{outcome} ({'paired effect' if target == 'effect' else 'scenario mean'}), ranked by {key}:",
+                      width)
+        ranked = sorted(entries, key=lambda e: -e[key])[:top]
+        if method == "sobol":
+            header = ["parameter", "ST", "± ST", "S1", "± S1"]
+            body = [[e["parameter"], f"{e['ST']:.3f}", f"{e['ST_conf']:.3f}", f"{e['S1']:.3f}", f"{e['S1_conf']:.3f}"]
+                    for e in ranked]
+        else:
+            header = ["parameter", "mu*", "± mu*", "sigma"]
+            body = [[e["parameter"], f"{e['mu_star']:.3g}", f"{e['mu_star_conf']:.3g}", f"{e['sigma']:.3g}"]
+                    for e in ranked]
+        lines += table(header, body, width, right=set(range(1, len(header))), wrap_columns=[0], rule=False)
     return "\n".join(lines)
 
 
-def effect_table(spec: SweepSpec, points: Any, max_rows: int = 30) -> str:
+def effect_table(spec: SweepSpec, points: Any, max_rows: int = 30, width: int = FILE_WIDTH) -> str:
     """A short text table of the paired effect at each point (first outcomes)."""
     names = [f.path for f in spec.factors]
     shown = list(spec.outcomes)[:3]
     header = [*names, *(f"{o} effect [95% CI]" for o in shown)]
-    body = []
-    for _, row in points.head(max_rows).iterrows():
-        cells = [f"{row[n]:.4g}" for n in names]
-        cells += [f"{row[f'{o}:effect']:.3g} [{row[f'{o}:effect_lo']:.3g}, {row[f'{o}:effect_hi']:.3g}]"
-                  for o in shown]
-        body.append(cells)
-    widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
-    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in (header, *body)]
+    body = [[*(f"{row[n]:.4g}" for n in names),
+             *(effect_text(row[f"{o}:effect"], row[f"{o}:effect_lo"], row[f"{o}:effect_hi"]) for o in shown)]
+            for _, row in points.head(max_rows).iterrows()]
+    out = table(header, body, width, rule=False)
     if len(points) > max_rows:
         out.append(f"... {len(points) - max_rows} more points in points.parquet")
     return "\n".join(out)
