@@ -1,4 +1,4 @@
-"""Readings, verdicts, flip points: the argument layer."""
+"""Readings and verdicts: the argument layer (flip points: test_flip.py)."""
 
 from __future__ import annotations
 
@@ -87,21 +87,6 @@ def test_outcome_verdicts(direction, lo, hi, verdict):
     assert ag.OutcomeTest("x", direction, 0.1).verdict(comparison(lo, hi)) == verdict
 
 
-def test_flip_search_finds_a_known_threshold():
-    threshold = 0.3717
-    calls = []
-
-    def verdict_at(x: float) -> str:
-        calls.append(x)
-        return ag.SUPPORTED if x < threshold else ag.NOT_SUPPORTED
-
-    flip = ag.find_flip(verdict_at, 0.0, 1.0, grid=5, steps=6)
-    lo, hi = flip.interval
-    assert lo <= threshold <= hi and hi - lo <= 0.25 / 2**6 + 1e-12
-    assert flip.verdict_below == ag.SUPPORTED and flip.verdict_above == ag.NOT_SUPPORTED
-    assert ag.find_flip(lambda x: ag.SUPPORTED, 0, 1).interval is None
-
-
 def test_credence_flip_is_where_the_mixture_crosses():
     assert ag.credence_flip(-3.0, 1.0) == pytest.approx(0.25)
     assert ag.credence_flip(-3.0, -1.0) is None
@@ -142,36 +127,8 @@ def test_argue_cli_writes_a_deterministic_verdict_table(invoke, tmp_path):
     assert second.stdout.split("results:")[0] == first.stdout.split("results:")[0]
 
 
-def test_argue_flip_reports_intervals_or_robust(invoke, tmp_path):
-    out = invoke("argue", "--argument", "A003-sanctions-futile", "--beliefs", "default", "-n", 30, "--flip",
-                 "--flip-replications", 20, "--out", tmp_path / "f", "-q")
-    assert out.exit_code == 0, out.output
-    flips = json.loads(next((tmp_path / "f").rglob("flips.json")).read_text())
-    by_param = {f["parameter"]: f for f in flips}
-    concession = by_param["russia.concession_link"]
-    assert concession["interval"] is not None and concession["interval"][0] > 0.125  # flips only well past the default
-    assert by_param["us.homeland_exposure"]["interval"] is None  # no bearing on Russia's hostility: robust
-    assert "robust" in out.stdout
-
-
 def test_argue_refuses_unknown_names(invoke, tmp_path):
     assert invoke("argue", "--argument", "A002-intel-carot").exit_code == 2
     assert invoke("argue", "--beliefs", "hawk").exit_code == 2
     missing = invoke("argue", "--scenarios", tmp_path / "none", "--out", tmp_path / "r")
     assert missing.exit_code == 2 and "--scenarios" in missing.stderr
-
-
-def test_credence_flip_on_the_mixture_of_two_sides():
-    a = comparison(-3.0, -1.0)  # side a: clearly lower
-    b = comparison(1.0, 3.0)  # side b: clearly higher
-    assert ag.mixture_row(a, b, 1.0).difference == a.difference
-    assert ag.mixture_row(a, b, 0.5).difference == pytest.approx(0.0)
-    test = ag.Argument("X", "000", "x", (), "s.yaml", (ag.OutcomeTest("x", "lower"),))
-
-    def verdict_at(p: float) -> str:
-        return test.verdict({"x": ag.mixture_row(a, b, p)})[0]
-
-    flip = ag.find_flip(verdict_at, 0.0, 1.0, grid=11, steps=6)
-    lo, hi = flip.interval  # reversed while the mixture's lower CI end is above zero: p < 0.25
-    assert lo <= 0.25 <= hi and hi - lo <= 0.1 / 2**6 + 1e-12
-    assert (flip.verdict_below, flip.verdict_above) == (ag.REVERSED, ag.NOT_SUPPORTED)
