@@ -15,7 +15,7 @@ from afsim.results.runs import AcrossReport, RunReport
 from afsim.studies.arguments import NOT_SUPPORTED, REVERSED, SUPPORTED, ArgueReport, Argument
 from afsim.studies.credence import CredenceReport
 from afsim.studies.sweep import SweepReport, SweepSpec
-from afsim.studies.tornado import TornadoReport
+from afsim.studies.tornado import TOP, TornadoReport
 
 Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport
 
@@ -156,8 +156,9 @@ def format_across(by_reading: dict[str, list[Comparison]], scenario: str, baseli
     return "\n".join([title, rule, lines[0], rule, *lines[1:], rule])
 
 
-def format_tornado(table: Any, outcome: str, top: int = 20) -> str:
-    lines = [f"effect on {outcome} (scenario - baseline) with each parameter at its low / high end; "
+def format_tornado(table: Any, outcome: str, top: int = TOP) -> str:
+    lines = [f"effect on {outcome} (scenario - baseline) with each parameter at the low / high end of its plausible "
+             f"range; top {min(top, len(table))} by swing; "
              f"base effect {table['base_effect'].iloc[0]:.3g}" if len(table) else "no parameters"]
     for _, r in table.head(top).iterrows():
         flag = " [contested]" if r["contested"] else ""
