@@ -67,10 +67,10 @@ def credence_text(report: CredenceReport) -> str:
 
 
 def verdicts_text(report: ArgueReport) -> str:
-    """Verdicts, the verdict matrix and any flip points (printed, and kept as verdicts.txt)."""
+    """Verdicts, the verdict matrix, any flip points and screening (printed, and kept as verdicts.txt)."""
     text = (format_verdicts(report.arguments, report.readings, report.rows) + "\n\n"
             + format_verdict_matrix(report.arguments, report.readings, report.rows))
-    return text + ("\n\n" + report.flip_text if report.flip_text else "")
+    return text + "".join("\n\n" + part for part in (report.flip_text, report.screen_text) if part)
 
 
 def _effect(row: dict[str, Any]) -> str:

@@ -176,12 +176,14 @@ class ArgueReport:
     rows: list[dict[str, Any]]  # verdict_rows
     flip_text: str = ""
     flips: list[dict[str, Any]] = field(default_factory=list)
+    screen_text: str = ""  # --screen: load-bearing assumptions (studies/screening)
+    screening: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...] = (), *, resume: str | None = None,
               replications: int = REPLICATIONS, seed: int | None = None, scenarios: str = "scenarios",
-              flip: bool = False, flip_replications: int = FLIP_REPLICATIONS, out: str = "results",
-              announce: Callable[[str], None] | None = None, progress: Progress | None = None,
+              flip: bool = False, flip_replications: int = FLIP_REPLICATIONS, screen: bool = False,
+              out: str = "results", announce: Callable[[str], None] | None = None, progress: Progress | None = None,
               render: Callable[[ArgueReport], str] | None = None, **executor: Any) -> ArgueReport:
     """``afsim argue``: judge (or finish judging) the arguments into a result set; flips optional."""
     import pandas as pd
@@ -189,13 +191,14 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
     if resume is not None:
         refuse_new_options(
             {"reading_names": reading_names, "argument_ids": argument_ids, "replications": replications, "seed": seed,
-             "scenarios": scenarios, "flip": flip, "flip_replications": flip_replications},
+             "scenarios": scenarios, "flip": flip, "flip_replications": flip_replications, "screen": screen},
             {"reading_names": (), "argument_ids": (), "replications": REPLICATIONS, "seed": None,
-             "scenarios": "scenarios", "flip": False, "flip_replications": FLIP_REPLICATIONS})
+             "scenarios": "scenarios", "flip": False, "flip_replications": FLIP_REPLICATIONS, "screen": False})
         folder, info = reopen(resume, "argue")
         reading_names, argument_ids = tuple(info["readings"]), tuple(info["arguments"])
         replications, seed, scenarios = info["replications"], info["seed"], info["scenarios"]
         flip, flip_replications = info.get("flip", False), info.get("flip_replications", FLIP_REPLICATIONS)
+        screen = info.get("screen", False)
     chosen = select_arguments(argument_ids)
     names = [beliefs.reading(r, "--beliefs").name for r in reading_names] if reading_names else list(beliefs.readings())
     check_runs(len(chosen) * len(names), replications, "--replications")
@@ -206,7 +209,7 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
         folder = start(out, "argue", manifests.build(
             "argue", None, DEFAULT_ENGINE, files, arguments=[a.id for a in chosen], readings=names,
             replications=replications, seed=seed, scenarios=os.path.realpath(scenarios), flip=flip,
-            flip_replications=flip_replications))
+            flip_replications=flip_replications, screen=screen))
     total = len(chosen) * len(names)
     if announce:
         announce(f"argue: {len(chosen)} arguments x {len(names)} readings x {replications} replications x 2 arms "
@@ -221,6 +224,12 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
             report.flip_text, report.flips = flip_report(chosen, names[0], scenarios, flip_replications, seed,
                                                          on_round=progress, **executor)
             folder.write_json("flips.json", report.flips)
+        if screen:
+            from afsim.studies import screening  # screening builds on this module
+
+            report.screening = screening.screen(chosen, scenarios, seed, on_stage=progress, **executor)
+            report.screen_text = screening.screen_text(report.screening, chosen, screening.REPLICATIONS)
+            folder.write_frame("screening.csv", pd.DataFrame(report.screening))
         if render:
             folder.write_text("verdicts.txt", render(report) + "\n")
     return report
