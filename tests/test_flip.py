@@ -9,6 +9,7 @@ import pytest
 
 from afsim.studies import arguments as ag
 from afsim.studies import flip
+from afsim.world.parameters import spec
 from conftest import SCENARIOS
 
 CARROT = ag.load_arguments()["A002-intel-carrot"]
@@ -63,6 +64,7 @@ def test_flip_points_agree_within_their_intervals_at_two_replication_counts():
     assert few.low <= many.at <= few.high and many.low <= few.at <= many.high
     assert few.default < few.low  # the default specificity lies well inside the region where the carrot holds
     assert many.replications == 400 and few.replications == 100
+    assert few.plausible == tuple(spec("us.duty_to_warn_specificity").plausible) and "plausible range" in few.describe()
 
 
 def test_searches_go_through_the_engine_one_batch_per_round_and_do_not_depend_on_workers(monkeypatch):

@@ -63,14 +63,19 @@ class Crossing(NamedTuple):
     below: str | None  # the mean verdict just below the crossing
     above: str | None
     replications: int
+    plausible: tuple[float, float] | None = None  # the parameter's plausible range (None: a credence)
 
     def describe(self) -> str:
         if self.at is None:
             return f"{self.parameter}: robust ({self.default_verdict} across its whole range)"
         low = f"<={self.low:.4g}" if self.open_low else f"{self.low:.4g}"
         high = f">={self.high:.4g}" if self.open_high else f"{self.high:.4g}"
+        where = ""
+        if self.plausible is not None:
+            lo, hi = self.plausible
+            where = f"; {'inside' if lo <= self.at <= hi else 'outside'} its plausible range {lo:g}-{hi:g}"
         return (f"{self.parameter}: mean effect crosses at {self.at:.4g} [{low}, {high}] "
-                f"({self.below} below, {self.above} above; default {self.default:.4g})")
+                f"({self.below} below, {self.above} above; default {self.default:.4g}{where})")
 
 
 # -- margins: how far each outcome's mean effect is on the claimed side ------------------------
@@ -286,8 +291,10 @@ def parameter_crossings(search: Search, weights: np.ndarray) -> list[Crossing]:
     resampled = argument_margin(tests, np.einsum("br,xrk->bxk", w, base), np.einsum("br,xrk->bxk", w, effect),
                                 scale)
     default = float(search.baseline.params.get(search.parameter))
-    return crossings_of(search.argument, "parameter", search.parameter, default, xs, margin, resampled,
-                        float(margin[np.flatnonzero(xs == default)[0]]), int(ok.sum()))
+    found = crossings_of(search.argument, "parameter", search.parameter, default, xs, margin, resampled,
+                         float(margin[np.flatnonzero(xs == default)[0]]), int(ok.sum()))
+    plausible = tuple(float(v) for v in spec(search.parameter).plausible)
+    return [c._replace(plausible=plausible) for c in found]
 
 
 def credence_crossings(arguments: list[Argument], scenarios: str, replications: int, seed: int | None,
