@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from afsim.engine.experiment import Pair
-from afsim.engine.scheduler import NAMES, Unit, run_units
+from afsim.engine.scheduler import Unit, run_units
 from afsim.studies.arguments import Argument, OutcomeTest, scenario_path
 from afsim.world import beliefs
 from afsim.world.parameters import spec
@@ -180,11 +180,12 @@ def crossings_of(argument: Argument, kind: str, name: str, default: float, xs: n
 
 
 class Keeper:
-    """A store that keeps each point's replications in memory (and nothing on disk)."""
+    """A store that keeps each point's replications of some outcomes in memory (and nothing on disk)."""
 
-    def __init__(self, units: int, replications: int):
-        self.base = np.full((units, replications, len(NAMES)), np.nan)
-        self.scen = np.full((units, replications, len(NAMES)), np.nan)
+    def __init__(self, units: int, replications: int, outcomes: Sequence[str]):
+        self.outcomes = list(outcomes)
+        self.base = np.full((units, replications, len(self.outcomes)), np.nan)
+        self.scen = np.full((units, replications, len(self.outcomes)), np.nan)
 
     def read_chunk_stats(self, index: int) -> None:
         return None
@@ -197,19 +198,20 @@ class Keeper:
         point = np.asarray(table.column("point").to_pylist())
         arms = np.asarray(table.column("arm").to_pylist())
         reps = table.column("replication").to_numpy()
-        values = np.column_stack([table.column(name).to_numpy() for name in NAMES])
+        values = np.column_stack([table.column(name).to_numpy() for name in self.outcomes])
         for arm, into in (("baseline", self.base), ("scenario", self.scen)):
             mine = arms == arm
             into[point[mine], reps[mine]] = values[mine]
 
 
-def replications_of(pairs: list[Pair], replications: int, **executor: Any) -> tuple[np.ndarray, np.ndarray]:
+def replications_of(pairs: list[Pair], replications: int, outcomes: Sequence[str],
+                    **executor: Any) -> tuple[np.ndarray, np.ndarray]:
     """Every replication of every pair, baseline and scenario: (pairs, replications, outcomes) each.
 
     One batch through the scheduler, so the pairs share packed chunks and workers; a failed
     replication is NaN.
     """
-    keeper = Keeper(len(pairs), replications)
+    keeper = Keeper(len(pairs), replications, outcomes)
     run_units(keeper, [Unit(p, range(replications)) for p in pairs], keep_replications=True, **executor)
     return keeper.base, keeper.scen
 
@@ -224,6 +226,7 @@ class Search(NamedTuple):
     horizon: int
     seed: int
     seen: dict[float, tuple[np.ndarray, np.ndarray]]  # value -> (baseline, scenario) replications
+    kept: tuple[str, ...]  # the outcomes kept of each replication (those of the arguments searched)
 
     def pair(self, x: float) -> Pair:
         changes = {self.parameter: x}
@@ -232,7 +235,7 @@ class Search(NamedTuple):
                     self.seed)
 
     def columns(self) -> list[int]:
-        return [NAMES.index(t.outcome) for t in self.argument.outcomes]
+        return [self.kept.index(t.outcome) for t in self.argument.outcomes]
 
     def holds(self, x: float) -> bool:
         base, scen = self.seen[x]
@@ -241,13 +244,17 @@ class Search(NamedTuple):
         return bool(argument_margin(self.argument.outcomes, np.nanmean(b, 0), np.nanmean(d, 0), 1.0) > 0)
 
 
+def kept_outcomes(arguments: list[Argument]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t.outcome for a in arguments for t in a.outcomes))
+
+
 def searches_for(arguments: list[Argument], parameters: list[str], scenarios: str, seed: int | None,
                  reading: str) -> list[Search]:
-    out = []
+    out, kept = [], kept_outcomes(arguments)
     for a in arguments:
         s = load_scenario(scenario_path(a, scenarios), beliefs=reading)
         root = s.seed if seed is None else seed
-        out += [Search(a, p, s.baseline, s.world, s.horizon_months, root, {}) for p in parameters]
+        out += [Search(a, p, s.baseline, s.world, s.horizon_months, root, {}, kept) for p in parameters]
     return out
 
 
@@ -261,7 +268,8 @@ def run_searches(searches: list[Search], replications: int, *, grid: int = GRID,
         requests = [(i, x) for i, xs in enumerate(wanted) for x in xs if x not in searches[i].seen]
         if not requests:
             break
-        base, scen = replications_of([searches[i].pair(x) for i, x in requests], replications, **executor)
+        base, scen = replications_of([searches[i].pair(x) for i, x in requests], replications, searches[0].kept,
+                                     **executor)
         for k, (i, x) in enumerate(requests):
             searches[i].seen[x] = (base[k], scen[k])
         for i, s in enumerate(searches):
@@ -312,12 +320,13 @@ def credence_crossings(arguments: list[Argument], scenarios: str, replications: 
                 s = load_scenario(path, implied=dict(side.sets))
                 cells.append((a.id, d.name, side.name))
                 pairs.append(Pair(s.baseline, s.world, s.horizon_months, s.seed if seed is None else seed))
-    base, scen = replications_of(pairs, replications, **executor)
+    kept = kept_outcomes(arguments)
+    base, scen = replications_of(pairs, replications, kept, **executor)
     index = {cell: k for k, cell in enumerate(cells)}
     ps = np.linspace(0.0, 1.0, CREDENCE_GRID)
     out = []
     for a in arguments:
-        cols = [NAMES.index(t.outcome) for t in a.outcomes]
+        cols = [kept.index(t.outcome) for t in a.outcomes]
         for d in beliefs.disputes().values():
             first, second = d.sides.values()
             ks = [index[(a.id, d.name, side.name)] for side in (first, second)]
