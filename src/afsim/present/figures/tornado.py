@@ -80,8 +80,8 @@ def tornado_figure(result_set: dict[str, Any]) -> Figure:
                Line2D([], [], color="#333333", marker="|", linestyle="none", label="95% CI at each end")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
               title=f"scenario: {names['scenario']}\nbaseline: {names['baseline']}", title_fontsize=8)
-    shown = f"top {len(frame)} of {len(ranked)} parameters by swing" if len(ranked) > len(frame) else \
-        f"{len(frame)} parameters"
+    shown = f"The top {len(frame)} of {len(ranked)} parameters by swing" if len(ranked) > len(frame) else \
+        f"All {len(frame)} parameters"
     return finish(fig, f"Tornado: what moves the effect of {names['scenario']} vs {names['baseline']} "
                    f"on {outcome}", caption({**result_set, "kind": "tornado", "tornado": frame},
                                             f"{shown}, each over its plausible range; bar ends are labelled with "
