@@ -98,3 +98,26 @@ def test_argue_flip_writes_mean_crossings_with_intervals_or_robust(invoke, tmp_p
     assert by_param["us.homeland_exposure"]["at"] is None  # no bearing on Russia's hostility: robust
     assert any(f["kind"] == "credence" for f in flips)
     assert "robust" in out.stdout and "MEAN effect crosses" in out.stdout
+
+
+def test_a_credence_crossing_is_where_the_two_sides_mixture_mean_crosses():
+    """One outcome, claimed higher: the mixture p*A + (1-p)*B crosses zero at credence_flip(A, B)."""
+    from afsim.engine.scheduler import evaluate
+    from afsim.world import beliefs
+    from afsim.world.scenario import load_scenario
+
+    sanctions = ag.load_arguments()["A003-sanctions-futile"]
+    weights = flip.resample_weights(50, 200, 0)
+    found = {c.parameter: c for c in flip.credence_crossings([sanctions], str(SCENARIOS), 50, None, weights)}
+    dispute = beliefs.disputes()["sanctions"]
+    first, second = dispute.sides.values()
+    path = ag.scenario_path(sanctions, str(SCENARIOS))
+    effects = []
+    for side in (first, second):
+        s = load_scenario(path, implied=dict(side.sets))
+        (stats,) = evaluate([(s.baseline, s.world, s.horizon_months, s.seed)], 50)
+        effects.append(stats.row("russia_hostility_final").difference)
+    crossing = found[f"credence in sanctions.{first.name} (vs {second.name})"]
+    expected = ag.credence_flip(*effects)
+    assert expected is not None and crossing.at == pytest.approx(expected, abs=1e-3)  # the credence grid's step
+    assert crossing.low <= crossing.at <= crossing.high and crossing.kind == "credence" and crossing.plausible is None
