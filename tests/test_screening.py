@@ -7,6 +7,7 @@ import itertools
 import pandas as pd
 import pytest
 
+from afsim.present.report import write_report
 from afsim.results.resultset import ResultSet
 from afsim.studies import arguments as ag
 from afsim.studies import screening
@@ -58,3 +59,5 @@ def test_argue_screen_writes_the_ranking_into_the_result_set(invoke, tmp_path, m
     assert "Load-bearing assumptions" in out.stdout
     assert "Load-bearing assumptions" in (folder / "verdicts.txt").read_text()
     assert len(ResultSet.load(folder).screening) == len(table)
+    html = write_report(str(folder)).read_text(encoding="utf-8")
+    assert "Load-bearing assumptions" in html and str(table.iloc[0]["parameter"]) in html
