@@ -1,10 +1,10 @@
-"""Readings, verdicts, flip points: the argument layer."""
+"""Readings and verdicts: the argument layer (flip points: test_flip.py)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
-import re
 
 import pandas as pd
 import pytest
@@ -69,10 +69,11 @@ def test_run_across_beliefs_flags_sign_differences(invoke, tmp_path):
     assert out.exit_code == 0, out.output
     for name in beliefs.readings():
         assert name in out.stdout
-    line = next(x for x in out.stdout.splitlines() if x.startswith("russia_hostility_final"))
-    effect = dict(zip(beliefs.readings(), (float(v) for v in re.findall(r"(-?[\d.]+) \[", line)), strict=True))
-    assert effect["default"] > 0 > effect["sanctions_targeted"]  # defiance by default, concession on that side
-    assert "REVERSES" in line
+    parent = next((tmp_path / "r").rglob("across_beliefs.json")).parent
+    effect = {name: next(r for r in csv.DictReader(open(parent / name / "comparison.csv"))
+                         if r["outcome"] == "russia_hostility_final") for name in beliefs.readings()}
+    assert float(effect["default"]["difference"]) > 0 > float(effect["sanctions_targeted"]["difference"])
+    assert "REVERSES" in out.stdout  # defiance by default, concession on that side
     parent = next((tmp_path / "r").rglob("across_beliefs.json")).parent
     assert json.loads((parent / "manifest.json").read_text())["afsim_result"] == "across-beliefs"
 
@@ -88,21 +89,6 @@ def comparison(lo: float, hi: float, base: float = 10.0) -> Comparison:
 ])
 def test_outcome_verdicts(direction, lo, hi, verdict):
     assert ag.OutcomeTest("x", direction, 0.1).verdict(comparison(lo, hi)) == verdict
-
-
-def test_flip_search_finds_a_known_threshold():
-    threshold = 0.3717
-    calls = []
-
-    def verdict_at(x: float) -> str:
-        calls.append(x)
-        return ag.SUPPORTED if x < threshold else ag.NOT_SUPPORTED
-
-    flip = ag.find_flip(verdict_at, 0.0, 1.0, grid=5, steps=6)
-    lo, hi = flip.interval
-    assert lo <= threshold <= hi and hi - lo <= 0.25 / 2**6 + 1e-12
-    assert flip.verdict_below == ag.SUPPORTED and flip.verdict_above == ag.NOT_SUPPORTED
-    assert ag.find_flip(lambda x: ag.SUPPORTED, 0, 1).interval is None
 
 
 def test_credence_flip_is_where_the_mixture_crosses():
@@ -145,41 +131,11 @@ def test_argue_cli_writes_a_deterministic_verdict_table(invoke, tmp_path):
     assert second.stdout.split("results:")[0] == first.stdout.split("results:")[0]
 
 
-def test_argue_flip_reports_intervals_or_robust(invoke, tmp_path):
-    out = invoke("argue", "--argument", "A003-sanctions-futile", "--argument", "A003-targeted-sanctions",
-                 "--beliefs", "default", "-n", 30, "--flip", "--flip-replications", 20, "--out", tmp_path / "f", "-q")
-    assert out.exit_code == 0, out.output
-    flips = json.loads(next((tmp_path / "f").rglob("flips.json")).read_text())
-    by_param = {(f["argument"], f["parameter"]): f for f in flips}
-    targeted = by_param[("A003-targeted-sanctions", "russia.concession_link")]
-    assert targeted["interval"] is not None and targeted["interval"][0] > 0.15  # flips only well past the default
-    # broad sanctions leave no concession option: what conceding would be worth has no bearing (robust)
-    assert by_param[("A003-sanctions-futile", "russia.concession_link")]["interval"] is None
-    assert by_param[("A003-targeted-sanctions", "us.homeland_exposure")]["interval"] is None
-    assert "robust" in out.stdout
-
-
 def test_argue_refuses_unknown_names(invoke, tmp_path):
     assert invoke("argue", "--argument", "A002-intel-carot").exit_code == 2
     assert invoke("argue", "--beliefs", "hawk").exit_code == 2
     missing = invoke("argue", "--scenarios", tmp_path / "none", "--out", tmp_path / "r")
     assert missing.exit_code == 2 and "--scenarios" in missing.stderr
-
-
-def test_credence_flip_on_the_mixture_of_two_sides():
-    a = comparison(-3.0, -1.0)  # side a: clearly lower
-    b = comparison(1.0, 3.0)  # side b: clearly higher
-    assert ag.mixture_row(a, b, 1.0).difference == a.difference
-    assert ag.mixture_row(a, b, 0.5).difference == pytest.approx(0.0)
-    test = ag.Argument("X", "000", "x", (), "s.yaml", (ag.OutcomeTest("x", "lower"),))
-
-    def verdict_at(p: float) -> str:
-        return test.verdict({"x": ag.mixture_row(a, b, p)})[0]
-
-    flip = ag.find_flip(verdict_at, 0.0, 1.0, grid=11, steps=6)
-    lo, hi = flip.interval  # reversed while the mixture's lower CI end is above zero: p < 0.25
-    assert lo <= 0.25 <= hi and hi - lo <= 0.1 / 2**6 + 1e-12
-    assert (flip.verdict_below, flip.verdict_above) == (ag.REVERSED, ag.NOT_SUPPORTED)
 
 
 def test_the_verdict_matrix_keeps_a_long_argument_id_apart_from_its_source():
@@ -188,5 +144,5 @@ def test_the_verdict_matrix_keeps_a_long_argument_id_apart_from_its_source():
     arguments = [a for a in ag.load_arguments().values() if len(a.id) >= 27]
     assert arguments  # A000-pragmatic-relationship
     rows = [{"argument": a.id, "reading": "default", "verdict": ag.SUPPORTED} for a in arguments]
-    for a, line in zip(arguments, format_verdict_matrix(arguments, ["default"], rows).splitlines()[3:], strict=True):
+    for a, line in zip(arguments, format_verdict_matrix(arguments, ["default"], rows).splitlines()[4:-1], strict=True):
         assert line.startswith(f"{a.id} ") and f" {a.source[:3]} " in line

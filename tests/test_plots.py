@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -401,15 +402,21 @@ def test_morris_sensitivity(tmp_path):
 
 # -- tornado ------------------------------------------------------------------------------------
 
-def test_tornado_bars_span_low_to_high_effect(tmp_path):
+def test_tornado_bars_run_from_the_base_effect_to_each_end_coloured_better_or_worse(tmp_path):
     path = make_tornado(tmp_path / "t")
     rs = plots.load(path)
     fig = plots.tornado_figure(rs)
     ax = fig.axes[0]
     bars = [p for p in ax.patches if p.get_gid() == "swing"]
     frame = rs["tornado"]
-    np.testing.assert_allclose([p.get_width() for p in bars], frame["effect_high"] - frame["effect_low"])
-    np.testing.assert_allclose([p.get_x() for p in bars], frame["effect_low"])
+    assert len(bars) == 2 * len(frame)  # base -> low end, then base -> high end, per parameter
+    np.testing.assert_allclose([p.get_x() for p in bars], -11.0)
+    np.testing.assert_allclose([p.get_width() for p in bars],
+                               [*(frame["effect_low"] + 11.0), *(frame["effect_high"] + 11.0)])
+    # killed_russia: lower is better, so an end below the base effect is blue, above it vermillion
+    for bar in bars:
+        better = bar.get_width() < 0
+        assert mcolors.to_hex(bar.get_facecolor()).upper() == ("#0072B2" if better else "#D55E00")
     top = max(ax.get_yticklabels(), key=lambda t: t.get_position()[1])
     assert top.get_text() == "russia.warning_uptake (value per unit trust)"  # largest swing on top
     values = {t.get_text() for t in ax.texts}
@@ -417,6 +424,17 @@ def test_tornado_bars_span_low_to_high_effect(tmp_path):
     assert_labelled(fig, claim="C002-us-ic-experience")
     (f,) = plots.plot_result_sets([path])
     assert f.name == "tornado.png" and f.read_bytes()[:8] == PNG
+
+
+def test_tornado_draws_the_top_fifteen_of_more(tmp_path):
+    path = make_tornado(tmp_path / "t")
+    frame = pd.read_csv(path / "tornado.csv")
+    many = pd.concat([frame] * 7, ignore_index=True)  # 21 rows
+    many["swing"] = np.arange(len(many), 0, -1.0)
+    many.to_csv(path / "tornado.csv", index=False)
+    ax = plots.tornado_figure(plots.load(path)).axes[0]
+    assert len(ax.get_yticklabels()) == 15
+    assert len([p for p in ax.patches if p.get_gid() == "swing"]) == 30
 
 
 def test_run_without_series_draws_the_rest(run_set, tmp_path):

@@ -10,7 +10,6 @@ import pytest
 from afsim.engine import experiment, scheduler
 from afsim.engine.scheduler import BLOCK, Tally, Unit, run_pairs, run_units
 from afsim.engine.store import QUANTILES, ChunkStore, Unstored, linear_quantiles
-from afsim.studies import arguments as ag
 from afsim.world.scenario import load_scenario
 from conftest import SCENARIOS
 
@@ -129,44 +128,6 @@ def test_the_mesa_engine_runs_packed_chunks_too():
     for m, b in zip(mesa, batched, strict=True):
         for name in ("killed_russia", "attacks_russia"):
             assert m.mean_diff[name] == pytest.approx(b.mean_diff[name], rel=1e-9, abs=1e-12)
-
-
-# -- flip searches in lockstep --------------------------------------------------------------------
-
-
-def test_searches_advance_together_one_batch_per_round():
-    thresholds = [0.3, 0.71, 2.0, 0.05]  # the last two: robust, and a flip in the first bracket
-    batches = []
-
-    def judge(requests):
-        batches.append(len(requests))
-        return [ag.SUPPORTED if x < thresholds[i] else ag.REVERSED for i, x in requests]
-
-    flips = ag.run_searches([ag.flip_search(0.0, 1.0, grid=5, steps=4) for _ in thresholds], judge)
-    assert batches == [20, 3, 3, 3, 3]  # every grid, then each bisection round of the three that flip
-    for t, flip in zip(thresholds, flips, strict=True):
-        alone = ag.find_flip(lambda x, t=t: ag.SUPPORTED if x < t else ag.REVERSED, 0.0, 1.0)
-        assert flip == alone
-        if t <= 1:
-            assert flip.interval[0] <= t <= flip.interval[1] and flip.interval[1] - flip.interval[0] == 0.25 / 16
-        else:
-            assert flip.interval is None
-
-
-def test_parameter_flip_searches_run_through_the_executor_and_match_one_at_a_time():
-    carrot = ag.load_arguments()["A002-intel-carrot"]
-    parameters = ["russia.warning_uptake", "relations.initial_trust_us_russia"]
-    batched = ag.flip_points(carrot, parameters, str(SCENARIOS), 60, None, ag.SUPPORTED, workers=2)
-    s = load_scenario(ag.scenario_path(carrot, str(SCENARIOS)))
-    for path, flip in zip(parameters, batched, strict=True):
-        def verdict_at(x, path=path):
-            stats = old_scheduling(at(s, {path: x}), 60)
-            return carrot.verdict({t.outcome: stats.row(t.outcome) for t in carrot.outcomes})[0]
-
-        from afsim.world.parameters import spec
-
-        assert flip == ag.find_flip(verdict_at, spec(path).lo, spec(path).hi, name=path,
-                                    default_verdict=ag.SUPPORTED)
 
 
 # -- series summary quantiles ---------------------------------------------------------------------

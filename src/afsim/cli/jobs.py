@@ -148,9 +148,9 @@ def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
 @click.option("--argument", "argument_ids", multiple=True, help="Argument id(s) (default: all).")
 @click.option("--replications", "-n", type=REPLICATIONS, default=arguments.REPLICATIONS, show_default=True)
 @click.option("--seed", type=SEED, help="Root seed (default: each scenario's).")
-@click.option("--scenarios", default="scenarios", show_default=True, type=click.Path(file_okay=False),
-              help="Folder holding the scenarios the arguments name.")
-@click.option("--flip", is_flag=True, help="Also find, per contested parameter, where each verdict flips.")
+@click.option("--scenarios", default="scenarios", type=click.Path(file_okay=False), help="Folder with their scenarios.")
+@click.option("--flip", is_flag=True, help="Also find where each argument's mean effect crosses its threshold.")
+@click.option("--screen", is_flag=True, help="Also rank each argument's load-bearing assumptions (Morris, then Sobol).")
 @click.option("--flip-replications", type=REPLICATIONS, default=arguments.FLIP_REPLICATIONS, show_default=True)
 @resume_option("argue")
 @JSON

@@ -369,6 +369,18 @@ def _records_table(records: list[dict[str, Any]], columns: list[str], effect: tu
     return _table([*columns, "effect [95% CI]"], rows, numeric={len(columns)})
 
 
+def _screening_section(screening: Any) -> str:
+    """argue --screen: each argument's top five Morris parameters (the whole ranking is in screening.csv)."""
+    if screening is None:
+        return ""
+    top = screening[(screening["method"] == "morris") & ~screening["inert"].astype(bool) & (screening["rank"] <= 5)]
+    return "<h2>Load-bearing assumptions (Morris mu* of the margin, plausible ranges)</h2>" + _table(
+        ["argument", "rank", "parameter", "mu*", "sigma", "plausible range"],
+        [[r["argument"], int(r["rank"]), r["parameter"], format_number(float(r["mu_star"])),
+          format_number(float(r["sigma"])), f"{r['low']:g} to {r['high']:g}"] for _, r in top.iterrows()],
+        numeric={1, 3, 4})
+
+
 def _argue_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
     manifest, verdicts = rs["manifest"], rs["verdicts"]
     title = "Arguments judged under the readings of the evidence"
@@ -392,6 +404,7 @@ def _argue_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
                        ("effect", "ci_low", "ci_high")),
         "<h2>Where verdicts flip</h2>" if flips else "",
         f"<pre>{_e(json.dumps(portable(flips), indent=1))}</pre>" if flips else "",
+        _screening_section(rs.get("screening")),
         "<h2>Provenance</h2>",
         _provenance(manifest, ["afsim_result", "status", "arguments", "readings", "replications", "seed", "flip",
                                "flip_replications", "started", "finished"]),

@@ -18,7 +18,7 @@ from afsim.results.runs import AcrossReport, RunReport
 from afsim.studies.arguments import NOT_SUPPORTED, REVERSED, SUPPORTED, ArgueReport, Argument
 from afsim.studies.credence import CredenceReport
 from afsim.studies.sweep import SweepReport, SweepSpec, analyze_sweep
-from afsim.studies.tornado import TornadoReport
+from afsim.studies.tornado import TOP, TornadoReport
 
 Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport
 
@@ -77,12 +77,13 @@ def credence_text(report: CredenceReport, width: int = FILE_WIDTH) -> str:
 
 
 def verdicts_text(report: ArgueReport, width: int = FILE_WIDTH) -> str:
-    """Verdicts, the verdict matrix and any flip points (printed, and kept as verdicts.txt)."""
+    """Verdicts, the verdict matrix, any flip points and screening (printed, and kept as verdicts.txt)."""
     text = (format_verdicts(report.arguments, report.readings, report.rows, width) + "\n\n"
             + format_verdict_matrix(report.arguments, report.readings, report.rows, width))
-    flips = [fill(line.strip(), width, line[:len(line) - len(line.lstrip())],
-                  line[:len(line) - len(line.lstrip())] + "    ") for line in report.flip_text.splitlines()]
-    return text + ("\n\n" + "\n".join(flips) if flips else "")
+    lines = [line for part in (report.flip_text, report.screen_text) if part for line in ("", *part.splitlines())]
+    indents = [line[:len(line) - len(line.lstrip())] for line in lines]
+    return text + "".join("\n" + fill(line.strip(), width, i, i + "    ")
+                          for line, i in zip(lines, indents, strict=True))
 
 
 def _effect(row: dict[str, Any]) -> str:
@@ -175,11 +176,12 @@ def format_across(by_reading: dict[str, list[Comparison]], scenario: str, baseli
     return "\n".join([title, legend, *table(["outcome", *names, "flag"], body, width, wrap_columns=())])
 
 
-def format_tornado(table_: Any, outcome: str, top: int = 20, width: int = FILE_WIDTH) -> str:
+def format_tornado(table_: Any, outcome: str, top: int = TOP, width: int = FILE_WIDTH) -> str:
     """The tornado's ranking: each parameter's swing of the effect, and the effect at its low and high end."""
     if not len(table_):
         return "no parameters"
-    head = fill(f"effect on {outcome} (scenario - baseline) with each parameter at its low / high end; "
+    head = fill(f"effect on {outcome} (scenario - baseline) with each parameter at the low / high end of its "
+                f"plausible range; top {min(top, len(table_))} by swing; "
                 f"base effect {format_number(table_['base_effect'].iloc[0])}", width)
     body = [[r["parameter"] + (" [contested]" if r["contested"] else ""), format_number(r["swing"]),
              f"{r['low']:g} -> {format_number(r['effect_low'])}", f"{r['high']:g} -> {format_number(r['effect_high'])}"]

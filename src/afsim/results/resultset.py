@@ -44,6 +44,7 @@ class ResultSet(Mapping[str, Any]):
     tornado: Any = None  # tornadoes: one row per parameter, by swing
     verdicts: Any = None  # argue: one row per (argument, reading, outcome)
     flips: list[dict[str, Any]] | None = None  # argue --flip
+    screening: Any = None  # argue --screen: Morris and Sobol rows per argument
     conditional: list[dict[str, Any]] | None = None  # credence: effect per side of each dispute
     across: list[dict[str, Any]] | None = None  # across-beliefs: one row per (reading, outcome)
     runs: list[ResultSet] = field(default_factory=list)  # across-beliefs: each reading's run
@@ -116,6 +117,7 @@ class ResultSet(Mapping[str, Any]):
         elif kind == "argue":
             rs.verdicts = read(need("verdicts.csv"), lambda p: pd.read_csv(p, dtype={"source": str}))  # '002'
             rs.flips = optional_json("flips.json")
+            rs.screening = read(folder / "screening.csv", pd.read_csv) if (folder / "screening.csv").is_file() else None
         elif kind == "across-beliefs":
             rs.runs = [cls.load(folder / name) for name in rs.manifest["readings"]]
             rs.across = optional_json("across_beliefs.json")

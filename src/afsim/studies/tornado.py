@@ -1,9 +1,11 @@
 """One-at-a-time sensitivity of a scenario's effect: each parameter at its low and high end.
 
-Every parameter is set, in both arms, to the low and then the high end of its valid range, with
-all others at their defaults and common random numbers throughout; parameters are ranked by the
-swing of the scenario's paired effect on one outcome.  It answers "which single assumption
-moves this conclusion most?" before a global design (``afsim sweep``) says how they interact.
+Every parameter is set, in both arms, to the low and then the high end of its *plausible* range
+(what its claims or stated assumption defend, ``afsim params``; not its valid range, whose
+extremes no one defends), with all others at their defaults and common random numbers
+throughout; parameters are ranked by the swing of the scenario's paired effect on one outcome.
+It answers "which single assumption moves this conclusion most?" before a global design
+(``afsim sweep``) says how they interact.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from afsim.world.scenario import Scenario, load_scenario, parse_settings
 
 OUTCOME = "killed_russia"  # the outcome whose effect is ranked unless another is named
 REPLICATIONS = 200  # per point and arm
+TOP = 15  # parameters printed and drawn (tornado.csv keeps all)
 
 
 def parameters_to_test(names: str | list[str] | None) -> list[Any]:
@@ -40,10 +43,11 @@ def parameters_to_test(names: str | list[str] | None) -> list[Any]:
 
 
 def tornado_points(specs: list[Any]) -> list[dict[str, float]]:
-    """Point 0 is the default world; then low and high of each parameter in turn."""
+    """Point 0 is the default world; then the low and high end of each parameter's plausible range in turn."""
     points: list[dict[str, float]] = [{}]
     for s in specs:
-        points += [{s.path: s.lo}, {s.path: s.hi}]
+        low, high = s.plausible
+        points += [{s.path: low}, {s.path: high}]
     return points
 
 
@@ -55,19 +59,19 @@ def tornado_table(specs: list[Any], stats: list[Any], outcome: str) -> Any:
     rows = []
     for i, s in enumerate(specs):
         low, high = stats[1 + 2 * i].row(outcome), stats[2 + 2 * i].row(outcome)
-        rows.append({"parameter": s.path, "low": s.lo, "high": s.hi,
+        rows.append({"parameter": s.path, "low": s.plausible[0], "high": s.plausible[1],
                      "effect_low": low.difference, "effect_low_lo": low.ci_low, "effect_low_hi": low.ci_high,
                      "effect_high": high.difference, "effect_high_lo": high.ci_low,
                      "effect_high_hi": high.ci_high, "swing": abs(high.difference - low.difference),
                      "base_effect": base.difference, "claims": ";".join(s.claims),
-                     "contested": s.contested})
+                     "contested": s.contested, "range_reason": s.plausible_reason})
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
 
 
 def manifest(scenario: Scenario, outcome: str, replications: int, seed: int, tested: list[str]) -> dict[str, Any]:
     return manifests.build("tornado", scenario, DEFAULT_ENGINE, outcome=outcome, replications=replications, seed=seed,
                            parameters_tested=len(tested), tested=tested,
-                           range="each parameter's valid range (afsim params)")
+                           range="each parameter's plausible range (afsim params)")
 
 
 @dataclass
