@@ -25,12 +25,15 @@ def logistic(v: float) -> float:
     return 1.0 / (1.0 + math.exp(-v))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call would keep reference counts on every array
 def softmax(values: np.ndarray, sharpness: float, shares: np.ndarray) -> None:
     """Shares of effort over actions worth ``values``: e^(beta V_a) / sum_b e^(beta V_b).
 
     ``shares`` may be ``values`` itself (computed in place, no allocation in the monthly loop)."""
-    top = values.max()
+    top = values[0]  # the largest value (NaN if any is), by a loop: values.max() would build an array view
+    for a in range(1, len(values)):
+        if values[a] > top or values[a] != values[a]:
+            top = values[a]
     total = 0.0
     for a in range(len(values)):
         gap = values[a] - top
@@ -298,7 +301,8 @@ def russia_hostility(hostility: float, rest: float, sanctioned: bool, live: bool
                      answer: np.ndarray) -> float:
     """ODD 7.7 Hostility moves with Russia's answer to sanctions (``answer`` is written; zeros when there is
     none) and drifts back to its disposition ``rest``.  No path leads from it to Taliban capacity."""
-    answer[:] = 0.0
+    for a in range(3):
+        answer[a] = 0.0
     if sanctioned and live:
         sanctions_answer(hostility, row, answer)
         hostility += row[P.russia.hostility_rate] * ((row[P.russia.defiance_push] * answer[1] + answer[2])
