@@ -89,8 +89,8 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
             if live_russia_help else frozen_russia_help
         russia_up = decisions.russia_uptake(trust[ACTOR.us, ACTOR.russia], russia_threat, hostility, row) \
             if live_russia_uptake else frozen_russia_uptake
-        iran_ct = decisions.iran_help(iran_logit, iran_threat, policy[month, LEVER.iran_ct_offer], row) if live_iran_help \
-            else frozen_iran_help
+        iran_ct = decisions.iran_help(iran_logit, iran_threat, policy[month, LEVER.iran_ct_offer], row) \
+            if live_iran_help else frozen_iran_help
         iran_up = decisions.iran_uptake(trust[ACTOR.us, ACTOR.iran], iran_threat, row) if live_iran_uptake \
             else frozen_iran_uptake
         # 4. Taliban: accept help by trust, split the budget, move capacity
