@@ -14,6 +14,9 @@ adds time, so the ratios within one run are the point, not the absolute times):
   5. start-up of `import afsim`, `afsim --help` and `afsim validate` vs `python -c "import click"`
   6. `afsim argue` (defaults) and `afsim sweep sweeps/uptake.yaml`: the one scheduler (points
      packed into full chunks, identical runs once) vs per-point chunks, 2 workers
+  7. cost of model 2.0: the batched kernel's CPU time per replication-month against the
+     pre-model-2.0 kernel (commit PRE_MODEL_2, unpacked by `git archive`), interleaved
+     subprocesses (budget <= 1.5x; issue 11)
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "intel_sharing.yaml"
 BIN = Path(sys.executable).with_name("afsim")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+PRE_MODEL_2 = "3657648"
+"""The last commit before model 2.0 (its parent, c5409b1, began it): the reference of the cost budget."""
 
 
 def clocked(fn) -> tuple[float, float]:
@@ -187,16 +192,64 @@ def scheduled_jobs(workers: int, repeats: int, quick: bool) -> dict[str, list[fl
 
 
 def startup(repeats: int) -> dict[str, list[float]]:
+    """Wall seconds of each command, bytecode caching on (as in any install) and one untimed run first.
+
+    PYTHONDONTWRITEBYTECODE (set in some shells) would have every run compile afsim's source
+    again, which no installed afsim does: it is dropped for these runs.
+    """
     commands = {"click": [sys.executable, "-c", "import click"], "import": [sys.executable, "-c", "import afsim"],
                 "help": [str(BIN), "--help"],
                 "validate": [str(BIN), "validate", str(SCENARIO)]}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for cmd in commands.values():
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeats):
         for name, cmd in commands.items():
             start = time.perf_counter()
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
             times[name].append(time.perf_counter() - start)
     return times
+
+
+KERNEL_COST = """
+import sys, time
+from afsim.model import simulate
+from afsim.model.streams import replication_keys
+from afsim.world.scenario import load_scenario
+s = load_scenario(sys.argv[1])
+policy, n = s.world.policy(s.horizon_months), int(sys.argv[2])
+keys = replication_keys(s.seed, range(n))
+simulate(s.world.params, policy, keys[:2])
+cpu = time.process_time()
+for start in range(0, n, 500):
+    simulate(s.world.params, policy, keys[start:start + 500])
+print((time.process_time() - cpu) / n / s.horizon_months * 1e6)
+"""
+
+
+def model_cost(replications: int, repeats: int) -> dict[str, list[float]] | None:
+    """CPU microseconds per replication-month of this kernel and of the pre-model-2.0 one (fresh processes).
+
+    Both run the same scenario file (this tree's, which the old code reads too) in chunks of 500;
+    None when this is not a git checkout holding PRE_MODEL_2.
+    """
+    with tempfile.TemporaryDirectory() as old:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", PRE_MODEL_2, "src"], capture_output=True,
+                                 check=False)
+        if archive.returncode:
+            return None
+        subprocess.run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
+        trees = {"model 2.0": str(REPO / "src"), "pre-model-2.0": str(Path(old) / "src")}
+        out: dict[str, list[float]] = {}
+        for _ in range(repeats):
+            for name, tree in trees.items():
+                env = {**os.environ, "PYTHONPATH": tree}
+                text = subprocess.run([sys.executable, "-c", KERNEL_COST, str(SCENARIO), str(replications)], env=env,
+                                      capture_output=True, text=True, check=True).stdout
+                out.setdefault(name, []).append(float(text))
+        out["ratio"] = [a / b for a, b in zip(out["model 2.0"], out["pre-model-2.0"], strict=True)]
+        return out
 
 
 def main() -> None:
@@ -219,6 +272,8 @@ def main() -> None:
           "   (target >= 150x)")
     print(f"   Mesa engine / toy      wall: {spread(e['mesa/toy_wall'])}   CPU: {spread(e['mesa/toy_cpu'])}"
           "   (target >= 1x)")
+    micro = [1e6 / (rate * 120) for rate in e["batched_cpu"]]
+    print(f"   batched kernel: {spread(micro)} CPU microseconds per replication-month")
 
     c = compile_cost()
     print("\n2. compile (fresh processes, empty cache directory, then the same cache)")
@@ -263,6 +318,16 @@ def main() -> None:
               f"{spread(jobs[f'{name} speed-up'])}   (target < 10 s)")
     print(f"   argue runs: {jobs['argue requested'][0]:,} requested, {jobs['argue packed runs'][0]:,} simulated "
           f"(identical runs once), {jobs['argue per point runs'][0]:,} per point")
+
+    cost = model_cost(1000 if q else 5000, r)
+    print(f"\n7. cost of model 2.0: batched kernel CPU per replication-month vs the pre-model-2.0 kernel "
+          f"(commit {PRE_MODEL_2}), {r} interleaved pairs of fresh processes")
+    if cost is None:
+        print(f"   skipped: no git history holding {PRE_MODEL_2} here")
+    else:
+        print(f"   model 2.0 {spread(cost['model 2.0'])} us; pre-model-2.0 {spread(cost['pre-model-2.0'])} us; "
+              f"ratio per pair {spread(cost['ratio'])}; best/best "
+              f"{min(cost['model 2.0']) / min(cost['pre-model-2.0']):.2f}x   (budget <= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from afsim.errors import InputError
-from afsim.world.parameters import TABLE, ParameterGroup, Parameters, load_table, parameter_groups, parameter_specs
+from afsim.world.parameters import (
+    TABLE,
+    ParameterGroup,
+    Parameters,
+    cached_table,
+    load_table,
+    parameter_groups,
+    parameter_specs,
+)
 from conftest import REPO
 
 SPECS = list(parameter_specs())
@@ -199,6 +207,27 @@ def test_a_table_that_is_not_yaml_is_refused(tmp_path):
 def test_the_shipped_table_is_the_one_loaded():
     assert Path(TABLE) == REPO / "src" / "afsim" / "data" / "parameters.yaml"
     assert [s.path for s in parameter_specs()] == [s.path for g in load_table().values() for s in g.specs.values()]
+
+
+def test_the_cached_table_is_the_table_and_an_edit_is_read_afresh(tmp_path):
+    table, cache = tmp_path / "parameters.yaml", tmp_path / "cache"
+    table.write_text(GOOD_ENTRY, encoding="utf-8")
+    assert cached_table(str(table), str(cache)) == load_table(table) == cached_table(str(table), str(cache))
+    assert len(list(cache.glob("*.pickle"))) == 1  # the second call loaded the first call's pickle
+    table.write_text(GOOD_ENTRY.replace("default: 0.5", "default: 0.4"), encoding="utf-8")
+    (group,) = cached_table(str(table), str(cache)).values()
+    assert group.specs["intel_capability"].default == 0.4  # never the stale pickle
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    assert cached_table(str(table), str(blocked)) == load_table(table)  # nowhere to write: simply read
+
+
+def test_a_bad_table_is_refused_through_the_cache_too(tmp_path):
+    table = tmp_path / "parameters.yaml"
+    table.write_text(GOOD_ENTRY.replace("default: 0.5", "default: 1.5"), encoding="utf-8")
+    with pytest.raises(InputError, match="a number in"):
+        cached_table(str(table), str(tmp_path / "cache"))
+    assert not (tmp_path / "cache").exists()  # nothing kept of a table that failed its checks
 
 
 def odd_appendix_row(spec) -> str:

@@ -193,9 +193,11 @@ def series_summary(series: dict[str, Any], arm: str) -> Any:
     names = list(series)
     months, n = series[names[0]].shape
     mean, m2, qs = summarise([series[name] for name in names], QUANTILES)
+    cells = len(names) * months  # dictionary columns built from their codes (encoding strings cost a millisecond)
     columns = {
-        "arm": pa.array([arm] * (len(names) * months)).dictionary_encode(),
-        "variable": pa.array(np.repeat(names, months)).dictionary_encode(),
+        "arm": pa.DictionaryArray.from_arrays(np.zeros(cells, dtype=np.int32), pa.array([arm])),
+        "variable": pa.DictionaryArray.from_arrays(np.repeat(np.arange(len(names), dtype=np.int32), months),
+                                                   pa.array(names)),
         "month": np.tile(np.arange(months, dtype=np.int16), len(names)),
         "n": np.full(len(names) * months, n, dtype=np.int32),
         "mean": mean.ravel(),

@@ -25,12 +25,18 @@ def logistic(v: float) -> float:
     return 1.0 / (1.0 + math.exp(-v))
 
 
-@njit(cache=True, error_model="numpy")
+# ``_nrt=False`` on softmax and the decisions that call it: they make no array, so numba need keep no
+# reference counts on their array arguments (an atomic increment and decrement per array per call,
+# kept whenever the callee can report an error: a tenth of the kernel's time).
+@njit(cache=True, error_model="numpy", _nrt=False)
 def softmax(values: np.ndarray, sharpness: float, shares: np.ndarray) -> None:
     """Shares of effort over actions worth ``values``: e^(beta V_a) / sum_b e^(beta V_b).
 
     ``shares`` may be ``values`` itself (computed in place, no allocation in the monthly loop)."""
-    top = values.max()
+    top = values[0]  # the largest value (NaN if any is), by a loop: values.max() would build an array view
+    for a in range(1, len(values)):
+        if values[a] > top or values[a] != values[a]:
+            top = values[a]
     total = 0.0
     for a in range(len(values)):
         gap = values[a] - top
@@ -96,7 +102,7 @@ def perceived_success(observed: np.ndarray, successes: np.ndarray, failures: np.
         perceived[t] = w * observed[t] + (1.0 - w) * successes[t] / (successes[t] + failures[t])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def allocate_plots(perceived: np.ndarray, home_pressure: float, grievance_stock: float, row: np.ndarray,
                    shares: np.ndarray) -> None:
     """ODD 7.2 (Adaptation) Target choice: softmax shares of plots over the targets' payoffs."""
@@ -184,7 +190,7 @@ def accepted_help(russia_support: float, iran_support: float, trust: np.ndarray,
             + iran_support * acceptance(trust[ACTOR.iran, ACTOR.taliban], row))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def budget_shares(threat: float, accepted: float, in_shock: float, row: np.ndarray, shares: np.ndarray) -> None:
     """ODD 7.3 (Objectives) The Taliban split their budget over CT, the economy and the eastern front.
 
@@ -280,7 +286,7 @@ def hostility_disposition(row: np.ndarray) -> float:
     return min(row[P.russia.zero_sum] + row[P.russia.hostility_arms_offset], 1.0)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def sanctions_answer(hostility: float, targeted: bool, row: np.ndarray, answer: np.ndarray) -> None:
     """ODD 7.7 (Objectives O3-O4) Russia's answer to additional sanctions: shares of (concede, defy, retaliate).
 
@@ -298,13 +304,14 @@ def sanctions_answer(hostility: float, targeted: bool, row: np.ndarray, answer: 
     softmax(answer, row[P.russia.sanctions_sharpness], answer)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def russia_hostility(hostility: float, rest: float, sanctioned: bool, targeted: bool, live: bool, row: np.ndarray,
                      answer: np.ndarray) -> float:
     """ODD 7.7 Hostility moves with Russia's answer to sanctions (broad or ``targeted``; ``answer`` is written,
     zeros when there is none) and drifts back to its disposition ``rest``.  No path leads from it to Taliban
     capacity."""
-    answer[:] = 0.0
+    for a in range(3):
+        answer[a] = 0.0
     if sanctioned and live:
         sanctions_answer(hostility, targeted, row, answer)
         hostility += row[P.russia.hostility_rate] * ((row[P.russia.defiance_push] * answer[1] + answer[2])

@@ -19,7 +19,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _SLOT_SPACE = np.uint64(1 << 20)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def uniform(key: np.uint64, month: int, slot: int, index: int) -> float:
     """The ``index``-th uniform of (month, slot) for the replication with this key, in (0, 1)."""
     counter = (np.uint64(month) * np.uint64(64) + np.uint64(slot)) * _SLOT_SPACE + np.uint64(index) + np.uint64(1)
@@ -44,7 +44,7 @@ _FAR = ((2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.242660947388078
          1.48753612908506148525e-2, 1.36929880922735805310e-1, 5.99832206555887937690e-1, 1.0))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _rational(coefficients: tuple, r: float) -> float:
     numerator = denominator = 0.0
     for c in coefficients[0]:
@@ -54,7 +54,7 @@ def _rational(coefficients: tuple, r: float) -> float:
     return numerator / denominator
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call would keep reference counts on every array
 def normal_quantile(p: float) -> float:
     """Inverse standard normal CDF: Wichura's AS241 (PPND16), relative error about 1e-16."""
     q = p - 0.5
@@ -65,13 +65,13 @@ def normal_quantile(p: float) -> float:
     return -value if q < 0.0 else value
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def normal(key: np.uint64, month: int, slot: int, index: int) -> float:
     """The ``index``-th standard normal of (month, slot): the quantile of the same uniform."""
     return normal_quantile(uniform(key, month, slot, index))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def poisson(rate: float, u: float) -> int:
     """Poisson count by inversion of the uniform ``u``: monotone in ``rate`` for a fixed ``u``.
 
@@ -92,7 +92,7 @@ def poisson(rate: float, u: float) -> int:
 
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def binomial(trials: int, p: float, u: float) -> int:
     """Binomial count by inversion of the uniform ``u``: monotone in ``p`` for a fixed ``u``.
 

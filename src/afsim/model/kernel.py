@@ -81,28 +81,27 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
     decisions.allocate_plots(prior, home_prior, 0.0, row, frozen_shares)
     frozen_join = decisions.join_share(0.0, 0.0, capacity, row)
     for month in range(horizon):
-        levers = policy[month]
         # 1. US: levers, costs
         for t in range(n):
-            sharing[t] = int(levers[SHARING + t])
-        sanctions, strikes = levers[LEVER.sanctions] > 0, levers[LEVER.strikes]
+            sharing[t] = int(policy[month, SHARING + t])
+        sanctions, strikes = policy[month, LEVER.sanctions] > 0, policy[month, LEVER.strikes]
         cost = rules.us_cost(sharing, strikes, sanctions, row)
         # 2. Russia: answer to sanctions (hostility), CT help, acting on US warnings; 3. Iran: help, warnings
-        hostility = decisions.russia_hostility(hostility, rest, sanctions, levers[LEVER.sanctions_targeted] > 0,
+        hostility = decisions.russia_hostility(hostility, rest, sanctions, policy[month, LEVER.sanctions_targeted] > 0,
                                                live_answer, row, answer)
-        russia_ct = decisions.russia_help(russia_logit, russia_threat, levers[LEVER.russia_ct_offer]
+        russia_ct = decisions.russia_help(russia_logit, russia_threat, policy[month, LEVER.russia_ct_offer]
                                           + decisions.influence_pull(normalised, normal_rest, row), row) \
             if live_russia_help else frozen_russia_help
         normalised = decisions.normalisation(normalised, russia_ct, trust[ACTOR.russia, ACTOR.taliban], normal_rest,
                                              live_normalisation, row)
         russia_up = decisions.russia_uptake(trust[ACTOR.us, ACTOR.russia], russia_threat, hostility, row) \
             if live_russia_uptake else frozen_russia_uptake
-        iran_ct = decisions.iran_help(iran_logit, iran_threat, levers[LEVER.iran_ct_offer], row) if live_iran_help \
-            else frozen_iran_help
+        iran_ct = decisions.iran_help(iran_logit, iran_threat, policy[month, LEVER.iran_ct_offer], row) \
+            if live_iran_help else frozen_iran_help
         iran_up = decisions.iran_uptake(trust[ACTOR.us, ACTOR.iran], iran_threat, row) if live_iran_uptake \
             else frozen_iran_uptake
         # 4. Taliban: accept help by trust, split the budget, move capacity
-        if levers[LEVER.economic_shock] > 0:
+        if policy[month, LEVER.economic_shock] > 0:
             shock_left = rules.shock_months(row)
         in_shock = 1.0 if shock_left > 0 else 0.0
         shock_left = max(shock_left - 1, 0)
@@ -137,7 +136,7 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
         brand = decisions.brand(brand, rules.attacks_abroad(fates), brand_keep)
         # 7. relations; states remember attacks on them
         rules.update_trust(trust, initial, fates, sharing, hostility, sanctions, answer[2],
-                           levers[LEVER.bounty_revelation] > 0, russia_ct, iran_ct, row)
+                           policy[month, LEVER.bounty_revelation] > 0, russia_ct, iran_ct, row)
         if live_rapprochement:
             erosion = row[P.relations.sanctions_trust_cost] if sanctions else 0.0
             psi_russia = decisions.rapprochement(psi_russia, trust[ACTOR.us, ACTOR.russia], erosion, row)
@@ -151,7 +150,10 @@ def _run_world(row: np.ndarray, policy: np.ndarray, key: np.uint64, horizon: int
             record[KILLED + t, month] = killed[t]
             record[MASS + t, month] = mass[t]
         for f in range(len(FATES)):
-            record[FATE_COUNTS + f, month] = fates[:, f].sum()
+            total = 0
+            for t in range(n):  # a loop, not fates[:, f].sum(): no array view (and its reference count) a month
+                total += fates[t, f]
+            record[FATE_COUNTS + f, month] = total
         record[S.plots, month] = fates.sum()
         record[S.isisk_strength, month] = strength
         record[S.taliban_ct_capacity, month] = capacity

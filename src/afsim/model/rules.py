@@ -77,7 +77,7 @@ __all__ = [
 # -- rules (ODD section 7) ----------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def us_cost(sharing: np.ndarray, strikes: float, sanctions: bool, row: np.ndarray) -> float:
     """ODD 7.9 The month's US programme cost: routine partners, strikes, sanctions."""
     partners = 0
@@ -88,24 +88,24 @@ def us_cost(sharing: np.ndarray, strikes: float, sanctions: bool, row: np.ndarra
             + sanctions * row[P.us.sanctions_cost])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _unit(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def shock_months(row: np.ndarray) -> int:
     """How long an economic shock lasts, in whole months (half to even, as Python's round)."""
     return int(np.rint(row[P.taliban.economic_shock_months]))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def plots(strength: float, row: np.ndarray) -> float:
     """ODD 7.2 Plots a month: proportional to strength."""
     return row[P.isisk.plot_rate] * strength / 1000.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def own_detection(target: int, row: np.ndarray) -> float:
     """A target's own services: the chance they stop a plot unaided."""
     if target == TARGET.afghanistan:
@@ -119,7 +119,7 @@ def own_detection(target: int, row: np.ndarray) -> float:
     return row[P.us.homeland_detection]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def warning_uptake(trust: np.ndarray, russia: float, iran: float, row: np.ndarray, uptake: np.ndarray) -> None:
     """Chance each recipient acts on an actionable US warning: the Taliban by readiness times trust in the US,
     Russia and Iran by their own choice (:func:`afsim.model.decisions.russia_uptake`, ``iran_uptake``)."""
@@ -130,7 +130,7 @@ def warning_uptake(trust: np.ndarray, russia: float, iran: float, row: np.ndarra
     uptake[TARGET.west] = 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def specificity(level: int, row: np.ndarray) -> float:
     """How actionable a US warning is at a sharing level.  Routine sharing includes the duty to warn, so it is
     never less specific than a notice (dispute routine_detail)."""
@@ -141,7 +141,7 @@ def specificity(level: int, row: np.ndarray) -> float:
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fate_probabilities(ct_capacity: float, sharing: np.ndarray, uptake: np.ndarray, row: np.ndarray,
                        fates: np.ndarray) -> None:
     """ODD 7.4 Interdiction in layers: Taliban at source, target's services, US warning.
@@ -165,14 +165,14 @@ def fate_probabilities(ct_capacity: float, sharing: np.ndarray, uptake: np.ndarr
         fates[t, FATE.attack_unwarned] = remaining * (1.0 - warned)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def success_chances(probabilities: np.ndarray, chances: np.ndarray) -> None:
     """The chance a plot at each target becomes an attack: what ISIS-K can see of the layers."""
     for t in range(len(TARGETS)):
         chances[t] = probabilities[t, FATE.attack_warned] + probabilities[t, FATE.attack_unwarned]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def prior_chances(row: np.ndarray, chances: np.ndarray) -> None:
     """ODD 5 ISIS-K's prior: each target's success chance at month 0, before any lever acts."""
     probabilities = np.empty((len(TARGETS), len(FATES)))
@@ -181,7 +181,7 @@ def prior_chances(row: np.ndarray, chances: np.ndarray) -> None:
     success_chances(probabilities, chances)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def casualty_tops(row: np.ndarray) -> tuple[float, float]:
     """The quantile of each kind's cap (ordinary, mass): where inversion truncates the lognormal (per world)."""
     ordinary = math.log(row[P.casualty.ordinary_cap] / row[P.casualty.ordinary_median]) / row[P.casualty.ordinary_sd]
@@ -189,7 +189,7 @@ def casualty_tops(row: np.ndarray) -> tuple[float, float]:
     return 0.5 * math.erfc(-ordinary / math.sqrt(2.0)), 0.5 * math.erfc(-mass / math.sqrt(2.0))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call would keep reference counts on every array
 def casualties(target: int, u_kind: float, u_size: float, tops: tuple[float, float],
                row: np.ndarray) -> tuple[float, int]:
     """ODD 7.5 Killed in one successful attack, and whether it was a mass-casualty attack.
@@ -206,7 +206,7 @@ def casualties(target: int, u_kind: float, u_size: float, tops: tuple[float, flo
     return np.rint(median * math.exp(sd * normal_quantile(u_size * top))), int(is_mass)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def resolve_plots(key: np.uint64, month: int, plots: float, shares: np.ndarray, probabilities: np.ndarray,
                   tops: tuple[float, float], row: np.ndarray, fates: np.ndarray, killed: np.ndarray,
                   mass: np.ndarray) -> None:
@@ -243,7 +243,7 @@ def resolve_plots(key: np.uint64, month: int, plots: float, shares: np.ndarray, 
         killed[t], mass[t] = total, large
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def attacks_abroad(fates: np.ndarray) -> float:
     """Successful attacks outside Afghanistan and Pakistan this month."""
     total = 0.0
@@ -253,7 +253,7 @@ def attacks_abroad(fates: np.ndarray) -> float:
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def move_trust(trust: np.ndarray, a: int, b: int, delta: float) -> None:
     """Trust between two actors moves by ``delta``, symmetric and within [0, 1]."""
     value = _unit(trust[a, b] + delta)
@@ -261,7 +261,7 @@ def move_trust(trust: np.ndarray, a: int, b: int, delta: float) -> None:
     trust[b, a] = value
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def update_trust(trust: np.ndarray, initial: np.ndarray, fates: np.ndarray, sharing: np.ndarray, hostility: float,
                  sanctions: bool, retaliation: float, revelation: bool, russia_support: float, iran_support: float,
                  row: np.ndarray) -> None:
@@ -288,7 +288,7 @@ def update_trust(trust: np.ndarray, initial: np.ndarray, fates: np.ndarray, shar
         trust[b, a] = value
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def initial_trust(row: np.ndarray) -> np.ndarray:
     """ODD 5 The trust matrix at month 0 (one on the diagonal, zero between Russia and Iran)."""
     trust = np.eye(len(TRUST_ACTORS))
@@ -302,13 +302,13 @@ def initial_trust(row: np.ndarray) -> np.ndarray:
     return trust
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def threat_fade(row: np.ndarray) -> float:
     """How much of a state's memory of attacks on it is left after a month."""
     return math.exp(-1.0 / row[P.region.threat_memory_months])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def threat_memory(threat: float, killed: float, fade: float) -> float:
     """Recent killed, exponentially forgotten: what drives a state's CT response."""
     return threat * fade + killed

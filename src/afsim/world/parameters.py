@@ -7,7 +7,8 @@ Nothing else in afsim defines a number that shapes behaviour: the model reads on
 :class:`Parameters` instance, as ``params.<group>.<name>`` (``params.isisk.attrition_rate``).
 
 This module is the table's typed loader.  It is read once, at import, with the C YAML loader
-when there is one: ``afsim validate`` imports it and must start quickly.
+when there is one, and kept as a pickle for later processes (:func:`cached_table`):
+``afsim validate`` imports it and must start quickly.
 """
 
 from __future__ import annotations
@@ -225,7 +226,41 @@ class ParameterGroup:
         return ParameterGroup(self.group, {**vars(self), **changes})
 
 
-_TABLE: dict[str, GroupSpec] = load_table()
+def cached_table(file: str = TABLE, folder: str | None = None) -> dict[str, GroupSpec]:
+    """The shipped table, read and checked once per version: later processes load a pickle of it.
+
+    Reading and checking the YAML is the largest part of ``afsim validate``'s start-up; the
+    pickle takes a fraction of a millisecond.  Its name carries the size and modification time
+    of the table and of this module (as Python's own bytecode cache does), so an edited table or
+    loader is read afresh.  It lives in ``$XDG_CACHE_HOME/afsim/tables`` (or ``~/.cache``); if
+    that cannot be read or written, the table is simply read.  Only the package's own trusted
+    table comes this way: user files are always read by the strict loader.
+    """
+    import pickle
+
+    stamps = [os.stat(path) for path in (file, __file__)]
+    version = "-".join(f"{s.st_size}-{s.st_mtime_ns}" for s in stamps)
+    base = folder or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+                                  "afsim", "tables")
+    path = os.path.join(base, f"{os.path.basename(file)}-{version}.pickle")
+    try:
+        with open(path, "rb") as stream:
+            return pickle.load(stream)
+    except Exception:  # absent, unreadable or from another version: read the table
+        pass
+    groups = load_table(file)
+    try:
+        os.makedirs(base, exist_ok=True)
+        partial = f"{path}.{os.getpid()}.part"
+        with open(partial, "wb") as stream:
+            pickle.dump(groups, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)  # whole or absent: a concurrent reader never sees half a pickle
+    except OSError:
+        pass
+    return groups
+
+
+_TABLE: dict[str, GroupSpec] = cached_table()
 _GROUPS: dict[str, GroupSpec] = dict(_TABLE)
 _SPECS: dict[str, ParameterSpec] = {s.path: s for g in _GROUPS.values() for s in g.specs.values()}
 
