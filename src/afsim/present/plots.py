@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from afsim.errors import EnvironmentFailure, InputError, write_traceback
-from afsim.present.figures.run import compare_runs_figure, forest_figure, killed_difference_figure, series_figure
+from afsim.present.figures.run import (
+    compare_runs_figure,
+    effects_by_reading_figure,
+    forest_figure,
+    killed_difference_figure,
+    series_figure,
+)
 from afsim.present.figures.style import pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures
 from afsim.present.figures.tornado import tornado_figure
@@ -61,14 +67,8 @@ def figure_makers(result_set: dict[str, Any]) -> list[tuple[str, Callable[[], An
     if kind == "argue":
         return [("verdicts", lambda: verdict_figure(rs))]
     if kind == "across-beliefs":
-        return [("effects by reading", lambda: _labelled(compare_runs_figure(rs["runs"], labels=reading_names(rs)),
-                                                          "effects_by_reading"))]
+        return [("effects by reading", lambda: _labelled(effects_by_reading_figure(rs), "effects_by_reading"))]
     return [("tornado", lambda: tornado_figure(rs))]
-
-
-def reading_names(result_set: dict[str, Any]) -> list[str]:
-    """The reading of the evidence each run of an across-beliefs set was made under, for legends."""
-    return [str(run["manifest"].get("beliefs") or "default") for run in result_set["runs"]]
 
 
 def _labelled(fig: Figure, label: str) -> Figure:

@@ -19,7 +19,7 @@ from typing import Any
 from afsim.errors import InputError
 from afsim.present import provenance, summary
 from afsim.present import report_parts as parts
-from afsim.present.figures.run import compare_runs_figure, forest_figure, killed_difference_figure, series_figure
+from afsim.present.figures.run import effects_by_reading_figure, forest_figure, killed_difference_figure, series_figure
 from afsim.present.figures.style import outcome_label, outcome_unit, parameter_label
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
 from afsim.present.figures.tornado import TOP_PARAMETERS, top_swings, tornado_figure
@@ -118,7 +118,7 @@ def across_context(rs: ResultSet) -> Context:
         chart=parts.effect_chart(parts.outcome_rows(outcomes), readings, points),
         table=parts.table(["reading", "outcome", "unit", "baseline", "scenario", "difference [95% CI]", "judged",
                            "n"], rows, "effects_by_reading", numeric={3, 4, 5, 7}, raw=across),
-        figures=[parts.figure(compare_runs_figure(runs, labels=readings), "Paired effects under each reading, "
+        figures=[parts.figure(effects_by_reading_figure(rs), "Paired effects under each reading, "
                               "in each outcome's units, with 95% CIs (static, for slides).")],
         readings=[{"name": r, "arguments": parts.arguments_for(run["manifest"].get("scenario_file") or "",
                                                                run["comparison"])}
@@ -252,7 +252,7 @@ def tornado_context(rs: ResultSet) -> Context:
         subtitle=f"one parameter at a time, at its low and high value · base effect {format_number(base)} "
                  f"{outcome_unit(outcome)} · {manifest.get('replications')} paired replications per setting",
         summary=summary.tornado_summary(rs, top), top=TOP_PARAMETERS,
-        chart=parts.effect_chart(params, ["at its low end", "at its high end"], points),
+        chart=parts.effect_chart(params, ["at its low end", "at its high end"], points, shared_scale=True),
         figures=[parts.figure(tornado_figure(rs), f"The {TOP_PARAMETERS} largest swings, coloured by whether "
                               "the effect gets better or worse.")],
         table=parts.table(["parameter", "low", "high", "effect at low [95% CI]", "effect at high [95% CI]", "swing",

@@ -113,10 +113,11 @@ CHART_WIDTH, LABEL_WIDTH, ROW_HEIGHT, SERIES_GAP = 1000, 330, 14, 12
 LABEL_CHARS = 52  # longer labels are cut at a word; the full label is the row's hover text
 
 
-def effect_chart(rows: list[tuple[str, str]], series: list[str],
-                 points: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+def effect_chart(rows: list[tuple[str, str]], series: list[str], points: dict[tuple[str, str], dict[str, Any]],
+                 *, shared_scale: bool = False) -> dict[str, Any]:
     """Coordinates of an inline-SVG effect chart: one band per row (an outcome), each with its own scale
-    symmetric about zero, one dot and CI line per series (a reading, a side, a parameter end).
+    symmetric about zero (or one scale for all rows when they share a unit, as a tornado's do), one dot and
+    CI line per series (a reading, a side, a parameter end).
 
     ``points[(row, series)]`` holds value, lo, hi, judged, and hover text.  Each series gets a CSS class
     so the report's checkboxes can hide it; each dot carries an SVG ``<title>`` shown on hover.
@@ -124,10 +125,15 @@ def effect_chart(rows: list[tuple[str, str]], series: list[str],
     plot_width = CHART_WIDTH - LABEL_WIDTH - 20
     band = ROW_HEIGHT * max(len(series), 1) + SERIES_GAP
     out_rows = []
-    for i, (key, label) in enumerate(rows):
-        values = [abs(v) for s in series if (key, s) in points
+
+    def reach_of(keys: list[str]) -> float:
+        values = [abs(v) for key in keys for s in series if (key, s) in points
                   for v in (points[(key, s)]["value"], points[(key, s)]["lo"], points[(key, s)]["hi"]) if v == v]
-        reach = (max(values) if values else 0.0) * 1.1 or 1.0
+        return (max(values) if values else 0.0) * 1.1 or 1.0
+
+    common = reach_of([key for key, _ in rows]) if shared_scale else None
+    for i, (key, label) in enumerate(rows):
+        reach = common or reach_of([key])
         top = i * band
         centre = LABEL_WIDTH + plot_width / 2
 
@@ -148,8 +154,9 @@ def effect_chart(rows: list[tuple[str, str]], series: list[str],
         out_rows.append({"label": short, "full_label": label, "y": top + band / 2, "top": top, "bottom": top + band,
                          "dots": dots,
                          "ticks": [{"x": x(v), "text": format_number(v)} for v in (-reach / 1.1, reach / 1.1)]})
-    return {"width": CHART_WIDTH, "height": band * len(rows) + 24, "zero": LABEL_WIDTH + plot_width / 2,
-            "label_width": LABEL_WIDTH, "rows": out_rows, "series": series, "axis_y": band * len(rows) + 14}
+    return {"shared": shared_scale, "width": CHART_WIDTH, "height": band * len(rows) + 24,
+            "zero": LABEL_WIDTH + plot_width / 2, "label_width": LABEL_WIDTH, "rows": out_rows, "series": series,
+            "axis_y": band * len(rows) + 14}
 
 
 def comparison_points(comparison: Any, name: str, outcomes: list[str] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from afsim.present.figures.style import (
     pyplot,
     with_unit,
 )
-from afsim.present.provenance import arm_names, caption
+from afsim.present.provenance import arm_names, caption, scenario_name
 from afsim.present.tables import format_number
 
 if TYPE_CHECKING:
@@ -156,12 +157,12 @@ def series_figure(result_set: dict[str, Any]) -> Figure | None:
     rows = -(-len(variables) // cols)
     fig = plt.figure(figsize=(17, 4.6 * rows + 1.8))
     fig.set_label("series")
-    grid = fig.add_gridspec(rows * 2, cols, height_ratios=[2.2, 1] * rows)
+    grid = fig.add_gridspec(rows, cols, hspace=0.35)
     policy_months = _policy_months(manifest)
     for k, variable in enumerate(variables):
-        r, c = divmod(k, cols)
-        ax = fig.add_subplot(grid[2 * r, c])
-        ax_diff = fig.add_subplot(grid[2 * r + 1, c], sharex=ax)
+        pair = grid[divmod(k, cols)].subgridspec(2, 1, height_ratios=[2.2, 1], hspace=0.08)
+        ax = fig.add_subplot(pair[0])
+        ax_diff = fig.add_subplot(pair[1], sharex=ax)
         title, unit = SERIES_PANELS[variable]
         flow = variable in FLOWS
         bands = monthly_bands(result_set, variable, cumulative=flow)
@@ -272,35 +273,37 @@ def _percent(row: Any) -> str:
 
 def effect_rows_figure(series: Sequence[tuple[str, pd.DataFrame]], title: str, caption_text: str, *,
                        legend_title: str, annotate: bool) -> Figure:
-    """One row per outcome, each on its own axis in the outcome's units, symmetric about zero and wide
-    enough for every interval (nothing clipped); one marker per series (a run, a reading), coloured by
-    judgement when there is one series, by series otherwise."""
+    """One panel per outcome, each on its own axis in the outcome's units, symmetric about zero and wide
+    enough for every interval (nothing clipped).  One series (a run): one row per outcome, the marker's
+    colour and shape its judgement.  Several (runs, readings): a grid of panels with one line per series,
+    colour naming the series, shape the judgement."""
     from matplotlib.lines import Line2D
 
     plt = pyplot()
     shown = list(dict.fromkeys(o for _, frame in series for o in frame["outcome"]))
-    height = 0.32 * max(len(series), 2) + 0.25
-    fig, axes = plt.subplots(len(shown), 1, figsize=(14, height * len(shown) + 2.6), squeeze=False)
-    axes = axes[:, 0]
     single = len(series) == 1
+    cols = 1 if single else min(4, max(len(shown), 1))
+    rows = -(-max(len(shown), 1) // cols)
+    panel = 0.9 if single else 0.17 * len(series) + 0.9
+    fig, axes = plt.subplots(rows, cols, figsize=(14 if single else 4.2 * cols + 1.5, panel * rows + 2.8),
+                             squeeze=False, sharey=not single)
     colours = OKABE_ITO
-    for ax, outcome in zip(axes, shown, strict=True):
+    for ax, outcome in zip(axes.flat, shown, strict=False):
         reach = 0.0
         for i, (name, frame) in enumerate(series):
-            rows = frame[frame["outcome"] == outcome]
-            if rows.empty:
+            rows_of = frame[frame["outcome"] == outcome]
+            if rows_of.empty:
                 continue
-            row = rows.iloc[0]
+            row = rows_of.iloc[0]
             d, lo, hi = (float(row[k]) for k in ("difference", "ci_low", "ci_high"))
             reach = max(reach, *(abs(v) for v in (d, lo, hi) if v == v))
             judged = verdict(row)
-            y = -i
             colour = ({"better": BETTER_COLOUR, "worse": WORSE_COLOUR}.get(judged, NEUTRAL_COLOUR) if single
                       else colours[i % len(colours)])
             xerr = [[max(d - lo, 0) if lo == lo else 0], [max(hi - d, 0) if hi == hi else 0]]
-            marker = JUDGED_MARKER[judged] if single else "osD^vP*X"[i % 8]
-            bars = ax.errorbar([d], [y], xerr=xerr, fmt=marker, color=colour,
-                               capsize=3, markersize=6, label=name)
+            bars = ax.errorbar([d], [-i], xerr=xerr, fmt=JUDGED_MARKER[judged], color=colour, capsize=2.5,
+                               markersize=6 if single else 5, label=name,
+                               markerfacecolor=colour if single or i < len(colours) else "white")
             bars.lines[0].set_gid(f"series{i}")
             if annotate:
                 f = format_number
@@ -310,29 +313,44 @@ def effect_rows_figure(series: Sequence[tuple[str, pd.DataFrame]], title: str, c
         ax.set_xlim(-reach, reach)
         ax.set_ylim(-len(series) + 0.4, 0.6)
         ax.axvline(0, color="#555555", linewidth=1)
-        ax.set_yticks([])
         ax.set_gid(outcome)
-        ax.set_ylabel(with_unit(outcome_label(outcome), outcome_unit(outcome)), rotation=0, ha="right", va="center",
-                      fontsize=9)
-        ax.tick_params(axis="x", labelsize=8)
+        label = with_unit(outcome_label(outcome), outcome_unit(outcome))
+        if single:
+            ax.set_yticks([])
+            ax.set_ylabel(textwrap.fill(label, 40), rotation=0, ha="right", va="center", fontsize=9)
+        else:
+            ax.set_title(textwrap.fill(label, 44), fontsize=8)
+            ax.set_yticks(-np.arange(len(series)), [name for name, _ in series], fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel(f"effect ({outcome_unit(outcome) or 'units of the outcome'})", fontsize=7, labelpad=1)
         ax.grid(axis="x", alpha=0.3)
-    axes[-1].set_xlabel("paired effect (scenario − baseline) in each outcome's own unit, 95% CI; "
-                        "each row has its own scale, symmetric about zero")
+    for ax in list(axes.flat)[len(shown):]:
+        ax.remove()
+    last = list(axes.flat)[len(shown) - 1] if shown else axes.flat[0]
     if single:
-        handles = [Line2D([], [], color=BETTER_COLOUR, marker="o", linestyle="none", label="better (CI excludes 0)"),
-                   Line2D([], [], color=WORSE_COLOUR, marker="X", linestyle="none", label="worse (CI excludes 0)"),
-                   Line2D([], [], color=NEUTRAL_COLOUR, marker="s", linestyle="none",
-                          label=f"negligible (within ±{NEGLIGIBLE_SHARE:.0%} of baseline)"),
-                   Line2D([], [], color=NEUTRAL_COLOUR, marker="D", linestyle="none",
-                          label="uncertain or no direction")]
-    else:
-        handles = [Line2D([], [], color=colours[i % len(colours)], marker="osD^vP*X"[i % 8], linestyle="none",
-                          label=name) for i, (name, _) in enumerate(series)]
-    fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 5),
-               bbox_to_anchor=(0.5, 0.975 - 0.25 / fig.get_figheight()), frameon=False, fontsize=8,
-               title=legend_title, title_fontsize=8)
+        last.set_xlabel("paired effect (scenario − baseline) in each outcome's own unit, 95% CI; each row has its own "
+                        "scale, symmetric about zero", fontsize=9)
+    judged_handles = [
+        Line2D([], [], color=BETTER_COLOUR if single else "#333333", marker="o", linestyle="none",
+               label="better (CI excludes 0)"),
+        Line2D([], [], color=WORSE_COLOUR if single else "#333333", marker="X", linestyle="none",
+               label="worse (CI excludes 0)"),
+        Line2D([], [], color=NEUTRAL_COLOUR if single else "#333333", marker="s", linestyle="none",
+               label=f"negligible (within ±{NEGLIGIBLE_SHARE:.0%} of baseline)"),
+        Line2D([], [], color=NEUTRAL_COLOUR if single else "#333333", marker="D", linestyle="none",
+               label="uncertain or no direction")]
+    handles = judged_handles if single else [
+        *(Line2D([], [], color=colours[i % len(colours)], marker="o", linestyle="none", label=name,
+                 markerfacecolor=colours[i % len(colours)] if i < len(colours) else "white")
+          for i, (name, _) in enumerate(series)), *judged_handles]
+    height = fig.get_figheight()
+    ncol = min(len(handles), 7)
+    legend_rows = -(-len(handles) // ncol)
+    fig.legend(handles=handles, loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 1 - 0.5 / height),
+               frameon=False, fontsize=8, title=legend_title, title_fontsize=8)
     fig = finish(fig, title, caption_text, top_legend=True)
-    fig.subplots_adjust(left=0.27, right=0.74 if annotate else 0.97)
+    fig.subplots_adjust(left=0.27 if single else 0.1, right=0.74 if annotate else 0.98,
+                        top=1 - (0.95 + 0.2 * legend_rows) / height)
     return fig
 
 
@@ -388,7 +406,7 @@ def killed_difference_figure(result_set: dict[str, Any]) -> Figure:
         ax.set_title(outcome_label(outcome), fontsize=10)
         ax.set_xlabel(f"difference, {names['scenario']} − {names['baseline']} ({outcome_unit(outcome)})")
         ax.set_ylabel("replications")
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=8, loc="upper right", title=f"{names['scenario']} − {names['baseline']}", title_fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(targets):]:
         ax.remove()
@@ -398,7 +416,7 @@ def killed_difference_figure(result_set: dict[str, Any]) -> Figure:
 
 
 def compare_runs_figure(result_sets: Sequence[dict[str, Any]], outcomes: Iterable[str] | None = None,
-                        labels: Sequence[str] | None = None) -> Figure:
+                        labels: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """Effects of several paired runs side by side in each outcome's units, one marker and colour per run;
     ``labels`` name the runs in the legend (an across-beliefs set passes its readings)."""
     names = labels or [" vs ".join(arm_names(rs["manifest"]).values()) for rs in result_sets]
@@ -407,8 +425,18 @@ def compare_runs_figure(result_sets: Sequence[dict[str, Any]], outcomes: Iterabl
     for name, rs in zip(names, result_sets, strict=True):
         text = caption({**rs, "kind": "paired-run"})
         parts.append(f"{name}: {text.removeprefix('Changed: ')}")
-    fig = effect_rows_figure(series, f"Effects side by side: {len(result_sets)} paired runs",
+    fig = effect_rows_figure(series, title or f"Effects side by side: {len(result_sets)} paired runs",
                              "Changed — " + " | ".join(parts) + ".", annotate=False,
-                             legend_title="each run: scenario − its baseline")
+                             legend_title="each run: scenario − its baseline; panels in each outcome's units, "
+                                          "symmetric about zero; 95% CIs")
     fig.set_label("compare_effects")
     return fig
+
+
+def effects_by_reading_figure(result_set: dict[str, Any]) -> Figure:
+    """An across-beliefs set's runs side by side, named by the reading each was made under."""
+    runs = result_set["runs"]
+    names = [str(run["manifest"].get("beliefs") or "default") for run in runs]
+    scenario = scenario_name(runs[0]["manifest"]) if runs else "scenario"
+    return compare_runs_figure(runs, labels=names, title=f"{scenario}: effects under {len(runs)} readings of the "
+                               "evidence")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from afsim.model.outcomes import OUTCOMES
@@ -109,5 +110,7 @@ def finish(fig: Figure, title: str, caption_text: str, *, top_legend: bool = Fal
     fig.suptitle(title, fontsize=13, fontweight="bold")
     title_h = 0.06 * 6 / height_in
     top = 1 - title_h - (0.04 * 6 / height_in if top_legend else 0)
-    fig.tight_layout(rect=(0, bottom, 1, top))
+    with warnings.catch_warnings():  # nested grids (series: levels over differences) lay out well enough
+        warnings.filterwarnings("ignore", "This figure includes Axes that are not compatible with tight_layout")
+        fig.tight_layout(rect=(0, bottom, 1, top))
     return fig
