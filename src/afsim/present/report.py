@@ -63,7 +63,7 @@ def run_context(rs: ResultSet) -> Context:
     comparison = rs["comparison"]
     outcomes = parts.headline(comparison)
     arguments = parts.arguments_for(manifest.get("scenario_file") or "", comparison)
-    cost = parts.cost_per_death_averted(comparison)
+    cost = parts.cost_per_death_averted(comparison, rs.get("replications"))
     found = provenance.changes(manifest)
     context = _common(rs, ["afsim_result", "status", "scenario", "baseline", "scenario_file", "scenario_sha256",
                            "seed", "random_scheme", "replications", "replications_done", "failed_replications",
@@ -105,8 +105,8 @@ def across_context(rs: ResultSet) -> Context:
     rows = [[r["reading"], r["outcome"], r["unit"], format_number(float(r["baseline_mean"])),
              format_number(float(r["scenario_mean"])), parts.ci_text(r["difference"], r["ci_low"], r["ci_high"]),
              parts.judge(r) if "better" in r else "", r.get("n", "")] for r in across]
-    costs = [(reading, parts.cost_per_death_averted(run["comparison"])) for reading, run in zip(readings, runs,
-                                                                                                 strict=False)]
+    costs = [(reading, parts.cost_per_death_averted(run["comparison"], run.get("replications")))
+             for reading, run in zip(readings, runs, strict=False)]
     context = _common(rs, ["afsim_result", "status", "scenario", "baseline", "readings", "replications", "seed",
                            "series", "started", "finished"])
     found = provenance.changes(first)
@@ -153,7 +153,7 @@ def credence_context(rs: ResultSet) -> Context:
     credences = [{"dispute": d, "sides": ", ".join(f"{s} {p:g}" for s, p in sides.items())}
                  for d, sides in (manifest.get("credences") or {}).items() if isinstance(sides, dict)]
     found = provenance.changes(manifest)
-    cost = parts.cost_per_death_averted(comparison)
+    cost = parts.cost_per_death_averted(comparison, rs.get("replications"))
     context = _common(rs, ["afsim_result", "status", "scenario", "baseline", "credences", "replications", "seed",
                            "started", "finished"])
     context.update(

@@ -285,13 +285,31 @@ def arguments_for(scenario_file: str, comparison: Any | None) -> list[dict[str, 
 
 # -- cost per death averted ------------------------------------------------------------------------
 
-def cost_per_death_averted(comparison: Any) -> dict[str, Any] | None:
+def paired_row(replications: Any, outcome: str) -> dict[str, Any] | None:
+    """Mean paired difference and 95% t interval of one outcome, from the stored replications."""
+    from scipy import stats
+
+    if replications is None or outcome not in replications:
+        return None
+    wide = replications.astype({"arm": str}).pivot_table(index="replication", columns="arm", values=outcome).dropna()
+    diff = (wide["scenario"] - wide["baseline"]).to_numpy(float)
+    if diff.size < 2:
+        return None
+    mean, half = diff.mean(), stats.t.ppf(0.975, diff.size - 1) * diff.std(ddof=1) / math.sqrt(diff.size)
+    return {"outcome": outcome, "difference": mean, "ci_low": mean - half, "ci_high": mean + half,
+            "unit": outcome_unit(outcome)}
+
+
+def cost_per_death_averted(comparison: Any, replications: Any = None) -> dict[str, Any] | None:
     """US cost added per death averted (all targets), when a result has both outcomes.
 
     The ratio of the two mean paired differences; stated only when the deaths averted are
-    distinguishable from zero (their CI lies below zero), otherwise said to be undefined.
+    distinguishable from zero (their CI lies below zero), otherwise said to be undefined.  Deaths
+    are ``killed_total``, from the comparison or else from the stored replications.
     """
     rows = {r["outcome"]: r for _, r in comparison.iterrows()}
+    if "killed_total" not in rows and (found := paired_row(replications, "killed_total")) is not None:
+        rows["killed_total"] = found
     if "us_cost_total" not in rows or "killed_total" not in rows:
         return None
     cost, killed = rows["us_cost_total"], rows["killed_total"]
