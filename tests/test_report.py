@@ -298,10 +298,15 @@ def study(request, tmp_path_factory) -> tuple[str, Path, str]:
     return kind, folder, (folder / "report.html").read_text(encoding="utf-8")
 
 
-def test_study_reports(study, tmp_path_factory):
-    """Argue, across-beliefs and credence reports: sections, the stored numbers, no absolute path."""
+def test_study_reports(study, tmp_path):
+    """Argue, across-beliefs and credence reports: sections, the stored numbers, no absolute path; and they plot."""
     kind, folder, text = study
     assert_well_formed(text, folder.parent.parent, REPO)
+    from afsim.present.plots import plot_result_sets
+
+    expected = {"argue": {"verdicts.png"}, "across-beliefs": {"effects_by_reading.png"},
+                "credence-ensemble": {"effects.png", "effects_by_side.png"}}[kind]
+    assert {f.name for f in plot_result_sets([folder], out=tmp_path)} == expected
     if kind == "argue":
         assert section_ids(text)[1:3] == ["verdicts", "effects"]
         verdicts = pd.read_csv(folder / "verdicts.csv", dtype={"source": str})

@@ -17,6 +17,7 @@ from afsim.errors import EnvironmentFailure, InputError, write_traceback
 from afsim.present.figures.run import (
     compare_runs_figure,
     effects_by_reading_figure,
+    effects_by_side_figure,
     forest_figure,
     killed_difference_figure,
     series_figure,
@@ -31,7 +32,7 @@ from afsim.results.resultset import ResultSet
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs")
+KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble")
 FORMATS = ("png", "svg", "pdf")
 READABLE_STATUS = ("complete", "partial")
 
@@ -62,6 +63,8 @@ def figure_makers(result_set: dict[str, Any]) -> list[tuple[str, Callable[[], An
     if kind == "paired-run":
         return [("forest", lambda: forest_figure(rs)), ("series", lambda: series_figure(rs)),
                 ("killed differences", lambda: killed_difference_figure(rs))]
+    if kind == "credence-ensemble":
+        return [("effects", lambda: forest_figure(rs)), ("effects by side", lambda: effects_by_side_figure(rs))]
     if kind == "sweep":
         return [("sweep", lambda: sweep_figures(rs)), ("sensitivity", lambda: sensitivity_figure(rs))]
     if kind == "argue":

@@ -160,7 +160,7 @@ def credence_context(rs: ResultSet) -> Context:
         title=f"{names['scenario']}: credence-weighted ensemble",
         subtitle=f"each replication draws the side of every dispute in proportion to its credence · "
                  f"{manifest.get('replications')} paired replications",
-        summary=summary.credence_summary(rs, conditional), credences=credences,
+        summary=summary.credence_summary(rs, conditional, manifest), credences=credences,
         comparison=parts.comparison_table(comparison),
         chart=parts.effect_chart(parts.outcome_rows(outcomes), series, points),
         conditional=parts.table(["dispute", "side", "credence", "outcome", "n", "flip credence (first side)",

@@ -127,8 +127,7 @@ def across_summary(rs: dict[str, Any], across: list[dict[str, Any]]) -> Summary:
             ("Which claims carry it", carried_by(first))]
 
 
-def credence_summary(rs: dict[str, Any], conditional: list[dict[str, Any]]) -> Summary:
-    manifest = rs["manifest"]
+def credence_summary(rs: dict[str, Any], conditional: list[dict[str, Any]], manifest: dict[str, Any]) -> Summary:
     did, sure = comparison_effects(rs["comparison"], manifest.get("replications"))
     flips = [r for r in conditional if r.get("flip_credence_in_first_side") not in (None, "")
              and r.get("flip_credence_in_first_side") == r.get("flip_credence_in_first_side")]

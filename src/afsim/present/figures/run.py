@@ -349,7 +349,9 @@ def effect_rows_figure(series: Sequence[tuple[str, pd.DataFrame]], title: str, c
     fig.legend(handles=handles, loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 1 - 0.5 / height),
                frameon=False, fontsize=8, title=legend_title, title_fontsize=8)
     fig = finish(fig, title, caption_text, top_legend=True)
-    fig.subplots_adjust(left=0.27 if single else 0.1, right=0.74 if annotate else 0.98,
+    longest = max((len(name) for name, _ in series), default=10)
+    fig.subplots_adjust(left=0.27 if single else min(0.35, (0.3 + 0.06 * longest) / fig.get_figwidth()),
+                        right=0.74 if annotate else 0.98,
                         top=1 - (0.95 + 0.2 * legend_rows) / height)
     return fig
 
@@ -440,3 +442,35 @@ def effects_by_reading_figure(result_set: dict[str, Any]) -> Figure:
     scenario = scenario_name(runs[0]["manifest"]) if runs else "scenario"
     return compare_runs_figure(runs, labels=names, title=f"{scenario}: effects under {len(runs)} readings of the "
                                "evidence")
+
+
+SIDES_SHOWN = 3  # disputes whose sides are drawn next to the mixture: those whose sides differ most
+
+
+def effects_by_side_figure(result_set: dict[str, Any]) -> Figure:
+    """A credence ensemble: the mixture's effects next to the effects in the replications that drew each side
+    of the disputes whose sides differ most."""
+    import pandas as pd
+
+    comparison = result_set["comparison"]
+    shown = headline_rows(comparison)
+    conditional = pd.DataFrame(result_set.get("conditional") or [])
+    series = [("mixture (all replications)", shown)]
+    if len(conditional):
+        conditional = conditional[conditional["outcome"].isin(set(shown["outcome"]))]
+        base = shown.set_index("outcome")
+        spread = conditional.groupby(["dispute", "outcome"])["effect"].agg(lambda e: e.max() - e.min())
+        relative = spread / base["baseline_mean"].abs().reindex(spread.index.get_level_values("outcome")).to_numpy()
+        disputes = relative.groupby(level="dispute").max().sort_values(ascending=False).index[:SIDES_SHOWN]
+        for dispute in disputes:
+            for side, rows in conditional[conditional["dispute"] == dispute].groupby("side", sort=False):
+                frame = rows.rename(columns={"effect": "difference"}).merge(
+                    base[["baseline_mean", "better", "unit"]].reset_index(), on="outcome")
+                series.append((f"{dispute} = {side} ({float(rows['credence'].iloc[0]):g})", frame))
+    names = arm_names(result_set["manifest"])
+    fig = effect_rows_figure(series, f"{names['scenario']} vs {names['baseline']}: credence-weighted mixture and "
+                             "the disputes' sides", caption(result_set, "Each side: the replications that drew it."),
+                             annotate=False, legend_title="scenario − baseline; panels in each outcome's units, "
+                                                          "symmetric about zero; 95% CIs")
+    fig.set_label("effects_by_side")
+    return fig

@@ -62,7 +62,7 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
     for outcome in outcomes or sweep_outcomes(result_set):
         unit = outcome_unit(outcome)
         eff, lo, hi = (points[f"{outcome}:{k}"].to_numpy(float) for k in ("effect", "effect_lo", "effect_hi"))
-        title = f"{outcome}: {names['scenario']} vs {names['baseline']} across a {method or ''} sweep " \
+        title = f"{outcome_label(outcome)}: {names['scenario']} vs {names['baseline']} across a {method or ''} sweep " \
                 f"of {len(points)} points"
         if len(params) == 1:
             x = params[0]
@@ -73,7 +73,7 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
                                 label="95% CI")
             ax_eff.plot(xs, eff[order], "o-", color=EFFECT_COLOUR, markersize=3, label=effect_label, gid="effect")
             ax_eff.axhline(0, color="#555555", linewidth=1)
-            ax_eff.set_ylabel(with_unit(f"effect on {outcome}", unit))
+            ax_eff.set_ylabel(with_unit(f"effect on {outcome_label(outcome)}", unit))
             ax_eff.set_title("Paired effect", fontsize=10)
             for arm, colour in (("baseline", BASELINE_COLOUR), ("scenario", SCENARIO_COLOUR)):
                 mean = points[f"{outcome}:{arm}_mean"].to_numpy(float)[order]
@@ -82,7 +82,7 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
                                          points[f"{outcome}:scenario_hi"].to_numpy(float)[order],
                                          color=colour, alpha=0.2, linewidth=0, label=f"{names[arm]} 95% CI")
                 ax_mean.plot(xs, mean, "o-", color=colour, markersize=3, label=names[arm], gid=arm)
-            ax_mean.set_ylabel(with_unit(outcome, unit))
+            ax_mean.set_ylabel(with_unit(outcome_label(outcome), unit))
             ax_mean.set_title("Means per arm", fontsize=10)
             for ax in (ax_eff, ax_mean):
                 ax.set_xlabel(parameter_label(x))
@@ -108,7 +108,7 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
                 mesh = ax.scatter(points[x], points[y], c=eff, cmap=cmap, norm=norm, s=28, edgecolors="#333333",
                                   linewidths=0.3, gid="effect")
             bar = fig.colorbar(mesh, ax=ax)
-            bar.set_label(with_unit(f"{effect_label} on {outcome}", unit))
+            bar.set_label(with_unit(f"{effect_label} on {outcome_label(outcome)}", unit))
             ax.set_xlabel(parameter_label(x))
             ax.set_ylabel(parameter_label(y))
             ax.legend(handles=[], title=f"colour: paired effect = {names['scenario']} − {names['baseline']}",
@@ -210,7 +210,7 @@ def sensitivity_figure(result_set: dict[str, Any]) -> Figure | None:
         unit = outcome_unit(outcome)
         what = (f"effect ({names['scenario']} − {names['baseline']})" if target == "effect"
                 else f"{target} mean ({names['scenario']})" if target == "scenario" else str(target))
-        ax.set_title(f"{outcome}: {what}", fontsize=9)
+        ax.set_title(f"{outcome_label(outcome)}: {what}", fontsize=9)
         if method == "morris":
             ax.set_xlabel(with_unit("elementary effect", unit))
         else:
