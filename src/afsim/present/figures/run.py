@@ -225,30 +225,6 @@ def series_figure(result_set: dict[str, Any]) -> Figure | None:
                   f"({n} paired replications, {source})", caption(result_set, note), top_legend=True)
 
 
-def relative_effects(comparison: pd.DataFrame, outcomes: Iterable[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Paired effects in % of the baseline mean, with CI; and the outcomes that cannot be scaled.
-
-    Outcomes have different units, so they share an axis only as relative effects.  An outcome
-    whose baseline mean is 0 or missing has no relative effect; it is returned in the second list.
-    """
-    frame = comparison.copy()
-    if outcomes is None:
-        frame = frame[[bool(OUTCOMES[o].headline) if o in OUTCOMES else True for o in frame["outcome"]]]
-    else:
-        wanted = list(outcomes)
-        frame = frame[frame["outcome"].isin(wanted)]
-        frame = frame.set_index("outcome").loc[[o for o in wanted if o in set(frame["outcome"])]].reset_index()
-    base = frame["baseline_mean"].astype(float)
-    ok = base.notna() & (base != 0) & np.isfinite(base)
-    skipped = frame.loc[~ok, "outcome"].tolist()
-    frame = frame[ok].copy()
-    scale = 100.0 / frame["baseline_mean"].abs()
-    frame["relative"] = frame["difference"] * scale
-    frame["relative_lo"] = frame["ci_low"] * scale
-    frame["relative_hi"] = frame["ci_high"] * scale
-    return frame.reset_index(drop=True), skipped
-
-
 def verdict(row: Any) -> str:
     """'better', 'worse', 'negligible' or '' for a comparison row (see :func:`judge_effect`)."""
     return judge_effect(row.get("better"), float(row["difference"]), float(row["ci_low"]), float(row["ci_high"]),
@@ -352,7 +328,7 @@ def effect_rows_figure(series: Sequence[tuple[str, pd.DataFrame]], title: str, c
     longest = max((len(name) for name, _ in series), default=10)
     fig.subplots_adjust(left=0.27 if single else min(0.35, (0.3 + 0.06 * longest) / fig.get_figwidth()),
                         right=0.74 if annotate else 0.98,
-                        top=1 - (0.95 + 0.2 * legend_rows) / height)
+                        top=1 - (0.95 + 0.2 * legend_rows + (0 if single else 0.3)) / height)
     return fig
 
 
