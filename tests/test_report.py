@@ -163,6 +163,35 @@ class _Row:
         self.ci_low, self.ci_high, self.baseline_mean = r["ci_low"], r["ci_high"], r["baseline_mean"]
 
 
+def test_run_report_borrows_readings_and_verdicts_from_results_beside_it(tmp_path):
+    """A run with an across-beliefs result of the same scenario and an argue result under the same root: the
+    summary says where it reverses across readings, the arguments show their verdict under each reading."""
+    scenario = str(REPO / "scenarios" / "intel_sharing.yaml")
+    alone = write_report(made(["run", scenario, "-n", "20"], tmp_path / "alone")).read_text(encoding="utf-8")
+    assert "Not known: run across the readings" in summary_text(alone)
+    run = made(["run", scenario, "-n", "20"], tmp_path / "a")
+    CliRunner().invoke(cli, ["run", scenario, "--across-beliefs", "-n", "4", "--out", str(tmp_path / "a"), "-q",
+                             "-w", "1"], catch_exceptions=False)
+    argue = tmp_path / "a" / "argue" / "20990101T000000"
+    argue.mkdir(parents=True)
+    pd.DataFrame([{"argument": "A002-intel-carrot", "source": "002", "reading": reading, "outcome": "attacks_russia",
+                   "claimed": "attacks_russia lower", "baseline_mean": 4.0, "effect": -1.0, "ci_low": -1.5,
+                   "ci_high": -0.5, "outcome_verdict": verdict, "verdict": verdict}
+                  for reading, verdict in (("default", "supported"), ("kremlin_hawk", "not supported"))]
+                 ).to_csv(argue / "verdicts.csv", index=False)
+    (argue / "manifest.json").write_text(json.dumps({"afsim_result": "argue", "status": "complete",
+                                                     "finished": "2099-01-01T00:00:00"}))
+    text = write_report(run).read_text(encoding="utf-8")
+    summary = summary_text(text)
+    (across,) = (tmp_path / "a").glob("intel_sharing-across-beliefs/*")
+    assert f"readings of the across-beliefs result intel_sharing-across-beliefs/{across.name}" in summary
+    assert "Not known" not in summary
+    assert "A002-intel-carrot across readings: " in summary and "argue/20990101T000000" in summary
+    section = re.search(r'<section id="arguments">.*?</section>', text, re.S).group(0)
+    assert 'kremlin_hawk: <span class="v-not-supported">not supported</span>' in section
+    assert_well_formed(text, tmp_path, REPO)
+
+
 def test_run_report_states_cost_per_death_averted(run_dir, text):
     from afsim.results.resultset import ResultSet
 

@@ -62,7 +62,9 @@ def run_context(rs: ResultSet) -> Context:
     names = provenance.arm_names(manifest)
     comparison = rs["comparison"]
     outcomes = parts.headline(comparison)
-    arguments = parts.arguments_for(manifest.get("scenario_file") or "", comparison)
+    arguments = parts.with_argue_verdicts(parts.arguments_for(manifest.get("scenario_file") or "", comparison),
+                                          parts.companion(rs.path, "argue"))
+    across = parts.companion(rs.path, "across-beliefs", manifest.get("scenario_sha256"))
     cost = parts.cost_per_death_averted(comparison, rs.get("replications"))
     found = provenance.changes(manifest)
     context = _common(rs, ["afsim_result", "status", "scenario", "baseline", "scenario_file", "scenario_sha256",
@@ -74,7 +76,7 @@ def run_context(rs: ResultSet) -> Context:
         subtitle=f"afsim paired run · {manifest.get('replications_done') or manifest.get('replications')} paired "
                  f"replications (common random numbers) · {manifest.get('horizon_months')} months · reading "
                  f"{manifest.get('beliefs') or 'default'}",
-        summary=summary.run_summary(rs, arguments, cost),
+        summary=summary.run_summary(rs, arguments, cost, across),
         comparison=parts.comparison_table(comparison),
         chart=parts.effect_chart(parts.outcome_rows(outcomes), [f"{names['scenario']} vs {names['baseline']}"],
                                  parts.comparison_points(comparison, f"{names['scenario']} vs {names['baseline']}",

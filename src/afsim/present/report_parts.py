@@ -269,7 +269,8 @@ def arguments_for(scenario_file: str, comparison: Any | None) -> list[dict[str, 
         if a.scenario != name:
             continue
         item = {"id": a.id, "source_title": source_title(a.source), "argument": a.argument, "claims": list(a.claims),
-                "mechanisms": list(a.mechanisms), "note": a.note, "tests": [], "verdict": None}
+                "mechanisms": list(a.mechanisms), "note": a.note, "tests": [], "verdict": None, "readings": [],
+                "argue_result": "", "across": ""}
         if all(t.outcome in by_outcome for t in a.outcomes):
             overall, each = a.verdict({t.outcome: _Row(by_outcome[t.outcome]) for t in a.outcomes})
             item["verdict"] = overall
@@ -281,6 +282,51 @@ def arguments_for(scenario_file: str, comparison: Any | None) -> list[dict[str, 
             item["tests"] = [{"claimed": t.describe(), "verdict": "", "effect": ""} for t in a.outcomes]
         out.append(item)
     return out
+
+
+def companion(path: Any, kind: str, scenario_sha256: str | None = None) -> tuple[str, Any] | None:
+    """The newest complete result set of ``kind`` beside this one (under the same results root), of the same
+    scenario file when a hash is given: a run's report borrows its readings and verdicts from it.  Returns
+    its name relative to the root (never an absolute path) and the loaded result set."""
+    import json
+    from pathlib import Path
+
+    from afsim.results.resultset import ResultSet
+
+    here = Path(path).resolve()
+    found = []
+    for manifest in here.parent.parent.glob("*/*/manifest.json"):
+        if manifest.parent == here:
+            continue
+        try:
+            info = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if info.get("afsim_result") != kind or info.get("status") != "complete":
+            continue
+        if scenario_sha256 is not None and info.get("scenario_sha256") != scenario_sha256:
+            continue
+        found.append((str(info.get("finished") or ""), manifest.parent))
+    if not found:
+        return None
+    folder = max(found)[1]
+    return f"{folder.parent.name}/{folder.name}", ResultSet.load(folder)
+
+
+def with_argue_verdicts(arguments: list[dict[str, Any]], argue: tuple[str, Any] | None) -> list[dict[str, Any]]:
+    """The arguments with their verdict under each reading from an argue result, where there is one."""
+    if argue is None:
+        return arguments
+    name, result = argue
+    judged = result["verdicts"].drop_duplicates(["argument", "reading"])
+    for a in arguments:
+        rows = judged[judged["argument"] == a["id"]]
+        a["readings"] = [{"reading": r, "verdict": v} for r, v in zip(rows["reading"], rows["verdict"], strict=True)]
+        a["argue_result"] = name
+        if len(rows):
+            counts = rows["verdict"].value_counts()
+            a["across"] = ", ".join(f"{v} under {counts[v]} of {len(rows)}" for v in counts.index) + f" ({name})"
+    return arguments
 
 
 # -- cost per death averted ------------------------------------------------------------------------

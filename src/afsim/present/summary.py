@@ -72,31 +72,44 @@ def comparison_effects(comparison: Any, n: Any) -> tuple[str, str]:
     return did, sure
 
 
-def run_summary(rs: dict[str, Any], arguments: list[dict[str, Any]], cost: dict[str, Any] | None) -> Summary:
+def run_summary(rs: dict[str, Any], arguments: list[dict[str, Any]], cost: dict[str, Any] | None,
+                across: tuple[str, Any] | None = None) -> Summary:
+    """A paired run's summary; ``across`` = (name, result) of an across-beliefs result of the same scenario
+    file beside it, whose readings say how far the run's direction holds."""
     manifest = rs["manifest"]
     n = manifest.get("replications_done") or manifest.get("replications")
     did, sure = comparison_effects(rs["comparison"], n)
-    out = [("What changed", changed(manifest)), ("What it did", did),
-           ("How sure", sure + " Under one reading of the evidence only ("
-            f"{manifest.get('beliefs') or 'default'}): `afsim run --across-beliefs` shows where it reverses."),
-           ("Which claims carry it", carried_by(manifest))]
+    reading = manifest.get("beliefs") or "default"
+    if across is None:
+        sure += (f" Under one reading of the evidence ({reading}); no across-beliefs result of this scenario "
+                 "beside it: `afsim run --across-beliefs` shows where it reverses.")
+        reverses = "Not known: run across the readings of the evidence to see."
+    else:
+        name, result = across
+        holds, flips = by_reading(result)
+        sure += (f" Across the {len(result['manifest'].get('readings') or [])} readings of the across-beliefs "
+                 f"result {name}: " + ("; ".join(holds[:SHOWN_EFFECTS]) if holds else "nothing moves beyond noise")
+                 + ".")
+        reverses = ("; ".join(flips) + ".") if flips else (
+            f"No headline outcome is better under one reading and worse under another ({name}).")
+    out = [("What changed", changed(manifest)), ("What it did", did), ("How sure", sure),
+           ("Where it reverses", reverses), ("Which claims carry it", carried_by(manifest))]
     if arguments:
         out.append(("The sources' arguments", "; ".join(
-            f"{a['id']}: {a['verdict'] or 'not judged'}" for a in arguments) + " on this run."))
+            f"{a['id']}: {a['verdict'] or 'not judged'}" for a in arguments) + " on this run" + "".join(
+            f"; {a['id']} across readings: {a['across']}" for a in arguments if a.get("across")) + "."))
     if cost and cost["ratio"]:
         out.append(("Cost per death averted", f"{cost['ratio']} {cost['cost_unit']} per death averted "
                                               f"({cost['averted']} deaths averted)."))
     return out
 
 
-def across_summary(rs: dict[str, Any], across: list[dict[str, Any]]) -> Summary:
-    """Per headline outcome: in how many readings it is better or worse, and where it reverses."""
-    manifest = rs["manifest"]
-    readings = list(manifest.get("readings") or [])
-    runs = rs["runs"]
-    first = runs[0]["manifest"] if runs else manifest
+def by_reading(rs: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """For an across-beliefs result: the headline outcomes that hold one direction under the readings
+    (with their range), and those better under some readings but worse under others."""
+    readings = list(rs["manifest"].get("readings") or [])
     by_outcome: dict[str, list[tuple[str, str, Any]]] = {}
-    for reading, run in zip(readings, runs, strict=False):
+    for reading, run in zip(readings, rs["runs"], strict=False):
         for _, r in run["comparison"].iterrows():
             if r["outcome"] in set(headline(run["comparison"])):
                 by_outcome.setdefault(r["outcome"], []).append((reading, judge(r), r))
@@ -116,6 +129,15 @@ def across_summary(rs: dict[str, Any], across: list[dict[str, Any]]) -> Summary:
             count = sum(e[1] == v for e in entries)
             holds.append(f"{outcome_label(outcome)} {v} under {count} of {len(entries)} readings "
                          f"(effect {format_number(low)} to {format_number(high)})")
+    return holds, reverses
+
+
+def across_summary(rs: dict[str, Any], across: list[dict[str, Any]]) -> Summary:
+    """Per headline outcome: in how many readings it is better or worse, and where it reverses."""
+    manifest = rs["manifest"]
+    readings = list(manifest.get("readings") or [])
+    first = rs["runs"][0]["manifest"] if rs["runs"] else manifest
+    holds, reverses = by_reading(rs)
     n = manifest.get("replications") or first.get("replications")
     did = ("; ".join(holds) + ".") if holds else "No headline outcome moved beyond noise under any reading."
     return [("What changed", changed(first) + f" Run under {len(readings)} readings of the evidence: "
