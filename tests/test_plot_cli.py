@@ -26,7 +26,7 @@ def test_plot_and_report_a_run_and_compare_two(invoke, tmp_path):
     out = invoke("plot", a)
     assert out.exit_code == 0, out.output
     files = [Path(line) for line in out.stdout.split()]
-    assert {f.name for f in files} == {"effects.png", "series.png", "killed_distributions.png"}
+    assert {f.name for f in files} == {"effects.png", "series.png", "killed_differences.png"}
     assert all(is_png(f) and f.parent == a / "plots" for f in files)
     both = invoke("plot", a, b, "--format", "svg", "--out", tmp_path / "figs")
     assert both.exit_code == 0 and (tmp_path / "figs" / "compare_effects.svg").stat().st_size > 0

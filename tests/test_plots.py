@@ -9,7 +9,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -21,7 +20,15 @@ from afsim.cli import cli
 from afsim.errors import InputError
 from afsim.model.outcomes import OUTCOMES
 from afsim.present import plots, provenance
-from afsim.present.figures.run import relative_effects
+from afsim.present.figures.run import paired_differences
+from afsim.present.figures.style import (
+    BETTER_COLOUR,
+    OKABE_ITO,
+    SCENARIO_COLOUR,
+    WORSE_COLOUR,
+    judge_effect,
+    outcome_label,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -158,7 +165,9 @@ def assert_labelled(fig, scenario: str = "intel_sharing", baseline: str = "basel
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
             continue
-        assert ax.get_xlabel(), ax
+        hidden_ticks = not any(t.get_visible() and t.get_text() for t in ax.get_xticklabels())
+        shares_x_below = hidden_ticks and ax.get_shared_x_axes().get_siblings(ax) != [ax]
+        assert ax.get_xlabel() or shares_x_below, ax
         assert ax.get_ylabel() or any(t.get_text() for t in ax.get_yticklabels()), ax
     texts = " ".join(legend_texts(fig))
     assert scenario in texts and baseline in texts
@@ -207,7 +216,7 @@ def test_bad_format_is_refused_before_writing(run_dir, tmp_path):
 
 def test_run_plots_are_written_as_valid_images(run_dir):
     files = plots.plot_result_sets([run_dir])
-    assert {f.name for f in files} == {"series.png", "effects.png", "killed_distributions.png"}
+    assert {f.name for f in files} == {"series.png", "effects.png", "killed_differences.png"}
     for f in files:
         assert f.parent == run_dir / "plots"
         assert f.read_bytes()[:8] == PNG and f.stat().st_size > 10_000
@@ -257,56 +266,129 @@ def test_series_from_a_stored_summary(summary_dir):
     expected = summary[(summary["arm"] == "scenario") & (summary["variable"] == "trust_us_russia")]
     np.testing.assert_allclose(line(ax, "scenario").get_ydata(), expected.sort_values("month")["mean"])
     bands = [c for c in ax.collections if len(c.get_paths())]
-    assert len(bands) == 4  # 50% and 90% bands for both arms
+    assert len(bands) == 2  # the scenario's 50% and 90% bands; the baseline's range is drawn as lines, no blending
     assert "--series full" in figure_texts(fig)
     assert_labelled(fig)
 
 
-def test_forest_positions_are_relative_paired_effects(run_dir, run_set):
+def colours_of(fig) -> set[str]:
+    """Every non-grey colour drawn in a figure's data (lines, markers, bars, images), as hex."""
+    from matplotlib.colors import to_hex
+
+    found = set()
+    for ax in fig.axes:
+        for ln in ax.get_lines():
+            found |= {to_hex(ln.get_color()), to_hex(ln.get_markerfacecolor())}
+        for patch in ax.patches:
+            found.add(to_hex(patch.get_facecolor()))
+        for image in ax.get_images():
+            found |= {to_hex(c) for c in image.get_cmap().colors}
+    return {c for c in found if len({c[1:3], c[3:5], c[5:7]}) > 1}  # greys (r = g = b) carry no meaning
+
+
+def test_forest_draws_each_effect_in_its_outcomes_units(run_dir, run_set):
     fig = plots.forest_figure(run_set)
     comparison = pd.read_csv(run_dir / "comparison.csv")
     headline = comparison[comparison["outcome"].map(lambda o: OUTCOMES[o].headline)]
-    headline = headline[headline["baseline_mean"] != 0]
-    ax = fig.axes[0]
-    ln = line(ax, "effects")
-    np.testing.assert_allclose(ln.get_xdata(), 100 * headline["difference"] / headline["baseline_mean"].abs())
-    labels = [t.get_text() for t in sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])]
-    assert labels == [f"{o} ({u})" for o, u in zip(headline["outcome"], headline["unit"], strict=True)]
+    for _, row in headline.iterrows():
+        ax = axis_for(fig, row["outcome"])
+        ln = line(ax, "series0")
+        assert ln.get_xdata()[0] == pytest.approx(row["difference"])  # in the outcome's unit, not % of baseline
+        lo, hi = ax.get_xlim()
+        assert lo == pytest.approx(-hi)  # symmetric about zero: left and right read alike
+        assert lo < row["ci_low"] and row["ci_high"] < hi  # nothing clipped
+        label = ax.get_ylabel().replace("\n", " ")
+        assert outcome_label(row["outcome"]) in label and row["unit"] in label
+        assert row["outcome"] not in label  # plain language, not the code name
     assert_labelled(fig)
-    assert any("[" in t.get_text() and "→" in t.get_text() for t in ax.texts)  # absolute values annotated
 
 
-def test_forest_skips_outcomes_without_a_baseline_and_says_so(run_set):
+def test_forest_colours_better_and_worse_in_a_colour_blind_safe_palette(run_dir, run_set):
+    fig = plots.forest_figure(run_set)
+    comparison = pd.read_csv(run_dir / "comparison.csv").set_index("outcome")
+    from matplotlib.colors import to_hex
+
+    seen = set()
+    for outcome in ("killed_russia", "killed_afghanistan", "trust_us_iran_final", "us_cost_total"):
+        row = comparison.loc[outcome]
+        judged = judge_effect(row["better"], row["difference"], row["ci_low"], row["ci_high"], row["baseline_mean"])
+        colour = to_hex(line(axis_for(fig, outcome), "series0").get_color())
+        expected = {"better": BETTER_COLOUR, "worse": WORSE_COLOUR}.get(judged)
+        if expected:
+            assert colour == expected.lower(), outcome
+            seen.add(judged)
+    assert seen == {"better", "worse"}  # intel sharing: fewer killed in Russia, more US cost
+    assert colours_of(fig) <= {c.lower() for c in OKABE_ITO}
+
+
+def test_a_small_change_is_not_flagged_worse():
+    """-0.2% with a CI crossing zero is uncertain; -0.2% with a tight CI is negligible; neither is 'worse'."""
+    assert judge_effect("lower", 0.2, -2.0, 2.4, 100.0) == ""  # CI crosses zero, wider than the 1% band
+    assert judge_effect("lower", 0.2, 0.15, 0.25, 100.0) == "negligible"
+    assert judge_effect("higher", -0.2, -0.25, -0.15, 100.0) == "negligible"
+    assert judge_effect("lower", 3.0, 2.0, 4.0, 100.0) == "worse"
+    assert judge_effect("higher", 3.0, 2.0, 4.0, 100.0) == "better"
+    assert judge_effect(None, 3.0, 2.0, 4.0, 100.0) == ""
+
+
+def test_forest_marks_a_negligible_change_neither_better_nor_worse(run_set):
     comparison = run_set["comparison"].copy()
-    comparison.loc[comparison["outcome"] == "killed_west", "baseline_mean"] = 0.0
-    comparison.loc[comparison["outcome"] == "attacks_iran", "baseline_mean"] = np.nan
+    row = comparison["outcome"] == "killed_afghanistan"
+    base = float(comparison.loc[row, "baseline_mean"].iloc[0])
+    comparison.loc[row, ["difference", "ci_low", "ci_high"]] = [0.002 * base, 0.001 * base, 0.003 * base]
     fig = plots.forest_figure({**run_set, "comparison": comparison})
-    labels = " ".join(t.get_text() for t in fig.axes[0].get_yticklabels())
-    assert "killed_west" not in labels and "attacks_iran" not in labels
-    caption = figure_texts(fig)
-    assert "killed_west" in caption and "attacks_iran" in caption
+    ln = line(axis_for(fig, "killed_afghanistan"), "series0")
+    assert ln.get_marker() == "s" and ln.get_color() not in (BETTER_COLOUR, WORSE_COLOUR)
+    assert any("negligible" in t.get_text() for t in axis_for(fig, "killed_afghanistan").texts)
 
 
-def test_killed_distributions_show_the_stored_replications(run_set):
-    fig = plots.killed_distribution_figure(run_set)
-    reps = run_set["replications"].astype({"arm": str})
-    for outcome in ("killed_russia", "killed_iran", "killed_afghanistan", "killed_pakistan", "killed_west"):
+def test_series_difference_panel_is_the_mean_paired_difference(run_set):
+    fig = plots.series_figure(run_set)
+    series = run_set["series"].astype({"arm": str})
+    wide = series.pivot_table(index=["replication", "month"], columns="arm", values="killed_iran").reset_index()
+    wide["d"] = wide["scenario"] - wide["baseline"]
+    wide["d"] = wide.sort_values("month").groupby("replication")["d"].cumsum()
+    expected = wide.groupby("month")["d"].mean()
+    ln = line(axis_for(fig, "killed_iran:difference"), "difference")
+    np.testing.assert_allclose(ln.get_ydata(), expected.to_numpy(), rtol=1e-5, atol=1e-9)
+    comparison = run_set["comparison"].set_index("outcome")
+    assert ln.get_ydata()[-1] == pytest.approx(comparison.loc["killed_iran", "difference"], rel=1e-5)
+
+
+def test_series_legend_swatches_are_the_bands_colours(run_set):
+    from matplotlib.colors import to_hex
+
+    fig = plots.series_figure(run_set)
+    (legend,) = fig.legends
+    swatches = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+    band = swatches["intel_sharing: middle 90%"]
+    assert to_hex(band.get_facecolor()) == SCENARIO_COLOUR.lower()
+    ax = axis_for(fig, "trust_us_russia")
+    fills = [c for c in ax.collections if len(c.get_paths())]
+    assert {to_hex(c.get_facecolor()[0]) for c in fills} == {SCENARIO_COLOUR.lower()}
+    assert band.get_alpha() == pytest.approx(min(c.get_alpha() for c in fills))
+
+
+def test_killed_differences_histogram_the_paired_differences(run_set):
+    fig = plots.killed_difference_figure(run_set)
+    comparison = run_set["comparison"].set_index("outcome")
+    for outcome in ("killed_russia", "killed_iran", "killed_afghanistan"):
         ax = axis_for(fig, outcome)
-        for arm in ("baseline", "scenario"):
-            x = line(ax, f"{arm}_mean").get_xdata()[0]
-            assert x == pytest.approx(reps.loc[reps["arm"] == arm, outcome].mean())
-        counts = [p for p in ax.patches]
-        assert counts, "histograms drawn"
+        diffs = paired_differences(run_set, outcome)
+        assert sum(p.get_height() for p in ax.patches if p.get_gid() == "differences") == len(diffs)
+        assert line(ax, "mean").get_xdata()[0] == pytest.approx(comparison.loc[outcome, "difference"])
     assert_labelled(fig)
 
 
 def test_several_runs_side_by_side(run_dir, sanctions_dir, tmp_path):
     sets = [plots.load(run_dir), plots.load(sanctions_dir)]
     fig = plots.compare_runs_figure(sets)
-    ax = fig.axes[0]
     for i, rs in enumerate(sets):
-        frame, _ = relative_effects(rs["comparison"])
-        np.testing.assert_allclose(line(ax, f"run{i}").get_xdata(), frame["relative"])
+        for _, row in rs["comparison"].iterrows():
+            ax = axis_for(fig, row["outcome"])
+            assert line(ax, f"series{i}").get_xdata()[0] == pytest.approx(row["difference"])
+            lo, hi = ax.get_xlim()
+            assert lo < row["ci_low"] and row["ci_high"] < hi  # nothing clipped
     legend = " ".join(legend_texts(fig))
     assert "intel_sharing vs baseline" in legend and "sanctions_on_russia vs baseline" in legend
     assert "C003-sanctions-little" in figure_texts(fig) and "C002-duty-to-warn" in figure_texts(fig)
@@ -315,6 +397,24 @@ def test_several_runs_side_by_side(run_dir, sanctions_dir, tmp_path):
     assert "compare_effects.png" in names
     assert {"intel_sharing-effects.png", "sanctions_on_russia-series.png"} <= names
     assert all(f.read_bytes()[:8] == PNG for f in files)
+
+
+def test_effects_by_reading_name_the_readings(tmp_path):
+    result = CliRunner().invoke(cli, ["run", str(SCENARIOS / "intel_sharing.yaml"), "--across-beliefs", "-n", "4",
+                                      "--out", str(tmp_path), "-q", "-w", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (folder,) = [p.parent for p in tmp_path.glob("*/*/manifest.json")]
+    rs = plots.load(folder)
+    (fig,) = plots.figures_for(rs)
+    readings = list(rs["manifest"]["readings"])
+    legend = legend_texts(fig)
+    assert all(r in legend for r in readings)
+    assert not any(" vs " in t for t in legend)  # not "intel_sharing vs baseline" once per reading
+    for i, run in enumerate(rs["runs"]):
+        row = run["comparison"].set_index("outcome").loc["killed_russia"]
+        ax = axis_for(fig, "killed_russia")
+        assert line(ax, f"series{i}").get_xdata()[0] == pytest.approx(row["difference"])
+        assert ax.get_xlim()[0] < row["ci_low"] and row["ci_high"] < ax.get_xlim()[1]
 
 
 SHARED_LEVER = {"lever": "us.sharing.iran", "value": "routine", "from_month": 6, "until_month": None}
@@ -377,11 +477,24 @@ def test_sweep_many_parameters_one_panel_each_and_sensitivity(tmp_path):
     path = make_sweep(tmp_path / "s", list(VARY), "sobol", size=30, sensitivity="sobol")
     rs = plots.load(path)
     fig = plots.sweep_figures(rs)[0]
-    assert len(fig.axes) == 3
-    for ax, param in zip(fig.axes, VARY, strict=True):
-        ln = line(ax, "effect")
-        np.testing.assert_allclose(ln.get_xdata(), rs["points"][param])
-        np.testing.assert_allclose(ln.get_ydata(), rs["points"]["killed_russia:effect"])
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(panels) == 3
+    points = rs["points"]
+    for ax, param in zip(panels, VARY, strict=True):
+        (dots,) = [c for c in ax.collections if c.get_gid() == "effect"]
+        np.testing.assert_allclose(dots.get_offsets(), points[[param, "killed_russia:effect"]])
+        # coloured by another varied parameter, not the effect again
+        coloured_by = [p for p in VARY if p != param and np.allclose(dots.get_array(), points[p])]
+        assert len(coloured_by) == 1 and coloured_by[0] in figure_texts(fig) + " ".join(
+            a.get_ylabel() for a in fig.axes)
+        # the trend is the mean effect in bins of the parameter, so it rises or falls with the stored effect
+        trend = line(ax, "trend")
+        assert len(trend.get_xdata()) >= 3
+        assert np.all(np.diff(trend.get_xdata()) > 0)
+        assert min(points["killed_russia:effect"]) <= min(trend.get_ydata())
+        assert max(trend.get_ydata()) <= max(points["killed_russia:effect"])
+        whiskers = [c for c in ax.collections if hasattr(c, "get_segments") and len(c.get_segments()) == len(points)]
+        assert whiskers == []  # no CI whisker on every point
     sens = plots.sensitivity_figure(rs)
     ax = sens.axes[0]
     s1 = [p.get_width() for p in ax.patches if p.get_gid() == "S1"]
@@ -402,21 +515,16 @@ def test_morris_sensitivity(tmp_path):
 
 # -- tornado ------------------------------------------------------------------------------------
 
-def test_tornado_bars_run_from_the_base_effect_to_each_end_coloured_better_or_worse(tmp_path):
+def test_tornado_bars_run_from_the_base_effect_to_each_end(tmp_path):
     path = make_tornado(tmp_path / "t")
     rs = plots.load(path)
     fig = plots.tornado_figure(rs)
     ax = fig.axes[0]
-    bars = [p for p in ax.patches if p.get_gid() == "swing"]
     frame = rs["tornado"]
-    assert len(bars) == 2 * len(frame)  # base -> low end, then base -> high end, per parameter
-    np.testing.assert_allclose([p.get_x() for p in bars], -11.0)
-    np.testing.assert_allclose([p.get_width() for p in bars],
-                               [*(frame["effect_low"] + 11.0), *(frame["effect_high"] + 11.0)])
-    # killed_russia: lower is better, so an end below the base effect is blue, above it vermillion
-    for bar in bars:
-        better = bar.get_width() < 0
-        assert mcolors.to_hex(bar.get_facecolor()).upper() == ("#0072B2" if better else "#D55E00")
+    for side in ("low", "high"):
+        bars = [p for p in ax.patches if p.get_gid() == side]
+        np.testing.assert_allclose([p.get_x() for p in bars], frame["base_effect"])
+        np.testing.assert_allclose([p.get_width() for p in bars], frame[f"effect_{side}"] - frame["base_effect"])
     top = max(ax.get_yticklabels(), key=lambda t: t.get_position()[1])
     assert top.get_text() == "russia.warning_uptake (value per unit trust)"  # largest swing on top
     values = {t.get_text() for t in ax.texts}
@@ -426,19 +534,58 @@ def test_tornado_bars_run_from_the_base_effect_to_each_end_coloured_better_or_wo
     assert f.name == "tornado.png" and f.read_bytes()[:8] == PNG
 
 
-def test_tornado_draws_the_top_fifteen_of_more(tmp_path):
-    path = make_tornado(tmp_path / "t")
-    frame = pd.read_csv(path / "tornado.csv")
-    many = pd.concat([frame] * 7, ignore_index=True)  # 21 rows
-    many["swing"] = np.arange(len(many), 0, -1.0)
-    many.to_csv(path / "tornado.csv", index=False)
-    ax = plots.tornado_figure(plots.load(path)).axes[0]
-    assert len(ax.get_yticklabels()) == 15
-    assert len([p for p in ax.patches if p.get_gid() == "swing"]) == 30
+def test_tornado_shows_the_top_15_coloured_better_or_worse(tmp_path):
+    from matplotlib.colors import to_hex
+
+    root = make_tornado(tmp_path / "t")
+    frame = pd.read_csv(root / "tornado.csv")
+    rng = np.random.default_rng(1)
+    extra = pd.DataFrame({"parameter": [f"isisk.p{i}" for i in range(30)], "low": 0.0, "high": 1.0})
+    extra["effect_low"] = -11.0 + rng.uniform(-4, 4, 30)
+    extra["effect_high"] = -11.0 + rng.uniform(-4, 4, 30)
+    extra.loc[20:, ["effect_low", "effect_high"]] = -11.0  # ten parameters with no effect
+    for side in ("low", "high"):
+        extra[f"effect_{side}_lo"] = extra[f"effect_{side}"] - 1
+        extra[f"effect_{side}_hi"] = extra[f"effect_{side}"] + 1
+    extra["claims"] = ""
+    extra["swing"] = (extra["effect_high"] - extra["effect_low"]).abs()
+    extra["base_effect"] = -11.0
+    pd.concat([frame, extra]).sort_values("swing", ascending=False).to_csv(root / "tornado.csv", index=False)
+    rs = plots.load(root)
+    fig = plots.tornado_figure(rs)
+    ax = fig.axes[0]
+    shown = rs["tornado"].sort_values("swing", ascending=False).head(15)
+    assert [t.get_text().split(" (")[0] for t in sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])] \
+        == list(shown["parameter"])
+    for side in ("low", "high"):
+        for bar, end in zip([p for p in ax.patches if p.get_gid() == side], shown[f"effect_{side}"], strict=True):
+            # killed_russia: lower is better, so an end below the base effect is better
+            expected = BETTER_COLOUR if end < -11.0 else WORSE_COLOUR if end > -11.0 else None
+            if expected:
+                assert to_hex(bar.get_facecolor()) == expected.lower()
+    assert "18 more parameters (10 with no effect at all)" in figure_texts(fig).replace("\n", " ")
+    assert fig.get_size_inches()[1] < 12  # not 3,553 px tall
+
+
+def test_verdict_matrix_is_colour_blind_safe(tmp_path):
+    root = tmp_path / "argue"
+    root.mkdir()
+    rows = [{"argument": a, "source": "002", "reading": r, "outcome": "attacks_russia", "claimed": "lower",
+             "baseline_mean": 4.0, "effect": e, "ci_low": e - 0.1, "ci_high": e + 0.1, "outcome_verdict": v,
+             "verdict": v} for a, r, e, v in (("A1", "default", -1.0, "supported"), ("A1", "hawk", 1.0, "reversed"),
+                                               ("A2", "default", 0.0, "not supported"),
+                                               ("A2", "hawk", -1.0, "supported"))]
+    pd.DataFrame(rows).to_csv(root / "verdicts.csv", index=False)
+    (root / "manifest.json").write_text(json.dumps({"afsim_result": "argue", "status": "complete", "replications": 4}))
+    fig = plots.verdict_figure(plots.load(root))
+    assert colours_of(fig) == {BETTER_COLOUR.lower(), WORSE_COLOUR.lower()}
+    assert {c.lower() for c in (BETTER_COLOUR, WORSE_COLOUR)} <= {c.lower() for c in OKABE_ITO}
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"supported", "REVERSED", "not\nsupported"} <= texts  # the verdict is written, not only coloured
 
 
 def test_run_without_series_draws_the_rest(run_set, tmp_path):
     """`--series none` stores outcomes only: no series figure, the effects and distributions still drawn."""
     without = {k: v for k, v in run_set.items() if k not in ("series", "series_summary")}
     assert plots.series_figure(without) is None
-    assert [f.get_label() for f in plots.figures_for(without)] == ["effects", "killed_distributions"]
+    assert [f.get_label() for f in plots.figures_for(without)] == ["effects", "killed_differences"]

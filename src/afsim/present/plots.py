@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from afsim.errors import EnvironmentFailure, InputError, write_traceback
-from afsim.present.figures.run import compare_runs_figure, forest_figure, killed_distribution_figure, series_figure
+from afsim.present.figures.run import (
+    compare_runs_figure,
+    effects_by_reading_figure,
+    effects_by_side_figure,
+    forest_figure,
+    killed_difference_figure,
+    series_figure,
+)
 from afsim.present.figures.style import pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures
 from afsim.present.figures.tornado import tornado_figure
@@ -25,7 +32,7 @@ from afsim.results.resultset import ResultSet
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs")
+KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble")
 FORMATS = ("png", "svg", "pdf")
 READABLE_STATUS = ("complete", "partial")
 
@@ -55,13 +62,15 @@ def figure_makers(result_set: dict[str, Any]) -> list[tuple[str, Callable[[], An
     kind = rs.get("kind") or rs["manifest"].get("afsim_result", "paired-run")
     if kind == "paired-run":
         return [("forest", lambda: forest_figure(rs)), ("series", lambda: series_figure(rs)),
-                ("killed distribution", lambda: killed_distribution_figure(rs))]
+                ("killed differences", lambda: killed_difference_figure(rs))]
+    if kind == "credence-ensemble":
+        return [("effects", lambda: forest_figure(rs)), ("effects by side", lambda: effects_by_side_figure(rs))]
     if kind == "sweep":
         return [("sweep", lambda: sweep_figures(rs)), ("sensitivity", lambda: sensitivity_figure(rs))]
     if kind == "argue":
         return [("verdicts", lambda: verdict_figure(rs))]
     if kind == "across-beliefs":
-        return [("effects by reading", lambda: _labelled(compare_runs_figure(rs["runs"]), "effects_by_reading"))]
+        return [("effects by reading", lambda: _labelled(effects_by_reading_figure(rs), "effects_by_reading"))]
     return [("tornado", lambda: tornado_figure(rs))]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+import yaml
+
 from afsim.world.levers import EVENTS, LEVERS
 from afsim.world.parameters import ParameterSpec
 from afsim.world.parameters import spec as parameter_spec
@@ -44,12 +46,28 @@ def parameter_provenance(path: str) -> tuple[tuple[str, ...], str | None, Parame
     return s.claims, s.assumption, s
 
 
+def with_levers(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A manifest that records no levers (a credence ensemble's) with the scenario arm's levers and events read
+    from the scenario file it stores, so its report says what changed; the baseline arm's are not stored."""
+    if "levers" in manifest or not manifest.get("scenario_text"):
+        return manifest
+    try:
+        scenario = yaml.safe_load(manifest["scenario_text"]) or {}
+    except yaml.YAMLError:
+        return manifest
+    levers = [{"lever": lv.get("lever"), "value": lv.get("value"), "from_month": lv.get("from_month"),
+               "until_month": lv.get("until_month")} for lv in scenario.get("levers") or [] if isinstance(lv, dict)]
+    events = [e for e in scenario.get("events") or [] if isinstance(e, dict) and "event" in e and "month" in e]
+    return {**manifest, "levers": {"scenario": levers, "baseline": []}, "events": {"scenario": events, "baseline": []}}
+
+
 def changes(manifest: dict[str, Any]) -> list[Change]:
     """Levers, events and parameters of a paired run that differ from the default world.
 
     Parameters set to the same value in both arms are listed once (arm 'both'): they shape the
     comparison without being what it is about.
     """
+    manifest = with_levers(manifest)
     out: list[Change] = []
     settings: dict[str, list[Change]] = {}
     for arm in ("scenario", "baseline"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +13,18 @@ from afsim.present.figures.style import (
     BASELINE_COLOUR,
     BETTER_COLOUR,
     EFFECT_COLOUR,
+    JUDGED_MARKER,
+    NEGLIGIBLE_SHARE,
+    NEUTRAL_COLOUR,
+    OKABE_ITO,
     SCENARIO_COLOUR,
     WORSE_COLOUR,
     finish,
+    judge_effect,
+    outcome_label,
     outcome_unit,
+    percent,
     pyplot,
-    symlog_percent,
     with_unit,
 )
 from afsim.present.provenance import arm_names, caption, scenario_name
@@ -103,8 +109,38 @@ def _policy_months(manifest: dict[str, Any]) -> list[int]:
     return sorted(months)
 
 
+def _paired_monthly_difference(result_set: dict[str, Any], variable: str, cumulative: bool) -> pd.DataFrame:
+    """Per month: mean paired difference (scenario − baseline, replication by replication) and its 95% t CI.
+
+    From the full series; from a stored summary only the difference of the means (no interval).
+    """
+    import pandas as pd
+    from scipy import stats
+
+    bands = monthly_bands(result_set, variable, cumulative=cumulative)
+    if "series" not in result_set:
+        wide = bands.pivot(index="month", columns="arm", values="mean")
+        diff = (wide.get("scenario") - wide.get("baseline")) if {"scenario", "baseline"} <= set(wide) else None
+        if diff is None:
+            return pd.DataFrame(columns=["month", "mean", "lo", "hi"])
+        return pd.DataFrame({"month": wide.index, "mean": diff.to_numpy(), "lo": np.nan, "hi": np.nan})
+    frame = result_set["series"][["arm", "replication", "month", variable]].astype({"arm": str})
+    wide = frame.pivot_table(index=["replication", "month"], columns="arm", values=variable).dropna()
+    wide = wide.reset_index().sort_values(["replication", "month"])
+    wide["d"] = wide["scenario"] - wide["baseline"]
+    if cumulative:
+        wide["d"] = wide.groupby("replication")["d"].cumsum()
+    grouped = wide.groupby("month")["d"]
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    return pd.DataFrame({"month": mean.index, "mean": mean.to_numpy(), "lo": (mean - half).to_numpy(),
+                         "hi": (mean + half).to_numpy()})
+
+
 def series_figure(result_set: dict[str, Any]) -> Figure | None:
-    """Headline monthly series, baseline vs scenario: mean line with 50% and 90% bands.
+    """Headline monthly series: each arm's mean (scenario with its 50%/90% bands, baseline dashed with its
+    90% range as dotted lines, so no two bands blend), and below each a panel of the paired difference
+    with its 95% CI, where a small effect that the levels hide is visible.
 
     Returns None when the run stored no series (``--series none``).
     """
@@ -117,217 +153,300 @@ def series_figure(result_set: dict[str, Any]) -> Figure | None:
     plt = pyplot()
     manifest = result_set["manifest"]
     names = arm_names(manifest)
-    colours = {"scenario": SCENARIO_COLOUR, "baseline": BASELINE_COLOUR}
     cols = 4
     rows = -(-len(variables) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(16, 3.3 * rows + 1.6), squeeze=False)
+    fig = plt.figure(figsize=(17, 4.6 * rows + 1.8))
     fig.set_label("series")
+    grid = fig.add_gridspec(rows, cols, hspace=0.35)
     policy_months = _policy_months(manifest)
-    for ax, variable in zip(axes.flat, variables, strict=False):
+    for k, variable in enumerate(variables):
+        pair = grid[divmod(k, cols)].subgridspec(2, 1, height_ratios=[2.2, 1], hspace=0.08)
+        ax = fig.add_subplot(pair[0])
+        ax_diff = fig.add_subplot(pair[1], sharex=ax)
         title, unit = SERIES_PANELS[variable]
-        bands = monthly_bands(result_set, variable, cumulative=variable in FLOWS)
-        for arm in ("scenario", "baseline"):  # baseline on top, dashed: visible where the arms agree
+        flow = variable in FLOWS
+        bands = monthly_bands(result_set, variable, cumulative=flow)
+        for arm in ("scenario", "baseline"):
             b = bands[bands["arm"] == arm]
             if b.empty:
                 continue
             month = b["month"].to_numpy()
-            colour = colours[arm]
-            if b["q05"].notna().any():
-                ax.fill_between(month, b["q05"], b["q95"], color=colour, alpha=0.10, linewidth=0)
-                ax.fill_between(month, b["q25"], b["q75"], color=colour, alpha=0.22, linewidth=0)
-            ax.plot(month, b["mean"].to_numpy(), color=colour, linewidth=1.6, label=names[arm], gid=arm,
-                    linestyle="--" if arm == "baseline" else "-")
-        for m in policy_months:
-            ax.axvline(m, color="#888888", linestyle=":", linewidth=1)
+            if arm == "scenario":
+                if b["q05"].notna().any():
+                    ax.fill_between(month, b["q05"], b["q95"], color=SCENARIO_COLOUR, alpha=0.12, linewidth=0)
+                    ax.fill_between(month, b["q25"], b["q75"], color=SCENARIO_COLOUR, alpha=0.28, linewidth=0)
+                ax.plot(month, b["mean"].to_numpy(), color=SCENARIO_COLOUR, linewidth=1.6, label=names[arm], gid=arm)
+            else:
+                if b["q05"].notna().any():
+                    for q in ("q05", "q95"):
+                        ax.plot(month, b[q].to_numpy(), color=BASELINE_COLOUR, linewidth=0.8, linestyle=":")
+                ax.plot(month, b["mean"].to_numpy(), color=BASELINE_COLOUR, linewidth=1.4, linestyle="--",
+                        label=names[arm], gid=arm)
+        diff = _paired_monthly_difference(result_set, variable, flow)
+        if len(diff):
+            if diff["lo"].notna().any():
+                ax_diff.fill_between(diff["month"], diff["lo"], diff["hi"], color=EFFECT_COLOUR, alpha=0.25,
+                                     linewidth=0)
+            ax_diff.plot(diff["month"], diff["mean"], color=EFFECT_COLOUR, linewidth=1.3, gid="difference")
+        ax_diff.axhline(0, color="#555555", linewidth=0.8)
+        for a in (ax, ax_diff):
+            for m in policy_months:
+                a.axvline(m, color="#888888", linestyle=":", linewidth=1)
+            a.grid(alpha=0.3)
+            a.margins(x=0)
         ax.set_gid(variable)
+        ax_diff.set_gid(f"{variable}:difference")
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("month")
         ax.set_ylabel(unit)
-        ax.margins(x=0)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(variables):]:
-        ax.remove()
+        ax.tick_params(labelbottom=False)
+        ax_diff.set_ylabel(f"difference ({unit})", fontsize=8)
+        ax_diff.set_xlabel("month")
+    n = manifest.get("replications_done") or manifest.get("replications")
+    full = "series" in result_set
     handles = [
         Line2D([], [], color=SCENARIO_COLOUR, linewidth=1.6, label=f"{names['scenario']} (mean)"),
-        Line2D([], [], color=BASELINE_COLOUR, linewidth=1.6, linestyle="--", label=f"{names['baseline']} (mean)"),
-        Patch(color="#777777", alpha=0.4, label="50% of replications"),
-        Patch(color="#777777", alpha=0.15, label="90% of replications"),
+        Patch(facecolor=SCENARIO_COLOUR, alpha=0.28 + 0.12, linewidth=0, label=f"{names['scenario']}: middle 50%"),
+        Patch(facecolor=SCENARIO_COLOUR, alpha=0.12, linewidth=0, label=f"{names['scenario']}: middle 90%"),
+        Line2D([], [], color=BASELINE_COLOUR, linewidth=1.4, linestyle="--", label=f"{names['baseline']} (mean)"),
+        Line2D([], [], color=BASELINE_COLOUR, linewidth=0.8, linestyle=":", label=f"{names['baseline']}: middle 90%"),
+        Line2D([], [], color=EFFECT_COLOUR, linewidth=1.3,
+               label="paired difference" + (" (95% CI shaded)" if full else " of the means")),
     ]
     if policy_months:
         handles.append(Line2D([], [], color="#888888", linestyle=":", label="lever or event starts/ends"))
-    fig.legend(handles=handles, loc="upper center", ncol=len(handles), bbox_to_anchor=(0.5, 0.955),
-               frameon=False, fontsize=9)
-    n = manifest.get("replications_done") or manifest.get("replications")
-    if "series" in result_set:
+    fig.legend(handles=handles, loc="upper center", ncol=4, bbox_to_anchor=(0.5, 0.965), frameon=False, fontsize=9)
+    if full:
         source, note = "full series", ""
     else:
         source = "stored per-month summary"
         note = ("Running totals show means only: a per-month summary has no quantiles of running totals "
                 "(store them with --series full).")
     return finish(fig, f"{names['scenario']} vs {names['baseline']}: monthly series "
-                   f"({n} paired replications, {source})", caption(result_set, note), top_legend=True)
-
-
-def relative_effects(comparison: pd.DataFrame, outcomes: Iterable[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Paired effects in % of the baseline mean, with CI; and the outcomes that cannot be scaled.
-
-    Outcomes have different units, so they share an axis only as relative effects.  An outcome
-    whose baseline mean is 0 or missing has no relative effect; it is returned in the second list.
-    """
-    frame = comparison.copy()
-    if outcomes is None:
-        frame = frame[[bool(OUTCOMES[o].headline) if o in OUTCOMES else True for o in frame["outcome"]]]
-    else:
-        wanted = list(outcomes)
-        frame = frame[frame["outcome"].isin(wanted)]
-        frame = frame.set_index("outcome").loc[[o for o in wanted if o in set(frame["outcome"])]].reset_index()
-    base = frame["baseline_mean"].astype(float)
-    ok = base.notna() & (base != 0) & np.isfinite(base)
-    skipped = frame.loc[~ok, "outcome"].tolist()
-    frame = frame[ok].copy()
-    scale = 100.0 / frame["baseline_mean"].abs()
-    frame["relative"] = frame["difference"] * scale
-    frame["relative_lo"] = frame["ci_low"] * scale
-    frame["relative_hi"] = frame["ci_high"] * scale
-    return frame.reset_index(drop=True), skipped
+                  f"({n} paired replications, {source})", caption(result_set, note), top_legend=True)
 
 
 def verdict(row: Any) -> str:
-    """'better', 'worse' or '' when the CI excludes zero in the outcome's better direction."""
-    better = row.get("better")
-    lo, hi = row["ci_low"], row["ci_high"]
-    if not isinstance(better, str) or math.isnan(lo) or math.isnan(hi):
+    """'better', 'worse', 'negligible' or '' for a comparison row (see :func:`judge_effect`)."""
+    return judge_effect(row.get("better"), float(row["difference"]), float(row["ci_low"]), float(row["ci_high"]),
+                        float(row["baseline_mean"]))
+
+
+def headline_rows(comparison: pd.DataFrame, outcomes: Iterable[str] | None = None) -> pd.DataFrame:
+    """The comparison rows to draw: the headline outcomes, or the given ones in the given order."""
+    if outcomes is None:
+        return comparison[[bool(OUTCOMES[o].headline) if o in OUTCOMES else True
+                           for o in comparison["outcome"]]].reset_index(drop=True)
+    wanted = [o for o in outcomes if o in set(comparison["outcome"])]
+    return comparison.set_index("outcome").loc[wanted].reset_index()
+
+
+def _percent(row: Any) -> str:
+    base = float(row["baseline_mean"])
+    if not base or base != base:
         return ""
-    if lo > 0 or hi < 0:
-        up = lo > 0
-        return "better" if up == (better == "higher") else "worse"
-    return ""
+    return f"{percent(float(row['difference']) / abs(base))} of baseline"
 
 
-def _errorbar_xerr(frame: pd.DataFrame) -> Any:
-    x = frame["relative"].to_numpy(float)
-    lo = np.nan_to_num(x - frame["relative_lo"].to_numpy(float))
-    hi = np.nan_to_num(frame["relative_hi"].to_numpy(float) - x)
-    return np.vstack([np.clip(lo, 0, None), np.clip(hi, 0, None)])
-
-
-def forest_figure(result_set: dict[str, Any], outcomes: Iterable[str] | None = None) -> Figure:
-    """Paired effects of the headline outcomes, in % of baseline, with 95% CIs and absolute values."""
-    from matplotlib.transforms import blended_transform_factory
+def effect_rows_figure(series: Sequence[tuple[str, pd.DataFrame]], title: str, caption_text: str, *,
+                       legend_title: str, annotate: bool) -> Figure:
+    """One panel per outcome, each on its own axis in the outcome's units, symmetric about zero and wide
+    enough for every interval (nothing clipped).  One series (a run): one row per outcome, the marker's
+    colour and shape its judgement.  Several (runs, readings): a grid of panels with one line per series,
+    colour naming the series, shape the judgement."""
+    from matplotlib.lines import Line2D
 
     plt = pyplot()
-    manifest = result_set["manifest"]
-    names = arm_names(manifest)
-    frame, skipped = relative_effects(result_set["comparison"], outcomes)
-    fig, ax = plt.subplots(figsize=(13, 0.42 * max(len(frame), 3) + 2.4))
-    fig.set_label("effects")
-    y = np.arange(len(frame))[::-1]
-    ax.axvline(0, color="#555555", linewidth=1)
-    bars = ax.errorbar(frame["relative"].to_numpy(float), y, xerr=_errorbar_xerr(frame), fmt="o",
-                       color=EFFECT_COLOUR, ecolor=EFFECT_COLOUR, capsize=3, markersize=5,
-                       label=f"{names['scenario']} vs {names['baseline']}")
-    bars.lines[0].set_gid("effects")
-    ax.set_yticks(y, [f"{o} ({u})" for o, u in zip(frame["outcome"], frame["unit"], strict=True)])
-    symlog_percent(ax)
-    ax.margins(x=0.06)
-    ax.set_xlabel(f"paired effect, {names['scenario']} − {names['baseline']}, in % of the baseline mean "
-                  "(95% CI; symmetric log scale)")
-    ax.set_ylim(-0.7, len(frame) - 0.3)
-    ax.grid(axis="x", alpha=0.3)
-    text_at = blended_transform_factory(ax.transAxes, ax.transData)
-    ax.text(1.02, len(frame) - 0.45, "difference [95% CI]   baseline → scenario", transform=text_at,
-            fontsize=8, fontweight="bold", va="bottom")
-    for yi, (_, row) in zip(y, frame.iterrows(), strict=True):
-        judged = verdict(row)
-        colour = {"better": BETTER_COLOUR, "worse": WORSE_COLOUR}.get(judged, "#333333")
-        f = format_number
-        label = (f"{f(row['difference'])} [{f(row['ci_low'])}, {f(row['ci_high'])}]   "
-                 f"{f(row['baseline_mean'])} → {f(row['scenario_mean'])}" + (f"  ({judged})" if judged else ""))
-        ax.text(1.02, yi, label, transform=text_at, fontsize=8, va="center", color=colour)
-    ax.legend(loc="lower left", fontsize=9, title=f"scenario: {names['scenario']}; baseline: {names['baseline']}",
-              title_fontsize=8)
-    extra = ("Not shown (baseline mean 0 or undefined, so no relative effect): " + ", ".join(skipped) + "."
-             if skipped else "")
-    n = manifest.get("replications_done") or manifest.get("replications")
-    fig = finish(fig, f"Effects of {names['scenario']} vs {names['baseline']} ({n} paired replications)",
-                  caption(result_set, extra))
-    fig.subplots_adjust(right=0.62)
+    shown = list(dict.fromkeys(o for _, frame in series for o in frame["outcome"]))
+    single = len(series) == 1
+    cols = 1 if single else min(4, max(len(shown), 1))
+    rows = -(-max(len(shown), 1) // cols)
+    panel = 0.9 if single else 0.17 * len(series) + 0.9
+    fig, axes = plt.subplots(rows, cols, figsize=(14 if single else 4.2 * cols + 1.5, panel * rows + 2.8),
+                             squeeze=False, sharey=not single)
+    colours = OKABE_ITO
+    for ax, outcome in zip(axes.flat, shown, strict=False):
+        reach = 0.0
+        for i, (name, frame) in enumerate(series):
+            rows_of = frame[frame["outcome"] == outcome]
+            if rows_of.empty:
+                continue
+            row = rows_of.iloc[0]
+            d, lo, hi = (float(row[k]) for k in ("difference", "ci_low", "ci_high"))
+            reach = max(reach, *(abs(v) for v in (d, lo, hi) if v == v))
+            judged = verdict(row)
+            colour = ({"better": BETTER_COLOUR, "worse": WORSE_COLOUR}.get(judged, NEUTRAL_COLOUR) if single
+                      else colours[i % len(colours)])
+            xerr = [[max(d - lo, 0) if lo == lo else 0], [max(hi - d, 0) if hi == hi else 0]]
+            bars = ax.errorbar([d], [-i], xerr=xerr, fmt=JUDGED_MARKER[judged], color=colour, capsize=2.5,
+                               markersize=6 if single else 5, label=name,
+                               markerfacecolor=colour if single or i < len(colours) else "white")
+            bars.lines[0].set_gid(f"series{i}")
+            if annotate:
+                f = format_number
+                note = f"{f(d)} [{f(lo)}, {f(hi)}]  {_percent(row)}" + (f"  ({judged})" if judged else "")
+                ax.annotate(note, (1.01, 0.5), xycoords="axes fraction", fontsize=8, va="center", color=colour)
+        reach = reach * 1.15 or 1.0
+        ax.set_xlim(-reach, reach)
+        ax.set_ylim(-len(series) + 0.4, 0.6)
+        ax.axvline(0, color="#555555", linewidth=1)
+        ax.set_gid(outcome)
+        label = with_unit(outcome_label(outcome), outcome_unit(outcome))
+        if single:
+            ax.set_yticks([])
+            ax.set_ylabel(textwrap.fill(label, 40), rotation=0, ha="right", va="center", fontsize=9)
+        else:
+            ax.set_title(textwrap.fill(label, 44), fontsize=8)
+            ax.set_yticks(-np.arange(len(series)), [name for name, _ in series], fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel(f"effect ({outcome_unit(outcome) or 'units of the outcome'})", fontsize=7, labelpad=1)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in list(axes.flat)[len(shown):]:
+        ax.remove()
+    last = list(axes.flat)[len(shown) - 1] if shown else axes.flat[0]
+    if single:
+        last.set_xlabel("paired effect (scenario − baseline) in each outcome's own unit, 95% CI; each row has its own "
+                        "scale, symmetric about zero", fontsize=9)
+    judged_handles = [
+        Line2D([], [], color=BETTER_COLOUR if single else "#333333", marker="o", linestyle="none",
+               label="better (CI excludes 0)"),
+        Line2D([], [], color=WORSE_COLOUR if single else "#333333", marker="X", linestyle="none",
+               label="worse (CI excludes 0)"),
+        Line2D([], [], color=NEUTRAL_COLOUR if single else "#333333", marker="s", linestyle="none",
+               label=f"negligible (within ±{NEGLIGIBLE_SHARE:.0%} of baseline)"),
+        Line2D([], [], color=NEUTRAL_COLOUR if single else "#333333", marker="D", linestyle="none",
+               label="uncertain or no direction")]
+    handles = judged_handles if single else [
+        *(Line2D([], [], color=colours[i % len(colours)], marker="o", linestyle="none", label=name,
+                 markerfacecolor=colours[i % len(colours)] if i < len(colours) else "white")
+          for i, (name, _) in enumerate(series)), *judged_handles]
+    height = fig.get_figheight()
+    ncol = min(len(handles), 7)
+    legend_rows = -(-len(handles) // ncol)
+    fig.legend(handles=handles, loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 1 - 0.5 / height),
+               frameon=False, fontsize=8, title=legend_title, title_fontsize=8)
+    fig = finish(fig, title, caption_text, top_legend=True)
+    longest = max((len(name) for name, _ in series), default=10)
+    fig.subplots_adjust(left=0.27 if single else min(0.35, (0.3 + 0.06 * longest) / fig.get_figwidth()),
+                        right=0.74 if annotate else 0.98,
+                        top=1 - (0.95 + 0.2 * legend_rows + (0 if single else 0.3)) / height)
     return fig
 
 
-def killed_distribution_figure(result_set: dict[str, Any]) -> Figure:
-    """Distributions over replications of the total killed per target, baseline vs scenario."""
+def forest_figure(result_set: dict[str, Any], outcomes: Iterable[str] | None = None) -> Figure:
+    """Paired effects of the headline outcomes in their own units, with 95% CIs, judged better/worse."""
+    manifest = result_set["manifest"]
+    names = arm_names(manifest)
+    rows = headline_rows(result_set["comparison"], outcomes)
+    n = manifest.get("replications_done") or manifest.get("replications")
+    fig = effect_rows_figure([(f"{names['scenario']} vs {names['baseline']}", rows)],
+                             f"Effects of {names['scenario']} vs {names['baseline']} ({n} paired replications)",
+                             caption(result_set), annotate=True,
+                             legend_title=f"scenario: {names['scenario']}; baseline: {names['baseline']}")
+    fig.set_label("effects")
+    return fig
+
+
+def paired_differences(result_set: dict[str, Any], outcome: str) -> np.ndarray:
+    """Scenario − baseline per replication (common random numbers pair them by replication index)."""
+    reps = result_set["replications"].astype({"arm": str})
+    wide = reps.pivot_table(index="replication", columns="arm", values=outcome).dropna()
+    return (wide["scenario"] - wide["baseline"]).to_numpy(float)
+
+
+def killed_difference_figure(result_set: dict[str, Any]) -> Figure:
+    """Histograms of the paired differences in total killed per target: what the comparison's CI summarises."""
     plt = pyplot()
     manifest = result_set["manifest"]
     names = arm_names(manifest)
     reps = result_set["replications"]
-    arms = {arm: reps[reps["arm"].astype(str) == arm] for arm in ("baseline", "scenario")}
+    comparison = result_set["comparison"].set_index("outcome")
     targets = [t for t in KILLED_TARGETS if t in reps.columns]
     cols = 3
     rows = -(-len(targets) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(15, 3.6 * rows + 1.4), squeeze=False)
-    fig.set_label("killed_distributions")
+    fig, axes = plt.subplots(rows, cols, figsize=(15, 3.6 * rows + 1.6), squeeze=False)
+    fig.set_label("killed_differences")
     for ax, outcome in zip(axes.flat, targets, strict=False):
-        values = {arm: frame[outcome].dropna().to_numpy(float) for arm, frame in arms.items()}
-        both = np.concatenate(list(values.values()))
-        bins = np.histogram_bin_edges(both, bins=30) if both.size else 10
-        for arm, colour in (("baseline", BASELINE_COLOUR), ("scenario", SCENARIO_COLOUR)):
-            v = values[arm]
-            ax.hist(v, bins=bins, histtype="stepfilled", alpha=0.25, color=colour)
-            ax.hist(v, bins=bins, histtype="step", color=colour, linewidth=1.3, label=names[arm])
-            if v.size:
-                ax.axvline(v.mean(), color=colour, linestyle="--", linewidth=1.2, gid=f"{arm}_mean",
-                           label=f"{names[arm]} mean {format_number(v.mean())}")
+        diffs = paired_differences(result_set, outcome)
+        ax.hist(diffs, bins=min(40, max(10, diffs.size // 10)), color=EFFECT_COLOUR, alpha=0.75, gid="differences")
+        ax.axvline(0, color="#555555", linewidth=1)
+        if diffs.size:
+            mean = float(diffs.mean())
+            ax.axvline(mean, color=BASELINE_COLOUR, linestyle="--", linewidth=1.4, gid="mean",
+                       label=f"mean {format_number(mean)}")
+            if outcome in comparison.index:
+                row = comparison.loc[outcome]
+                ax.axvspan(float(row["ci_low"]), float(row["ci_high"]), color=OKABE_ITO[1], alpha=0.35,
+                           label=f"95% CI [{format_number(row['ci_low'])}, {format_number(row['ci_high'])}]")
+            lower, higher = (diffs < 0).mean(), (diffs > 0).mean()
+            ax.text(0.02, 0.95, f"fewer killed in {lower:.0%}\nmore in {higher:.0%}\nequal in {1 - lower - higher:.0%}",
+                    transform=ax.transAxes, fontsize=8, va="top")
         ax.set_gid(outcome)
-        target = outcome.removeprefix("killed_")
-        ax.set_title("Killed, all targets" if target == "total" else f"Killed in {target.capitalize()}",
-                     fontsize=10)
-        ax.set_xlabel(with_unit(f"{outcome}, whole horizon", outcome_unit(outcome)))
+        ax.set_title(outcome_label(outcome), fontsize=10)
+        ax.set_xlabel(f"difference, {names['scenario']} − {names['baseline']} ({outcome_unit(outcome)})")
         ax.set_ylabel("replications")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper right", title=f"{names['scenario']} − {names['baseline']}", title_fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(targets):]:
         ax.remove()
     n = manifest.get("replications_done") or manifest.get("replications")
-    return finish(fig, f"Killed per target over {manifest.get('horizon_months', '?')} months: "
-                   f"{names['scenario']} vs {names['baseline']} ({n} replications each)", caption(result_set))
+    return finish(fig, f"Killed per target over {manifest.get('horizon_months', '?')} months: paired differences, "
+                  f"{names['scenario']} − {names['baseline']} ({n} pairs)", caption(result_set))
 
 
-def compare_runs_figure(result_sets: Sequence[dict[str, Any]], outcomes: Iterable[str] | None = None) -> Figure:
-    """Relative effects of several paired runs side by side, one marker and colour per run."""
-    plt = pyplot()
-    per_run = [relative_effects(rs["comparison"], outcomes) for rs in result_sets]
-    shown = [o for o in (list(outcomes) if outcomes is not None else OUTCOMES)
-             if any(o in set(frame["outcome"]) for frame, _ in per_run)]
-    fig, ax = plt.subplots(figsize=(12, 0.5 * max(len(shown), 3) + 0.25 * len(result_sets) + 2.6))
-    fig.set_label("compare_effects")
-    ax.axvline(0, color="#555555", linewidth=1)
-    markers = "osD^vP*X"
-    colours = plt.get_cmap("tab10").colors
-    spread = 0.7 / max(len(result_sets), 1)
-    base_y = {o: len(shown) - 1 - i for i, o in enumerate(shown)}
-    for i, (rs, (frame, _)) in enumerate(zip(result_sets, per_run, strict=True)):
-        names = arm_names(rs["manifest"])
-        frame = frame[frame["outcome"].isin(shown)]
-        offset = (i - (len(result_sets) - 1) / 2) * spread
-        y = np.array([base_y[o] for o in frame["outcome"]]) - offset
-        bars = ax.errorbar(frame["relative"].to_numpy(float), y, xerr=_errorbar_xerr(frame),
-                           fmt=markers[i % len(markers)], color=colours[i % len(colours)], capsize=2.5, markersize=5,
-                           label=f"{names['scenario']} vs {names['baseline']}")
-        bars.lines[0].set_gid(f"run{i}")
-    ax.set_yticks([base_y[o] for o in shown], [with_unit(o, outcome_unit(o)) for o in shown])
-    for y in range(len(shown) - 1):
-        ax.axhline(y + 0.5, color="#dddddd", linewidth=0.6)
-    symlog_percent(ax)
-    ax.set_xlabel("paired effect, scenario − its baseline, in % of the baseline mean (95% CI; symmetric log scale)")
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_ylim(-0.6, len(shown) - 0.4)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, title="scenario vs baseline")
-    skipped = sorted({o for _, s in per_run for o in s})
+def compare_runs_figure(result_sets: Sequence[dict[str, Any]], outcomes: Iterable[str] | None = None,
+                        labels: Sequence[str] | None = None, title: str | None = None) -> Figure:
+    """Effects of several paired runs side by side in each outcome's units, one marker and colour per run;
+    ``labels`` name the runs in the legend (an across-beliefs set passes its readings)."""
+    names = labels or [" vs ".join(arm_names(rs["manifest"]).values()) for rs in result_sets]
+    series = [(name, headline_rows(rs["comparison"], outcomes)) for name, rs in zip(names, result_sets, strict=True)]
     parts = []
-    for rs in result_sets:
+    for name, rs in zip(names, result_sets, strict=True):
         text = caption({**rs, "kind": "paired-run"})
-        parts.append(f"{scenario_name(rs['manifest'])}: {text.removeprefix('Changed: ')}")
-    extra = (" Not shown (baseline mean 0 or undefined): " + ", ".join(skipped) + ".") if skipped else ""
-    return finish(fig, f"Effects side by side: {len(result_sets)} paired runs",
-                   "Changed — " + " | ".join(parts) + "." + extra)
+        parts.append(f"{name}: {text.removeprefix('Changed: ')}")
+    fig = effect_rows_figure(series, title or f"Effects side by side: {len(result_sets)} paired runs",
+                             "Changed — " + " | ".join(parts) + ".", annotate=False,
+                             legend_title="each run: scenario − its baseline; panels in each outcome's units, "
+                                          "symmetric about zero; 95% CIs")
+    fig.set_label("compare_effects")
+    return fig
+
+
+def effects_by_reading_figure(result_set: dict[str, Any]) -> Figure:
+    """An across-beliefs set's runs side by side, named by the reading each was made under."""
+    runs = result_set["runs"]
+    names = [str(run["manifest"].get("beliefs") or "default") for run in runs]
+    scenario = scenario_name(runs[0]["manifest"]) if runs else "scenario"
+    return compare_runs_figure(runs, labels=names, title=f"{scenario}: effects under {len(runs)} readings of the "
+                               "evidence")
+
+
+SIDES_SHOWN = 3  # disputes whose sides are drawn next to the mixture: those whose sides differ most
+
+
+def effects_by_side_figure(result_set: dict[str, Any]) -> Figure:
+    """A credence ensemble: the mixture's effects next to the effects in the replications that drew each side
+    of the disputes whose sides differ most."""
+    import pandas as pd
+
+    comparison = result_set["comparison"]
+    shown = headline_rows(comparison)
+    conditional = pd.DataFrame(result_set.get("conditional") or [])
+    series = [("mixture (all replications)", shown)]
+    if len(conditional):
+        conditional = conditional[conditional["outcome"].isin(set(shown["outcome"]))]
+        base = shown.set_index("outcome")
+        spread = conditional.groupby(["dispute", "outcome"])["effect"].agg(lambda e: e.max() - e.min())
+        relative = spread / base["baseline_mean"].abs().reindex(spread.index.get_level_values("outcome")).to_numpy()
+        disputes = relative.groupby(level="dispute").max().sort_values(ascending=False).index[:SIDES_SHOWN]
+        for dispute in disputes:
+            for side, rows in conditional[conditional["dispute"] == dispute].groupby("side", sort=False):
+                frame = rows.rename(columns={"effect": "difference"}).merge(
+                    base[["baseline_mean", "better", "unit"]].reset_index(), on="outcome")
+                series.append((f"{dispute} = {side} ({float(rows['credence'].iloc[0]):g})", frame))
+    names = arm_names(result_set["manifest"])
+    fig = effect_rows_figure(series, f"{names['scenario']} vs {names['baseline']}: credence-weighted mixture and "
+                             "the disputes' sides", caption(result_set, "Each side: the replications that drew it."),
+                             annotate=False, legend_title="scenario − baseline; panels in each outcome's units, "
+                                                          "symmetric about zero; 95% CIs")
+    fig.set_label("effects_by_side")
+    return fig

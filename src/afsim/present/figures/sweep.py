@@ -11,8 +11,10 @@ import numpy as np
 from afsim.present.figures.style import (
     BASELINE_COLOUR,
     EFFECT_COLOUR,
+    OKABE_ITO,
     SCENARIO_COLOUR,
     finish,
+    outcome_label,
     outcome_unit,
     parameter_label,
     pyplot,
@@ -60,7 +62,7 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
     for outcome in outcomes or sweep_outcomes(result_set):
         unit = outcome_unit(outcome)
         eff, lo, hi = (points[f"{outcome}:{k}"].to_numpy(float) for k in ("effect", "effect_lo", "effect_hi"))
-        title = f"{outcome}: {names['scenario']} vs {names['baseline']} across a {method or ''} sweep " \
+        title = f"{outcome_label(outcome)}: {names['scenario']} vs {names['baseline']} across a {method or ''} sweep " \
                 f"of {len(points)} points"
         if len(params) == 1:
             x = params[0]
@@ -71,7 +73,7 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
                                 label="95% CI")
             ax_eff.plot(xs, eff[order], "o-", color=EFFECT_COLOUR, markersize=3, label=effect_label, gid="effect")
             ax_eff.axhline(0, color="#555555", linewidth=1)
-            ax_eff.set_ylabel(with_unit(f"effect on {outcome}", unit))
+            ax_eff.set_ylabel(with_unit(f"effect on {outcome_label(outcome)}", unit))
             ax_eff.set_title("Paired effect", fontsize=10)
             for arm, colour in (("baseline", BASELINE_COLOUR), ("scenario", SCENARIO_COLOUR)):
                 mean = points[f"{outcome}:{arm}_mean"].to_numpy(float)[order]
@@ -80,7 +82,7 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
                                          points[f"{outcome}:scenario_hi"].to_numpy(float)[order],
                                          color=colour, alpha=0.2, linewidth=0, label=f"{names[arm]} 95% CI")
                 ax_mean.plot(xs, mean, "o-", color=colour, markersize=3, label=names[arm], gid=arm)
-            ax_mean.set_ylabel(with_unit(outcome, unit))
+            ax_mean.set_ylabel(with_unit(outcome_label(outcome), unit))
             ax_mean.set_title("Means per arm", fontsize=10)
             for ax in (ax_eff, ax_mean):
                 ax.set_xlabel(parameter_label(x))
@@ -106,32 +108,60 @@ def sweep_figures(result_set: dict[str, Any], outcomes: Iterable[str] | None = N
                 mesh = ax.scatter(points[x], points[y], c=eff, cmap=cmap, norm=norm, s=28, edgecolors="#333333",
                                   linewidths=0.3, gid="effect")
             bar = fig.colorbar(mesh, ax=ax)
-            bar.set_label(with_unit(f"{effect_label} on {outcome}", unit))
+            bar.set_label(with_unit(f"{effect_label} on {outcome_label(outcome)}", unit))
             ax.set_xlabel(parameter_label(x))
             ax.set_ylabel(parameter_label(y))
             ax.legend(handles=[], title=f"colour: paired effect = {names['scenario']} − {names['baseline']}",
                       title_fontsize=9, loc="lower center",
                       bbox_to_anchor=(0.5, 1.0), frameon=False)
         else:
-            cols = min(3, max(len(params), 1))
-            rows = -(-max(len(params), 1) // cols)
-            fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 4 * rows + 1.5), squeeze=False)
-            for ax, x in zip(axes.flat, params, strict=False):
-                xs = points[x].to_numpy(float)
-                bars = ax.errorbar(xs, eff, yerr=np.vstack([np.clip(eff - lo, 0, None), np.clip(hi - eff, 0, None)]),
-                                   fmt="o", color=EFFECT_COLOUR, ecolor="#bbbbbb", elinewidth=0.8, markersize=3,
-                                   label=effect_label)
-                bars.lines[0].set_gid("effect")
-                ax.axhline(0, color="#555555", linewidth=1)
-                ax.set_xlabel(parameter_label(x))
-                ax.set_ylabel(with_unit(f"effect on {outcome}", unit))
-                ax.grid(alpha=0.3)
-                ax.legend(fontsize=8)
-            for ax in list(axes.flat)[len(params):]:
-                ax.remove()
+            fig = _scatter_panels(plt, points, params, eff, outcome, effect_label)
         fig.set_label(f"sweep_{outcome}")
         figures.append(finish(fig, title, cap))
     return figures
+
+
+def trend(xs: Any, ys: Any, bins: int = 8) -> tuple[Any, Any]:
+    """A trend through a scatter: the mean of y in ``bins`` equal-count bins of x (no model assumed)."""
+    order = np.argsort(xs, kind="stable")
+    groups = [g for g in np.array_split(order, min(bins, max(len(xs) // 3, 1))) if g.size]
+    return np.array([xs[g].mean() for g in groups]), np.array([ys[g].mean() for g in groups])
+
+
+def _scatter_panels(plt: Any, points: pd.DataFrame, params: list[str], eff: Any, outcome: str,
+                    effect_label: str) -> Figure:
+    """One panel per varied parameter: the effect per point (no per-point whiskers: with many points they
+    hide the pattern; the CIs are in the table), coloured by the parameter that explains most of what is
+    left, with a binned-mean trend line."""
+    cols = min(3, max(len(params), 1))
+    rows = -(-max(len(params), 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 4.2 * rows + 1.8), squeeze=False)
+    unit = outcome_unit(outcome)
+    for ax, x in zip(axes.flat, params, strict=False):
+        xs = points[x].to_numpy(float)
+        others = [p for p in params if p != x]
+        residual = eff - np.polyval(np.polyfit(xs, eff, 1), xs) if np.ptp(xs) > 0 else eff
+        colour_by = max(others, key=lambda p: abs(_correlation(points[p].to_numpy(float), residual)))
+        dots = ax.scatter(xs, eff, c=points[colour_by].to_numpy(float), cmap="cividis", s=16, edgecolors="none",
+                          gid="effect", label=effect_label)
+        bar = fig.colorbar(dots, ax=ax, pad=0.01)
+        bar.set_label(f"colour: {parameter_label(colour_by)}", fontsize=8)
+        tx, ty = trend(xs, eff)
+        ax.plot(tx, ty, color=OKABE_ITO[5], linewidth=2, gid="trend", label="trend (mean in bins of x)")
+        ax.axhline(0, color="#555555", linewidth=1)
+        ax.set_xlabel(parameter_label(x))
+        ax.set_ylabel(with_unit(f"effect on {outcome_label(outcome)}", unit), fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    for ax in list(axes.flat)[len(params):]:
+        ax.remove()
+    return fig
+
+
+def _correlation(a: Any, b: Any) -> float:
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
 
 
 def _edges(centres: Any) -> Any:
@@ -164,9 +194,9 @@ def sensitivity_figure(result_set: dict[str, Any]) -> Figure | None:
     fig.set_label("sensitivity")
     if method == "morris":
         bars = (("mu_star", "mu_star_conf", "μ* (mean |elementary effect|)", EFFECT_COLOUR),
-                ("sigma", None, "σ (interaction / non-linearity)", "#ff7f0e"))
+                ("sigma", None, "σ (interaction / non-linearity)", OKABE_ITO[1]))
     else:
-        bars = (("S1", "S1_conf", "S1 (first order)", EFFECT_COLOUR), ("ST", "ST_conf", "ST (total)", "#ff7f0e"))
+        bars = (("S1", "S1_conf", "S1 (first order)", EFFECT_COLOUR), ("ST", "ST_conf", "ST (total)", OKABE_ITO[1]))
     for ax, ((outcome, target), frame) in zip(axes.flat, groups, strict=False):
         frame = frame.set_index("parameter").reindex(params)
         y = np.arange(len(params))[::-1]
@@ -180,7 +210,7 @@ def sensitivity_figure(result_set: dict[str, Any]) -> Figure | None:
         unit = outcome_unit(outcome)
         what = (f"effect ({names['scenario']} − {names['baseline']})" if target == "effect"
                 else f"{target} mean ({names['scenario']})" if target == "scenario" else str(target))
-        ax.set_title(f"{outcome}: {what}", fontsize=9)
+        ax.set_title(f"{outcome_label(outcome)}: {what}", fontsize=9)
         if method == "morris":
             ax.set_xlabel(with_unit("elementary effect", unit))
         else:

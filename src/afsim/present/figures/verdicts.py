@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from afsim.present.figures.style import finish, pyplot
+from afsim.present.figures.style import BETTER_COLOUR, WORSE_COLOUR, finish, pyplot
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -27,17 +27,19 @@ def verdict_figure(result_set: dict[str, Any]) -> Figure:
     for _, row in verdicts.iterrows():
         grid[arguments.index(row["argument"]), readings.index(row["reading"])] = VERDICT_CODES[row["verdict"]]
     fig, ax = plt.subplots(figsize=(5 + 1.1 * len(readings), 3 + 0.55 * len(arguments)), label="verdicts")
-    ax.imshow(grid, cmap=ListedColormap(["#d7301f", "#bdbdbd", "#1a9850"]), vmin=-1, vmax=1, aspect="auto")
+    colours = [WORSE_COLOUR, "#d9d9d9", BETTER_COLOUR]  # Okabe-Ito vermillion / grey / bluish green
+    ax.imshow(grid, cmap=ListedColormap(colours), vmin=-1, vmax=1, aspect="auto", label="verdicts")
     for i in range(len(arguments)):
         for j in range(len(readings)):
             label = {1: "supported", 0: "not\nsupported", -1: "REVERSED"}[int(grid[i, j])]
-            ax.text(j, i, label, ha="center", va="center", fontsize=7)
+            ax.text(j, i, label, ha="center", va="center", fontsize=7,
+                    color="black" if int(grid[i, j]) == 0 else "white", fontweight="bold")
     ax.set_xticks(range(len(readings)), readings, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(arguments)), arguments, fontsize=8)
     ax.set_xlabel("reading of the evidence (afsim beliefs)")
     ax.set_ylabel("argument (data/arguments.yaml)")
-    ax.legend(handles=[Patch(color="#1a9850", label="supported"), Patch(color="#bdbdbd", label="not supported"),
-                       Patch(color="#d7301f", label="reversed")], loc="upper left", bbox_to_anchor=(1.01, 1),
+    ax.legend(handles=[Patch(color=colours[2], label="supported"), Patch(color=colours[1], label="not supported"),
+                       Patch(color=colours[0], label="reversed")], loc="upper left", bbox_to_anchor=(1.01, 1),
               fontsize=8)
     n = result_set["manifest"].get("replications")
     return finish(fig, f"Verdicts of the sources' arguments under each reading ({n} replications per arm)",
