@@ -14,10 +14,12 @@ from afsim.engine.stats import HEADLINE, Comparison
 from afsim.results.runs import AcrossReport, RunReport
 from afsim.studies.arguments import NOT_SUPPORTED, REVERSED, SUPPORTED, ArgueReport, Argument
 from afsim.studies.credence import CredenceReport
+from afsim.studies.earned import conditions_text
 from afsim.studies.sweep import SweepReport, SweepSpec
 from afsim.studies.tornado import TornadoReport
+from afsim.studies.worlds import WorldsReport
 
-Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport
+Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport | WorldsReport
 
 
 def printed(report: Report, workers: int = 1, executor: str = "local", **_: object) -> str:
@@ -36,6 +38,8 @@ def printed(report: Report, workers: int = 1, executor: str = "local", **_: obje
             text += "\n" + ranking_text(report.sensitivity, report.spec.method)
     elif isinstance(report, TornadoReport):
         text = format_tornado(report.table, report.outcome)
+    elif isinstance(report, WorldsReport):
+        text = worlds_text(report)
     else:
         text = verdicts_text(report)
     return f"{text}\nresults: {report.path}"
@@ -70,7 +74,46 @@ def verdicts_text(report: ArgueReport) -> str:
     """Verdicts, the verdict matrix and any flip points (printed, and kept as verdicts.txt)."""
     text = (format_verdicts(report.arguments, report.readings, report.rows) + "\n\n"
             + format_verdict_matrix(report.arguments, report.readings, report.rows))
+    if report.judged:
+        text += "\n\n" + format_world_matrix(report.arguments, report.readings, report.judged)
+        text += "\n\n" + conditions_text(report.judged)
     return text + ("\n\n" + report.flip_text if report.flip_text else "")
+
+
+def format_world_matrix(arguments: list[Argument], readings: list[str], judged: list[dict[str, Any]]) -> str:
+    """Share of each reading's plausible worlds in which each argument holds, and the earned verdict."""
+    cell = {(j["argument"], j["reading"]): j for j in judged}
+    width = max(16, *(len(r) + 1 for r in readings))
+    head = "argument".ljust(27) + "".join(r.ljust(width) for r in readings)
+    n = max(j["worlds"] for j in judged)
+    lines = [f"Across plausible worlds: share of worlds where the argument holds on its mean effect (up to {n} "
+             "worlds per reading; holds >= 90%, fails <= 10%, else depends)", head, "-" * len(head)]
+    for a in arguments:
+        cells = [cell.get((a.id, r)) for r in readings]
+        lines.append(a.id.ljust(27) + "".join((f"{c['share']:.0%} {c['verdict']}" if c else "-").ljust(width)
+                                              for c in cells))
+    return "\n".join(lines)
+
+
+def worlds_text(report: WorldsReport) -> str:
+    """``afsim run --worlds``: the effect across plausible worlds next to the simulation noise."""
+    head = (f"{'outcome':26s} {'across worlds: median':>22s} {'5%..95% of worlds':>24s} {'worlds better':>14s} "
+            f"{'noise: +/- 95% CI':>18s}")
+    lines = [f"{report.scenario} vs {report.baseline} in {report.worlds} plausible worlds ({report.stratum} stratum), "
+             f"{report.replications} replications per world and arm", head, "-" * len(head)]
+    for r in report.rows:
+        better = "" if math.isnan(r["share_of_worlds_better"]) else f"{r['share_of_worlds_better']:.0%}"
+        spread = f"{format_number(r['worlds_p5'])}..{format_number(r['worlds_p95'])}"
+        lines.append(f"{r['outcome']:26s} {format_number(r['worlds_median']):>22s} {spread:>24s} {better:>14s} "
+                     f"{format_number(r['noise_half_width']):>18s}")
+    lines += ["", "across worlds: what we do not know about the world (the plausible parameter values and model",
+              "structure); more replications do not shrink it. noise: half-width of one world's 95% CI, typical over",
+              "worlds; what more replications would shrink. 'worlds better': share of worlds where the scenario",
+              "does better on that outcome."]
+    return "\n".join(lines)
+
+
+RENDERS = {"run": run_text, "across": across_text, "credence": credence_text, "worlds": worlds_text}
 
 
 def _effect(row: dict[str, Any]) -> str:

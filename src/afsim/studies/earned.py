@@ -1,0 +1,322 @@
+"""Earned verdicts: each argument judged in every plausible world, and the conditions where it fails.
+
+A world counts as *holds* when the argument's every outcome has its **mean** effect on the claimed
+side of the threshold (lower than zero, higher than zero, at most the value, within the
+tolerance band): the world's CI measures the replication count, not the world.  Over a stratum's
+worlds the share that holds gives the verdict: ``holds`` (share >= 0.9), ``fails`` (<= 0.1) or
+``depends``.  For a ``depends``, scenario discovery (PRIM, from EMA Workbench) finds boxes in the
+space of parameters and mechanism switches where the argument fails; each bound is named with its
+parameter, the parameter's claims and their quotes.  The value of information of a dispute is how
+far the share would move, in expectation, if the dispute were settled either way.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from afsim.errors import InputError
+from afsim.studies.worlds import factors
+from afsim.world import beliefs
+from afsim.world.parameters import spec
+
+HOLDS, FAILS, DEPENDS = "holds", "fails", "depends"
+HOLD_SHARE, FAIL_SHARE = 0.9, 0.1
+PRIM_THRESHOLD = 0.8  # a box must hold worlds where the argument fails at this density at least
+PRIM_BOXES = 2  # boxes per "depends" at most
+MIN_WORLDS_PER_SIDE = 5  # a dispute whose side holds fewer worlds has no value of information computed
+
+
+def holds_on_mean(test: Any, row: Any) -> bool:
+    """Does one outcome's mean effect in one world lie on the claimed side of the test's threshold?"""
+    effect = row.difference
+    if math.isnan(effect):
+        return False
+    if test.direction == "lower":
+        return effect < 0
+    if test.direction == "higher":
+        return effect > 0
+    if test.direction == "at_most":
+        return effect <= test.value
+    return abs(effect) <= test.tolerance * abs(row.baseline_mean)
+
+
+def holds_in_worlds(argument: Any, stats: list[Any]) -> np.ndarray:
+    """Per world: does the argument hold there (every outcome, on its mean effect)?"""
+    return np.array([all(holds_on_mean(t, s.row(t.outcome)) for t in argument.outcomes) for s in stats], dtype=bool)
+
+
+def verdict_of(share: float) -> str:
+    """holds (share >= 0.9), fails (share <= 0.1), or depends."""
+    return HOLDS if share >= HOLD_SHARE else FAILS if share <= FAIL_SHARE else DEPENDS
+
+
+# -- scenario discovery ---------------------------------------------------------------------
+
+
+class Bound(NamedTuple):
+    """One restricted dimension of a PRIM box: the parameter, its range in the box and in the worlds."""
+
+    parameter: str
+    low: float
+    high: float
+    world_low: float
+    world_high: float
+    meaning: str
+    claims: tuple[tuple[str, str], ...]  # (claim id, quote)
+    assumption: str
+
+    def describe(self) -> str:
+        if self.low > self.world_low and self.high < self.world_high:
+            where = f"{self.low:.4g} <= {self.parameter} <= {self.high:.4g}"
+        elif self.low > self.world_low:
+            where = f"{self.parameter} >= {self.low:.4g}"
+        else:
+            where = f"{self.parameter} <= {self.high:.4g}"
+        return f"{where}   (worlds span {self.world_low:.4g}..{self.world_high:.4g}; {self.meaning})"
+
+
+class Box(NamedTuple):
+    """A region of the worlds where the argument fails: coverage = share of all failing worlds inside,
+    density = share of the worlds inside that fail, mass = share of all worlds inside."""
+
+    bounds: tuple[Bound, ...]
+    coverage: float
+    density: float
+    mass: float
+    worlds: int
+
+
+def load_prim() -> Any:
+    """EMA Workbench's PRIM module (quietly: it warns about parallel back ends afsim does not use)."""
+    import logging
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ema_workbench.analysis import prim
+    except ImportError:
+        raise InputError("afsim argue", "scenario discovery needs EMA Workbench: pip install 'afsim[conditions]'") \
+            from None
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    return prim
+
+
+def discover(table: Any, fails: np.ndarray, threshold: float = PRIM_THRESHOLD, boxes: int = PRIM_BOXES) -> list[Box]:
+    """PRIM boxes (EMA Workbench) over the worlds' varying factors in which ``fails`` concentrates.
+
+    Each box is the point of its peeling trajectory with the most coverage among those at
+    ``threshold`` density (the densest, if none reaches it); boxes that restrict nothing are dropped.
+    """
+    varying = [c for c in factors(table) if table[c].nunique() > 1]
+    if not varying or fails.all() or not fails.any():
+        return []
+    x = table[varying].astype(np.float64).reset_index(drop=True)
+    finder = load_prim().Prim(x, fails.astype(int), threshold=threshold, peel_alpha=0.05, mass_min=0.05)
+    out = []
+    for _ in range(boxes):
+        box = finder.find_box()
+        if box is None:
+            break
+        trajectory = box.peeling_trajectory
+        good = trajectory[trajectory["density"] >= threshold]
+        i = int(good["coverage"].idxmax() if len(good) else trajectory["density"].idxmax())
+        box.select(i)
+        lims = box.box_lims[i]
+        bounds = tuple(_bound(name, float(lims[name][0]), float(lims[name][1]), x[name])
+                       for name in varying if (lims[name][0] > x[name].min()) or (lims[name][1] < x[name].max()))
+        row = trajectory.loc[i]
+        if not bounds:
+            break
+        out.append(Box(bounds, float(row["coverage"]), float(row["density"]), float(row["mass"]), int(row["n"])))
+        if len(good) == 0:
+            break
+    return out
+
+
+def _bound(name: str, low: float, high: float, column: Any) -> Bound:
+    from afsim.world.claims import load_claims
+
+    try:
+        s = spec(name)
+    except (InputError, KeyError):
+        return Bound(name, low, high, float(column.min()), float(column.max()), "", (), "")
+    claims = load_claims()
+    quotes = tuple((c, claims[c].quote) for c in s.claims if c in claims)
+    return Bound(name, low, high, float(column.min()), float(column.max()), s.meaning, quotes, s.assumption or "")
+
+
+# -- value of information ---------------------------------------------------------------------
+
+
+def world_sides(table: Any, dispute: Any) -> np.ndarray | None:
+    """Each world's side of ``dispute`` (its values nearest that side's), or None if the worlds fix it."""
+    names = sorted({p for side in dispute.sides.values() for p in side.sets})
+    if any(p not in table.columns for p in names) or all(table[p].nunique() < 2 for p in names):
+        return None
+    sides = list(dispute.sides.values())
+    distance = np.zeros((len(table), len(sides)))
+    for j, side in enumerate(sides):
+        for p in names:
+            values = [s.sets[p] for s in sides if p in s.sets]
+            scale = (max(values) - min(values)) or 1.0
+            if p in side.sets:
+                distance[:, j] += np.abs(table[p].to_numpy(dtype=float) - side.sets[p]) / scale
+    return np.array([sides[k].name for k in distance.argmin(axis=1)])
+
+
+def value_of_information(table: Any, holds: np.ndarray) -> list[dict[str, Any]]:
+    """Per dispute the worlds vary: the share if each side were settled, and the expected move.
+
+    ``expected_move`` = sum over sides of credence x |share if settled - share now|: how far, on
+    average, settling the dispute would move the share of worlds where the argument holds.
+    """
+    share = float(holds.mean())
+    rows = []
+    for d in beliefs.disputes().values():
+        sides = world_sides(table, d)
+        if sides is None:
+            continue
+        settled = {}
+        for name in d.sides:
+            mine = sides == name
+            settled[name] = float(holds[mine].mean()) if mine.sum() >= MIN_WORLDS_PER_SIDE else math.nan
+        if any(math.isnan(v) for v in settled.values()):
+            continue
+        move = sum(d.credence[n] * abs(v - share) for n, v in settled.items())
+        rows.append({"dispute": d.name, "question": d.question, "share_now": share, "expected_move": move,
+                     **{f"share_if_{n}": v for n, v in settled.items()},
+                     "verdict_if": {n: verdict_of(v) for n, v in settled.items()}})
+    return sorted(rows, key=lambda r: -r["expected_move"])
+
+
+# -- judging ----------------------------------------------------------------------------------
+
+
+def judge(argument: Any, reading: str, table: Any, stats: list[Any], discover_boxes: bool = True) -> dict[str, Any]:
+    """One argument in one stratum: share of worlds that hold, verdict, PRIM boxes, value of information."""
+    held = holds_in_worlds(argument, stats)
+    share = float(held.mean()) if len(held) else math.nan
+    verdict = verdict_of(share) if len(held) else ""
+    boxes = discover(table, ~held) if discover_boxes and verdict == DEPENDS else []
+    effects = {t.outcome: np.array([s.row(t.outcome).difference for s in stats]) for t in argument.outcomes}
+    noise = {t.outcome: np.array([(s.row(t.outcome).ci_high - s.row(t.outcome).ci_low) / 2 for s in stats])
+             for t in argument.outcomes}
+    return {"argument": argument.id, "reading": reading, "worlds": len(held), "holds_in": int(held.sum()),
+            "share": share, "verdict": verdict, "boxes": boxes, "held": held,
+            "value_of_information": value_of_information(table, held) if len(held) else [],
+            "effects": effects, "noise": noise}
+
+
+def world_columns(judged: dict[str, Any], outcome: str) -> dict[str, Any]:
+    """verdicts.csv's world columns of one outcome: the share, the across-world spread, the noise."""
+    effect, noise = judged["effects"][outcome], judged["noise"][outcome]
+    ok = ~np.isnan(effect)
+
+    def q(values: np.ndarray, p: float) -> float:
+        return float(np.percentile(values[ok], p)) if ok.any() else math.nan
+
+    return {"worlds": judged["worlds"], "worlds_share_holds": judged["share"], "worlds_verdict": judged["verdict"],
+            "worlds_effect_median": q(effect, 50), "worlds_effect_p5": q(effect, 5),
+            "worlds_effect_p95": q(effect, 95), "worlds_noise_half_width": q(noise, 50)}
+
+
+def conditions_records(judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """conditions.json: per (argument, reading) the share, the verdict, the boxes and the value of information."""
+    out = []
+    for j in judged:
+        out.append({"argument": j["argument"], "reading": j["reading"], "worlds": j["worlds"], "share": j["share"],
+                    "verdict": j["verdict"],
+                    "fails_where": [{"coverage": b.coverage, "density": b.density, "mass": b.mass, "worlds": b.worlds,
+                                     "bounds": [_bound_record(bd) for bd in b.bounds]} for b in j["boxes"]],
+                    "value_of_information": j["value_of_information"]})
+    return out
+
+
+def _bound_record(bound: Bound) -> dict[str, Any]:
+    return {**bound._asdict(), "claims": [{"id": c, "quote": q} for c, q in bound.claims]}
+
+
+def conditions_text(judged: list[dict[str, Any]]) -> str:
+    """The readable conditions: where each 'depends' fails, with the claims behind each bound."""
+    lines = ["Where the arguments fail (PRIM boxes over the plausible worlds; coverage = share of the failing worlds "
+             "inside the box, density = share of the box's worlds that fail):"]
+    for j in judged:
+        head = f"{j['argument']} under {j['reading']}: {j['verdict']} ({j['share']:.0%} of {j['worlds']} worlds hold)"
+        if j["verdict"] != DEPENDS:
+            continue
+        lines.append("")
+        lines.append(head)
+        if not j["boxes"]:
+            lines.append("  no box: the failing worlds share no simple region of the factors")
+        for k, b in enumerate(j["boxes"], 1):
+            lines.append(f"  box {k}: fails in {b.density:.0%} of its {b.worlds} worlds, "
+                         f"holds {b.coverage:.0%} of all failing worlds")
+            for bd in b.bounds:
+                lines.append(f"    {bd.describe()}")
+                for c, q in bd.claims:
+                    lines.append(f"      {c}: \"{q}\"")
+                if not bd.claims and bd.assumption:
+                    lines.append(f"      assumption: {bd.assumption}")
+        for v in j["value_of_information"][:3]:
+            sides = ", ".join(f"{n}: {s:.0%}" for n, s in ((k[9:], x) for k, x in v.items()
+                                                           if k.startswith("share_if_")))
+            lines.append(f"  settle {v['dispute']} -> share {sides} (expected move {v['expected_move']:.2f})")
+    if len(lines) == 1:
+        return "Where the arguments fail: no argument depends on the world (each holds or fails in 90% of worlds)."
+    return "\n".join(lines)
+
+
+# -- planning the world runs ------------------------------------------------------------------
+
+
+def strata(readings: list[str], worlds: int | None, ensemble: str | None,
+           announce: Any = None) -> dict[str, Any]:
+    """Each reading's plausible worlds (its stratum of the ensemble); none when worlds is 0.
+
+    With no ensemble installed and no --worlds asked for, the verdicts stay at the default
+    parameters only, and ``announce`` says so.
+    """
+    from afsim.studies.worlds import plausible_worlds
+
+    if worlds == 0:
+        return {}
+    try:
+        return {r: plausible_worlds(r, ensemble, worlds) for r in readings}
+    except InputError:
+        if worlds is not None or ensemble is not None:
+            raise
+        if announce:
+            announce("argue: no plausible-world ensemble (afsim calibrate); verdicts at the default parameters only")
+        return {}
+
+
+
+def world_units(arguments: list[Any], tables: dict[str, Any], scenarios: str, seed: int | None,
+                replications: int) -> tuple[list[Any], dict[tuple[str, str], list[int]]]:
+    """Every (scenario, reading, world) pair once, and which units each (argument, reading) judges.
+
+    Arguments that name the same scenario share its world runs: the unit is keyed by the scenario
+    file and the stratum, not by the argument.
+    """
+    from afsim.engine.scheduler import Unit
+    from afsim.studies.arguments import scenario_path
+    from afsim.studies.worlds import world_pairs
+    from afsim.world.scenario import load_scenario
+
+    units: list[Any] = []
+    first: dict[tuple[str, str], int] = {}
+    owned: dict[tuple[str, str], list[int]] = {}
+    for a in arguments:
+        path = scenario_path(a, scenarios)
+        for reading, table in tables.items():
+            if (path, reading) not in first:
+                first[(path, reading)] = len(units)
+                pairs = world_pairs(load_scenario(path, beliefs=reading), table, seed)
+                units += [Unit(p, range(replications)) for p in pairs]
+            start = first[(path, reading)]
+            owned[(a.id, reading)] = list(range(start, start + len(table)))
+    return units, owned
