@@ -101,7 +101,7 @@ def worlds_text(report: WorldsReport) -> str:
             f"{'noise: +/- 95% CI':>18s}")
     lines = [f"{report.scenario} vs {report.baseline} in {report.worlds} plausible worlds ({report.stratum} stratum), "
              f"{report.replications} replications per world and arm", head, "-" * len(head)]
-    for r in report.rows:
+    for r in (r for r in report.rows if r["outcome"] in HEADLINE):
         better = "" if math.isnan(r["share_of_worlds_better"]) else f"{r['share_of_worlds_better']:.0%}"
         spread = f"{format_number(r['worlds_p5'])}..{format_number(r['worlds_p95'])}"
         lines.append(f"{r['outcome']:26s} {format_number(r['worlds_median']):>22s} {spread:>24s} {better:>14s} "

@@ -13,6 +13,7 @@ far the share would move, in expectation, if the dispute were settled either way
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -69,6 +70,8 @@ class Bound(NamedTuple):
     assumption: str
 
     def describe(self) -> str:
+        if self.parameter.startswith("mechanisms.") and self.world_low == 0 and self.world_high == 1:
+            return f"{self.parameter} = {int(self.low >= 0.5)} ({'live' if self.low >= 0.5 else 'frozen'}; {self.meaning})"
         if self.low > self.world_low and self.high < self.world_high:
             where = f"{self.low:.4g} <= {self.parameter} <= {self.high:.4g}"
         elif self.low > self.world_low:
@@ -92,7 +95,6 @@ class Box(NamedTuple):
 def load_prim() -> Any:
     """EMA Workbench's PRIM module (quietly: it warns about parallel back ends afsim does not use)."""
     import logging
-    import warnings
 
     try:
         with warnings.catch_warnings():
@@ -115,26 +117,35 @@ def discover(table: Any, fails: np.ndarray, threshold: float = PRIM_THRESHOLD, b
     if not varying or fails.all() or not fails.any():
         return []
     x = table[varying].astype(np.float64).reset_index(drop=True)
-    finder = load_prim().Prim(x, fails.astype(int), threshold=threshold, peel_alpha=0.05, mass_min=0.05)
-    out = []
-    for _ in range(boxes):
-        box = finder.find_box()
-        if box is None:
-            break
-        trajectory = box.peeling_trajectory
-        good = trajectory[trajectory["density"] >= threshold]
-        i = int(good["coverage"].idxmax() if len(good) else trajectory["density"].idxmax())
-        box.select(i)
-        lims = box.box_lims[i]
-        bounds = tuple(_bound(name, float(lims[name][0]), float(lims[name][1]), x[name])
-                       for name in varying if (lims[name][0] > x[name].min()) or (lims[name][1] < x[name].max()))
-        row = trajectory.loc[i]
-        if not bounds:
-            break
-        out.append(Box(bounds, float(row["coverage"]), float(row["density"]), float(row["mass"]), int(row["n"])))
-        if len(good) == 0:
-            break
+    prim = load_prim()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EMA Workbench's own deprecation notices (pandas)
+        finder = prim.Prim(x, fails.astype(int), threshold=threshold, peel_alpha=0.05, mass_min=0.05)
+        out = []
+        for _ in range(boxes):
+            box = finder.find_box()
+            if box is None or not _keep(box, x, varying, threshold, out):
+                break
     return out
+
+
+def _keep(box: Any, x: Any, varying: list[str], threshold: float, out: list[Box]) -> bool:
+    """Select the box's trajectory point (most coverage at ``threshold`` density, then the densest) and
+    keep it in ``out``; False when PRIM found nothing more worth a box."""
+    trajectory = box.peeling_trajectory
+    good = trajectory[trajectory["density"] >= threshold]
+    ranked = (good if len(good) else trajectory).sort_values(["coverage", "density"] if len(good) else ["density"],
+                                                              ascending=False, kind="stable")
+    i = int(ranked.index[0])
+    box.select(i)
+    lims = box.box_lims[i]
+    bounds = tuple(_bound(name, float(lims[name][0]), float(lims[name][1]), x[name])
+                   for name in varying if (lims[name][0] > x[name].min()) or (lims[name][1] < x[name].max()))
+    row = trajectory.loc[i]
+    if not bounds:
+        return False
+    out.append(Box(bounds, float(row["coverage"]), float(row["density"]), float(row["mass"]), int(row["n"])))
+    return len(good) > 0
 
 
 def _bound(name: str, low: float, high: float, column: Any) -> Bound:

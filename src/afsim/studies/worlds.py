@@ -165,7 +165,7 @@ def run_worlds(scenario: str | None, *, resume: str | None = None, beliefs: str 
     """
     import pandas as pd
 
-    from afsim.engine.stats import HEADLINE
+    from afsim.model.outcomes import OUTCOMES
 
     if resume is not None:
         refuse_new_options({"scenario": scenario, "beliefs": beliefs, "ensemble": ensemble, "worlds": worlds,
@@ -189,8 +189,9 @@ def run_worlds(scenario: str | None, *, resume: str | None = None, beliefs: str 
     with job(folder, "afsim run --worlds --resume {path}"):
         units = [Unit(p, range(replications)) for p in world_pairs(s, table, seed)]
         stats = run_units(folder, units, on_point=progress, **executor)
+        everything = list(OUTCOMES)
         report = WorldsReport(folder.path, s.name, s.baseline_name, s.beliefs, len(table), replications,
-                              spread_rows(stats, HEADLINE), world_rows(table, stats, HEADLINE))
+                              spread_rows(stats, everything), world_rows(table, stats, everything))
         folder.write_frame("across_worlds.csv", pd.DataFrame(report.rows))
         folder.write_frame("worlds.csv", pd.DataFrame(report.per_world))
         folder.write_frame("world_factors.csv", table)

@@ -1,0 +1,175 @@
+"""Earned verdicts: arguments judged in every plausible world, PRIM boxes for those that depend, and
+`afsim run --worlds` keeping the across-world spread apart from the simulation noise."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from afsim.engine.stats import PairedStats
+from afsim.studies import arguments as ag
+from afsim.studies import earned, worlds
+from afsim.studies.arguments import Argument, OutcomeTest
+from tests.conftest import SCENARIOS, result_dir
+
+EXPOSURE, ARMS, OTHER = "us.homeland_exposure", "russia.hostility_arms_offset", "us.intel_capability"
+
+
+def synthetic_argument(outcome: str = "killed_total") -> Argument:
+    return Argument("T-synthetic", "test", "a synthetic argument", (), "us_strikes.yaml", (OutcomeTest(outcome, "higher"),))
+
+
+def world_table(n: int = 300, seed: int = 3) -> pd.DataFrame:
+    """A stratum-like table: the homeland dispute's two sides (0.1 restraint, 1.5 haven) mixed 70/30
+    with a little spread, and two parameters nothing depends on."""
+    rng = np.random.default_rng(seed)
+    haven = rng.random(n) < 0.3
+    exposure = np.where(haven, rng.uniform(1.2, 1.5, n), rng.uniform(0.1, 0.4, n))
+    table = pd.DataFrame({"world": range(n), EXPOSURE: exposure, ARMS: rng.uniform(0, 0.1, n),
+                          OTHER: rng.uniform(0.3, 0.9, n)})
+    return worlds.with_structure(table)
+
+
+def stats_with_effects(effects: np.ndarray, noise: float, outcome: str = "killed_total", reps: int = 10,
+                       seed: int = 5) -> list[PairedStats]:
+    """One PairedStats per world whose mean effect is exactly ``effects[i]``, with replication noise."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for e in effects:
+        base = rng.normal(100, 1, reps)
+        jitter = rng.normal(0, noise, reps)
+        out.append(PairedStats.from_arrays({outcome: base}, {outcome: base + e + jitter - jitter.mean()}))
+    return out
+
+
+def test_an_argument_that_depends_on_one_parameter_gets_depends_with_a_box_on_it():
+    table = world_table()
+    effects = np.where(table[EXPOSURE] > 0.8, 5.0, -5.0)  # holds only in the haven worlds
+    judged = earned.judge(synthetic_argument(), "default", table, stats_with_effects(effects, noise=1.0))
+    assert judged["verdict"] == earned.DEPENDS
+    assert judged["share"] == pytest.approx(float((table[EXPOSURE] > 0.8).mean()))
+    assert judged["boxes"], "a depends verdict must come with the conditions where it fails"
+    box = judged["boxes"][0]
+    assert [b.parameter for b in box.bounds] == [EXPOSURE]
+    bound = box.bounds[0]
+    haven = table[EXPOSURE][table[EXPOSURE] > 0.8]
+    # fails below the gap; PRIM peels in 5% steps, so its edge may take in the lowest few haven worlds
+    assert 0.4 <= bound.high < haven.quantile(0.2) and bound.low == pytest.approx(table[EXPOSURE].min())
+    assert box.density >= 0.9 and box.coverage == 1.0
+    assert bound.claims and all(quote for _, quote in bound.claims)  # each bound names its claims and quotes
+    text = earned.conditions_text([judged])
+    assert f"{EXPOSURE} <= " in text and bound.claims[0][0] in text
+    # settling the homeland dispute moves the share all the way: haven -> holds, restraint -> fails
+    voi = judged["value_of_information"]
+    assert voi[0]["dispute"] == "homeland"
+    assert voi[0]["share_if_haven"] == 1.0 and voi[0]["share_if_restraint"] == 0.0
+    assert voi[0]["verdict_if"] == {"restraint": earned.FAILS, "haven": earned.HOLDS}
+    assert voi[0]["expected_move"] > 0.3
+
+
+def test_an_argument_that_depends_on_nothing_holds_judged_on_the_mean_not_the_ci():
+    table = world_table()
+    stats = stats_with_effects(np.full(len(table), 1.0), noise=20.0)  # mean +1 everywhere, CIs straddle zero
+    assert all(s.row("killed_total").ci_low < 0 for s in stats)
+    judged = earned.judge(synthetic_argument(), "default", table, stats)
+    assert (judged["verdict"], judged["share"], judged["boxes"]) == (earned.HOLDS, 1.0, [])
+    reversed_ = earned.judge(synthetic_argument(), "default", table, stats_with_effects(np.full(len(table), -1.0), 0.1))
+    assert (reversed_["verdict"], reversed_["share"]) == (earned.FAILS, 0.0)
+
+
+def test_the_verdict_thresholds_and_each_test_direction_on_the_mean():
+    assert [earned.verdict_of(s) for s in (1.0, 0.9, 0.89, 0.11, 0.1, 0.0)] == \
+        ["holds", "holds", "depends", "depends", "fails", "fails"]
+    row = stats_with_effects(np.array([3.0]), 0.5)[0].row("killed_total")
+    assert earned.holds_on_mean(OutcomeTest("killed_total", "higher"), row)
+    assert not earned.holds_on_mean(OutcomeTest("killed_total", "lower"), row)
+    assert earned.holds_on_mean(OutcomeTest("killed_total", "at_most", value=3.5), row)
+    assert not earned.holds_on_mean(OutcomeTest("killed_total", "at_most", value=2.5), row)
+    assert earned.holds_on_mean(OutcomeTest("killed_total", "none", tolerance=0.05), row)  # 3 within 5% of 100
+    assert not earned.holds_on_mean(OutcomeTest("killed_total", "none", tolerance=0.01), row)
+
+
+def test_mechanism_switches_enter_as_factors_and_prim_finds_a_structural_condition():
+    table = world_table(400)
+    switch = "mechanisms.russia_help"
+    assert 0.03 < 1 - table[switch].mean() < 0.2  # frozen in about one world in ten
+    assert worlds.with_structure(table.head(50)).equals(table.head(50))  # a prefix keeps its switches
+    doubtful = worlds.with_structure(table.drop(columns=[switch]), doubt=0.3)  # frozen in ~30% of worlds
+    effects = np.where(doubtful[switch] == 1, 2.0, -2.0)
+    judged = earned.judge(synthetic_argument(), "default", doubtful, stats_with_effects(effects, 0.5))
+    assert judged["verdict"] == earned.DEPENDS
+    (bound,) = judged["boxes"][0].bounds
+    assert bound.parameter == switch and bound.high < 1
+    assert bound.describe().startswith(f"{switch} = 0 (frozen")
+
+
+def test_arguments_on_one_scenario_share_their_world_runs():
+    table = world_table(6)
+    carrot, rapprochement, backlash = (ag.load_arguments()[k] for k in
+                                       ("A002-intel-carrot", "A002-rapprochement", "A001-backlash"))
+    units, owned = earned.world_units([carrot, rapprochement, backlash], {"default": table, "haven": table},
+                                      str(SCENARIOS), None, 3)
+    assert len(units) == 2 * 2 * 6  # two scenarios x two strata x six worlds, not three arguments' worth
+    assert owned[(carrot.id, "haven")] == owned[(rapprochement.id, "haven")] != owned[(backlash.id, "haven")]
+    # a world's values reach both arms; what the scenario sets itself is kept
+    pair = units[0].pair
+    assert pair.baseline.params.get(EXPOSURE) == pair.scenario.params.get(EXPOSURE) == table[EXPOSURE][0]
+
+
+def test_argue_over_worlds_writes_shares_conditions_and_resumes(tmp_path):
+    table = world_table(8)
+    report = ag.run_argue(("default",), ("A001-backlash",), replications=4, world_replications=3,
+                          scenarios=str(SCENARIOS), out=str(tmp_path), tables={"default": table})
+    folder = result_dir(tmp_path)
+    verdicts = pd.read_csv(folder / "verdicts.csv")
+    row = verdicts.iloc[0]
+    assert row["worlds"] == 8 and row["worlds_verdict"] in ("holds", "fails", "depends")
+    assert row["worlds_verdict"] == earned.verdict_of(row["worlds_share_holds"])
+    assert row["worlds_effect_p5"] <= row["worlds_effect_median"] <= row["worlds_effect_p95"]
+    assert row["worlds_noise_half_width"] > 0 and {"ci_low", "ci_high"} <= set(verdicts.columns)
+    conditions = json.loads((folder / "conditions.json").read_text())
+    assert conditions[0]["share"] == report.judged[0]["share"] and conditions[0]["worlds"] == 8
+    with pytest.raises(ag.InputError, match="already complete"):
+        ag.run_argue(resume=str(folder))
+
+
+def test_argue_without_an_ensemble_judges_at_the_defaults_and_says_so(tmp_path, monkeypatch):
+    def missing(*_a, **_k):
+        raise ag.InputError("--worlds", "no plausible-world ensemble")
+
+    monkeypatch.setattr(worlds, "plausible_worlds", missing)
+    said = []
+    report = ag.run_argue(("default",), ("A001-backlash",), replications=4, scenarios=str(SCENARIOS),
+                          out=str(tmp_path), announce=said.append)
+    assert report.judged == [] and any("default parameters only" in s for s in said)
+    with pytest.raises(ag.InputError, match="ensemble"):  # asked for worlds explicitly: an error
+        ag.run_argue(("default",), ("A001-backlash",), replications=4, scenarios=str(SCENARIOS),
+                     out=str(tmp_path), worlds=5)
+
+
+def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, monkeypatch, invoke):
+    table = world_table(10).drop(columns=[c for c in world_table(10).columns if c.startswith("mechanisms.")])
+    monkeypatch.setattr(worlds, "plausible_worlds", lambda stratum, path, limit: worlds.with_structure(table))
+    out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "-n", 4, "--out", tmp_path, "-q")
+    assert out.exit_code == 0, out.output
+    assert "across worlds" in out.output and "noise" in out.output and "10 plausible worlds" in out.output
+    folder = result_dir(tmp_path)
+    spread = pd.read_csv(folder / "across_worlds.csv").set_index("outcome")
+    per_world = pd.read_csv(folder / "worlds.csv")
+    killed = per_world[per_world["outcome"] == "killed_total"]["effect"]
+    assert len(killed) == 10
+    assert spread.loc["killed_total", "worlds_median"] == pytest.approx(killed.median())
+    assert spread.loc["killed_total", "worlds_p5"] == pytest.approx(np.percentile(killed, 5))
+    assert spread.loc["killed_total", "share_of_worlds_better"] == pytest.approx((killed < 0).mean())
+    noise = per_world[per_world["outcome"] == "killed_total"]
+    half = ((noise["noise_ci_high"] - noise["noise_ci_low"]) / 2).median()
+    assert spread.loc["killed_total", "noise_half_width"] == pytest.approx(half)
+
+
+def test_run_worlds_without_an_ensemble_is_one_line_exit_2(tmp_path, invoke):
+    out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", tmp_path / "none.csv",
+                 "--out", tmp_path)
+    assert out.exit_code == 2 and "Traceback" not in out.output
