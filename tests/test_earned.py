@@ -8,18 +8,19 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import SCENARIOS, result_dir
 
 from afsim.engine.stats import PairedStats
 from afsim.studies import arguments as ag
 from afsim.studies import earned, worlds
 from afsim.studies.arguments import Argument, OutcomeTest
-from tests.conftest import SCENARIOS, result_dir
 
 EXPOSURE, ARMS, OTHER = "us.homeland_exposure", "russia.hostility_arms_offset", "us.intel_capability"
 
 
 def synthetic_argument(outcome: str = "killed_total") -> Argument:
-    return Argument("T-synthetic", "test", "a synthetic argument", (), "us_strikes.yaml", (OutcomeTest(outcome, "higher"),))
+    return Argument("T-synthetic", "test", "a synthetic argument", (), "us_strikes.yaml",
+                    (OutcomeTest(outcome, "higher"),))
 
 
 def world_table(n: int = 300, seed: int = 3) -> pd.DataFrame:

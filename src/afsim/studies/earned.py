@@ -71,7 +71,8 @@ class Bound(NamedTuple):
 
     def describe(self) -> str:
         if self.parameter.startswith("mechanisms.") and self.world_low == 0 and self.world_high == 1:
-            return f"{self.parameter} = {int(self.low >= 0.5)} ({'live' if self.low >= 0.5 else 'frozen'}; {self.meaning})"
+            state = "1 (live" if self.low >= 0.5 else "0 (frozen"
+            return f"{self.parameter} = {state}; {self.meaning})"
         if self.low > self.world_low and self.high < self.world_high:
             where = f"{self.low:.4g} <= {self.parameter} <= {self.high:.4g}"
         elif self.low > self.world_low:
