@@ -174,3 +174,24 @@ def test_run_worlds_without_an_ensemble_is_one_line_exit_2(tmp_path, invoke):
     out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", tmp_path / "none.csv",
                  "--out", tmp_path)
     assert out.exit_code == 2 and "Traceback" not in out.output
+
+
+def test_plots_show_shares_prim_boxes_and_the_spread_beside_the_noise(tmp_path, monkeypatch, invoke):
+    from afsim.present.figures.worlds import boxes_figure, share_figure
+
+    table = world_table()
+    judged = earned.judge(synthetic_argument(), "default", table,
+                          stats_with_effects(np.where(table[EXPOSURE] > 0.8, 5.0, -5.0), 1.0))
+    conditions = json.loads(json.dumps(earned.conditions_records([judged])))  # as read back from conditions.json
+    boxes = boxes_figure({"conditions": conditions, "manifest": {}})
+    assert boxes.get_label() == "prim_boxes" and EXPOSURE in [t.get_text() for t in boxes.axes[0].get_yticklabels()]
+    verdicts = pd.DataFrame([{"argument": "T", "reading": r, "worlds": 300, "worlds_share_holds": s,
+                              "worlds_verdict": earned.verdict_of(s)} for r, s in (("default", 0.27), ("haven", 1.0))])
+    bars = share_figure({"verdicts": verdicts, "manifest": {"world_replications": 10}})
+    widths = sorted(round(p.get_width(), 2) for p in bars.axes[0].patches if p.get_height() < 1)
+    assert widths == [0.27, 1.0]
+    # a run --worlds result set plots its spread
+    monkeypatch.setattr(worlds, "plausible_worlds", lambda stratum, path, limit: world_table(6))
+    assert invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "-n", 3, "--out", tmp_path, "-q").exit_code == 0
+    drawn = invoke("plot", result_dir(tmp_path))
+    assert drawn.exit_code == 0 and "effect_across_worlds.png" in drawn.output

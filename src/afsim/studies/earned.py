@@ -266,7 +266,7 @@ def conditions_text(judged: list[dict[str, Any]]) -> str:
             lines.append("  no box: the failing worlds share no simple region of the factors")
         for k, b in enumerate(j["boxes"], 1):
             lines.append(f"  box {k}: fails in {b.density:.0%} of its {b.worlds} worlds, "
-                         f"holds {b.coverage:.0%} of all failing worlds")
+                         f"contains {b.coverage:.0%} of all failing worlds")
             for bd in b.bounds:
                 lines.append(f"    {bd.describe()}")
                 for c, q in bd.claims:
