@@ -57,6 +57,9 @@ def test_cli_params_table(invoke):
     for spec in SPECS:
         assert spec.path in out.stdout
     assert "assumption:" in out.stdout and "C002-duty-to-warn" in out.stdout
+    assert "valid [0, 1]  plausible [0.3, 0.7]" in out.stdout  # us.intel_capability
+    assert "Plausible range: Dispute homeland" in out.stdout
+    assert max(map(len, out.stdout.splitlines())) <= 110  # fits a terminal
     group = invoke("params", "--group", "russia")
     assert "russia.zero_sum" in group.stdout and "us.intel_capability" not in group.stdout
 
@@ -110,6 +113,8 @@ us:
       unit: "probability"
       meaning: "Chance US intelligence detects a plot in time"
       claims: [C002-us-ic-experience]
+      plausible: [0.3, 0.7]
+      plausible_reason: "Capable but fallible (assumption)."
 """
 
 
@@ -121,6 +126,40 @@ def test_the_table_keeps_numbers_as_written(tmp_path):
     assert (s.path, s.default, s.lo, s.hi, s.claims, s.assumption, s.contested) == (
         "us.intel_capability", 0.5, 0.0, 1, ("C002-us-ic-experience",), None, False)
     assert isinstance(s.lo, float) and isinstance(s.hi, int)  # tornado tables print them as written
+    assert s.plausible == (0.3, 0.7) and s.plausible_reason == "Capable but fallible (assumption)."
+
+
+def test_plausible_ranges_are_narrower_than_valid_and_say_why():
+    """Plausible ranges are what an analyst would defend, not the valid range copied."""
+    for spec in SPECS:
+        low, high = spec.plausible
+        assert spec.lo <= low <= spec.default <= high <= spec.hi, spec.path
+        assert spec.plausible_reason, spec.path
+        # a reason cites the parameter's own claims or says it is an assumption (or a dispute's sides)
+        cites = any(c in spec.plausible_reason for c in spec.claims)
+        assert cites or "ssumption" in spec.plausible_reason or "Dispute" in spec.plausible_reason, spec.path
+    sampled = [s for s in SPECS if s.plausible[0] < s.plausible[1]]
+    narrower = [s for s in sampled if s.plausible[1] - s.plausible[0] < s.hi - s.lo]
+    # only a contested parameter whose valid range is exactly its dispute's sides keeps the whole of it
+    assert {s.path for s in sampled} - {s.path for s in narrower} == {
+        "russia.hostility_arms_offset", "russia.concession_link", "russia.influence_weight"}
+    assert len(narrower) > 100
+    switches = [s for s in SPECS if s.path.startswith("mechanisms.")]
+    assert switches and all(s.plausible == (1, 1) for s in switches)  # structural, not sampled
+
+
+def test_contested_plausible_ranges_span_their_dispute_sides():
+    from afsim.world.beliefs import disputes
+
+    for dispute in disputes().values():
+        for side in dispute.sides.values():
+            for path, value in side.sets.items():
+                low, high = next(s.plausible for s in SPECS if s.path == path)
+                assert low <= value <= high, (dispute.name, side.name, path)
+    contested = {p for d in disputes().values() for side in d.sides.values() for p in side.sets}
+    for path in contested:  # the range is exactly the span of the sides: no more, no less
+        values = [side.sets[path] for d in disputes().values() for side in d.sides.values() if path in side.sets]
+        assert next(s.plausible for s in SPECS if s.path == path) == (min(values), max(values)), path
 
 
 @pytest.mark.parametrize(("edit", "where", "expected"), [
@@ -133,6 +172,12 @@ def test_the_table_keeps_numbers_as_written(tmp_path):
     (("  about", "  abut"), "line 1: us", "exactly the keys about and parameters"),
     (("      unit:", "      hi: 2\n      unit:"), "line 7: us.parameters.intel_capability.hi", "given twice"),
     (("us:", "- us:"), "line 1: (top level)", "a mapping of group name"),
+    (("[0.3, 0.7]", "[0.6, 0.7]"), "line 11: us.parameters.intel_capability.plausible", "low <= default 0.5"),
+    (("[0.3, 0.7]", "[0.3, 1.2]"), "line 11: us.parameters.intel_capability.plausible", "<= 1 (inside the valid"),
+    (("[0.3, 0.7]", "[0.3]"), "line 11: us.parameters.intel_capability.plausible", "[low, high], two numbers"),
+    (("      plausible: [0.3, 0.7]\n", ""), "line 4: us.parameters.intel_capability.plausible", "[low, high]"),
+    (('"Capable but fallible (assumption)."', '" "'), "line 12: us.parameters.intel_capability.plausible_reason",
+     "a text: the claims, or the assumption"),
 ])
 def test_a_bad_table_names_file_line_and_key_path(tmp_path, edit, where, expected):
     table = tmp_path / "parameters.yaml"
@@ -163,7 +208,9 @@ def odd_appendix_row(spec) -> str:
     support = ", ".join(spec.claims)
     if spec.assumption:
         support = f"{support}; assumption" if support else "assumption"
-    return (f"| `{spec.path}`{flag} | {spec.default:g} | [{spec.lo:g}, {spec.hi:g}] | {spec.unit} | {support} |")
+    low, high = spec.plausible
+    return (f"| `{spec.path}`{flag} | {spec.default:g} | [{spec.lo:g}, {spec.hi:g}] | [{low:g}, {high:g}] "
+            f"| {spec.unit} | {support} |")
 
 
 def test_the_odd_appendix_is_in_step_with_the_table():

@@ -77,7 +77,7 @@ def claim_text(claim_id: str) -> str:
 
 
 def params_text(group: str | None) -> str:
-    """Every parameter (of one group): default, range, unit, and its sources."""
+    """Every parameter (of one group): default, valid and plausible range, unit, its sources and the range's reason."""
     groups = [g.name for g in parameter_groups()]
     if group is not None and group not in groups:
         raise InputError(f"--group {group}", f"unknown parameter group; known: {', '.join(groups)}",
@@ -90,9 +90,10 @@ def params_text(group: str | None) -> str:
         if s.assumption:
             sources += ("; " if sources else "") + f"assumption: {s.assumption}"
         flag = " [contested]" if s.contested else ""
-        out.append(f"{s.path:38s} {s.default:>8g}  [{s.lo:g}, {s.hi:g}]  {s.unit}{flag}")
-        out.append(textwrap.fill(f"{s.meaning}. Sources: {sources}", 110,
-                                 initial_indent=" " * 4, subsequent_indent=" " * 4))
+        low, high = s.plausible
+        out.append(f"{s.path:38s} {s.default:>7g}  valid [{s.lo:g}, {s.hi:g}]  plausible [{low:g}, {high:g}]{flag}")
+        for text in (f"{s.meaning} ({s.unit}). Sources: {sources}", f"Plausible range: {s.plausible_reason}"):
+            out.append(textwrap.fill(text, 110, initial_indent=" " * 4, subsequent_indent=" " * 4))
     return "\n".join(out)
 
 

@@ -36,6 +36,8 @@ class ParameterSpec(NamedTuple):
     claims: tuple[str, ...]
     assumption: str | None
     contested: bool
+    plausible: tuple[float, float]  # what a careful analyst would defend, inside [lo, hi]; sampled by calibrate
+    plausible_reason: str  # the claims, or the assumption, that set the plausible range
 
 
 class GroupSpec(NamedTuple):
@@ -52,7 +54,8 @@ def is_number(value: Any) -> bool:
 
 # -- the table --------------------------------------------------------------------------------
 
-REQUIRED = {"default": "a number", "lo": "a number", "hi": "a number", "unit": "a text", "meaning": "a text"}
+REQUIRED = {"default": "a number", "lo": "a number", "hi": "a number", "unit": "a text", "meaning": "a text",
+            "plausible": "[low, high], two numbers", "plausible_reason": "a text"}
 OPTIONAL = {"claims": "a list of claim ids", "assumption": "a text", "contested": "true or false"}
 
 
@@ -95,6 +98,8 @@ def _spec(path: str, entry: Any, fail: Fail) -> ParameterSpec:
         value = entry.get(key)
         if (expected == "a number" and not is_number(value)) or (expected == "a text" and not isinstance(value, str)):
             fail((key,), expected)
+        if key == "plausible" and not (isinstance(value, list) and len(value) == 2 and all(map(is_number, value))):
+            fail((key,), expected)
     claims, assumption, contested = entry.get("claims", []), entry.get("assumption"), entry.get("contested", False)
     if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
         fail(("claims",), OPTIONAL["claims"])
@@ -106,9 +111,16 @@ def _spec(path: str, entry: Any, fail: Fail) -> ParameterSpec:
         fail((), "claims or an assumption (every parameter needs a provenance)")
     if not entry["lo"] <= entry["default"] <= entry["hi"]:
         fail(("default",), f"a number in [{entry['lo']:g}, {entry['hi']:g}]")
+    low, high = entry["plausible"]
+    if not entry["lo"] <= low <= entry["default"] <= high <= entry["hi"]:
+        fail(("plausible",), f"[low, high] with {entry['lo']:g} <= low <= default {entry['default']:g} <= high <= "
+                             f"{entry['hi']:g} (inside the valid range, around the default), got [{low:g}, {high:g}]")
+    if not entry["plausible_reason"].strip():
+        fail(("plausible_reason",), "a text: the claims, or the assumption, that set the plausible range")
     # lo and hi are kept as written (an integer stays an integer): tornado tables print them
     return ParameterSpec(path, float(entry["default"]), entry["lo"], entry["hi"], entry["unit"], entry["meaning"],
-                         tuple(claims), assumption, contested)
+                         tuple(claims), assumption, contested, (float(low), float(high)),
+                         entry["plausible_reason"].strip())
 
 
 def load_table(file: str | os.PathLike[str] = TABLE) -> dict[str, GroupSpec]:
