@@ -145,19 +145,32 @@ def test_argue_without_an_ensemble_judges_at_the_defaults_and_says_so(tmp_path, 
     said = []
     report = ag.run_argue(("default",), ("A001-backlash",), replications=4, scenarios=str(SCENARIOS),
                           out=str(tmp_path), announce=said.append)
-    assert report.judged == [] and any("default parameters only" in s for s in said)
+    assert report.judged == [] and any("no plausible-world ensemble" in s and "default parameters only" in s
+                                       for s in said)
     with pytest.raises(ag.InputError, match="ensemble"):  # asked for worlds explicitly: an error
         ag.run_argue(("default",), ("A001-backlash",), replications=4, scenarios=str(SCENARIOS),
                      out=str(tmp_path), worlds=5)
 
 
-def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, monkeypatch, invoke):
+def ensemble_folder(folder, tables: dict[str, pd.DataFrame]):
+    """An ensemble folder as `afsim calibrate` writes it: design.json (fresh fingerprint) and ensemble.parquet."""
+    from afsim.studies.ensemble import fingerprint
+
+    folder.mkdir()
+    frames = [t.assign(stratum=name) for name, t in tables.items()]
+    pd.concat(frames)[["stratum", *tables[next(iter(tables))].columns]].to_parquet(folder / "ensemble.parquet")
+    (folder / "design.json").write_text(json.dumps({"design": {"strata": list(tables)}, "fingerprint": fingerprint()}))
+    return folder
+
+
+def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, invoke):
     table = world_table(10).drop(columns=[c for c in world_table(10).columns if c.startswith("mechanisms.")])
-    monkeypatch.setattr(worlds, "plausible_worlds", lambda stratum, path, limit: worlds.with_structure(table))
-    out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "-n", 4, "--out", tmp_path, "-q")
+    ensemble = ensemble_folder(tmp_path / "ensemble", {"default": table})
+    out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", ensemble, "-n", 4,
+                 "--out", tmp_path / "r", "-q")
     assert out.exit_code == 0, out.output
     assert "across worlds" in out.output and "noise" in out.output and "10 plausible worlds" in out.output
-    folder = result_dir(tmp_path)
+    folder = result_dir(tmp_path / "r")
     spread = pd.read_csv(folder / "across_worlds.csv").set_index("outcome")
     per_world = pd.read_csv(folder / "worlds.csv")
     killed = per_world[per_world["outcome"] == "killed_total"]["effect"]
@@ -168,10 +181,16 @@ def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, monkeypatch, inv
     noise = per_world[per_world["outcome"] == "killed_total"]
     half = ((noise["noise_ci_high"] - noise["noise_ci_low"]) / 2).median()
     assert spread.loc["killed_total", "noise_half_width"] == pytest.approx(half)
+    factors = pd.read_csv(folder / "world_factors.csv")
+    assert "mechanisms.russia_help" in factors and factors[EXPOSURE].tolist() == pytest.approx(table[EXPOSURE].tolist())
+    # the haven reading has no stratum in this ensemble: one line, exit 2
+    haven = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", ensemble, "--beliefs", "haven",
+                   "--out", tmp_path / "r")
+    assert haven.exit_code == 2 and "no stratum 'haven'" in haven.output
 
 
 def test_run_worlds_without_an_ensemble_is_one_line_exit_2(tmp_path, invoke):
-    out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", tmp_path / "none.csv",
+    out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", tmp_path / "none",
                  "--out", tmp_path)
     assert out.exit_code == 2 and "Traceback" not in out.output
 

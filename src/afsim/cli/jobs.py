@@ -27,8 +27,8 @@ from afsim.world.limits import MAX_REPLICATIONS
 
 SEED = click.IntRange(min=0, max=2**63 - 1)
 REPLICATIONS = click.IntRange(min=2, max=MAX_REPLICATIONS)  # per arm (and per point), README "limits"
-ENSEMBLE = click.option("--ensemble", type=click.Path(dir_okay=False), help="File of plausible worlds (default: "
-                        "the shipped ensemble of `afsim calibrate`).")
+ENSEMBLE = click.option("--ensemble", type=click.Path(file_okay=False), help="Folder of plausible worlds, as `afsim "
+                        "calibrate` writes (default: the shipped ensemble).")
 SETTINGS = click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help="A parameter's value in both "
                         "arms (repeatable), e.g. russia.threat_response=0; over the files' parameters:.")
 announce = functools.partial(click.echo, err=True)

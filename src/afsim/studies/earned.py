@@ -298,11 +298,11 @@ def strata(readings: list[str], worlds: int | None, ensemble: str | None,
         return {}
     try:
         return {r: plausible_worlds(r, ensemble, worlds) for r in readings}
-    except InputError:
+    except InputError as exc:
         if worlds is not None or ensemble is not None:
             raise
         if announce:
-            announce("argue: no plausible-world ensemble (afsim calibrate); verdicts at the default parameters only")
+            announce(f"argue: no plausible worlds ({exc}); verdicts at the default parameters only")
         return {}
 
 
