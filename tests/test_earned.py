@@ -214,3 +214,15 @@ def test_plots_show_shares_prim_boxes_and_the_spread_beside_the_noise(tmp_path, 
     assert invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "-n", 3, "--out", tmp_path, "-q").exit_code == 0
     drawn = invoke("plot", result_dir(tmp_path))
     assert drawn.exit_code == 0 and "effect_across_worlds.png" in drawn.output
+
+
+def test_without_ema_workbench_the_shares_stand_and_the_missing_extra_is_named(monkeypatch):
+    def absent():
+        raise ag.InputError("afsim argue", "scenario discovery needs EMA Workbench: pip install 'afsim[conditions]'")
+
+    monkeypatch.setattr(earned, "load_prim", absent)
+    table = world_table()
+    judged = earned.judge(synthetic_argument(), "default", table,
+                          stats_with_effects(np.where(table[EXPOSURE] > 0.8, 5.0, -5.0), 1.0))
+    assert (judged["verdict"], judged["boxes"]) == (earned.DEPENDS, [])
+    assert "afsim[conditions]" in earned.conditions_text([judged])

@@ -213,12 +213,17 @@ def judge(argument: Any, reading: str, table: Any, stats: list[Any], discover_bo
     held = holds_in_worlds(argument, stats)
     share = float(held.mean()) if len(held) else math.nan
     verdict = verdict_of(share) if len(held) else ""
-    boxes = discover(table, ~held) if discover_boxes and verdict == DEPENDS else []
+    boxes, note = [], ""
+    if discover_boxes and verdict == DEPENDS:
+        try:
+            boxes = discover(table, ~held)
+        except InputError as exc:  # EMA Workbench not installed: the shares stand, the boxes are named missing
+            note = exc.problem
     effects = {t.outcome: np.array([s.row(t.outcome).difference for s in stats]) for t in argument.outcomes}
     noise = {t.outcome: np.array([(s.row(t.outcome).ci_high - s.row(t.outcome).ci_low) / 2 for s in stats])
              for t in argument.outcomes}
     return {"argument": argument.id, "reading": reading, "worlds": len(held), "holds_in": int(held.sum()),
-            "share": share, "verdict": verdict, "boxes": boxes, "held": held,
+            "share": share, "verdict": verdict, "boxes": boxes, "held": held, "note": note,
             "value_of_information": value_of_information(table, held) if len(held) else [],
             "effects": effects, "noise": noise}
 
@@ -263,7 +268,7 @@ def conditions_text(judged: list[dict[str, Any]]) -> str:
         lines.append("")
         lines.append(head)
         if not j["boxes"]:
-            lines.append("  no box: the failing worlds share no simple region of the factors")
+            lines.append(f"  no box: {j.get('note') or 'the failing worlds share no simple region of the factors'}")
         for k, b in enumerate(j["boxes"], 1):
             lines.append(f"  box {k}: fails in {b.density:.0%} of its {b.worlds} worlds, "
                          f"contains {b.coverage:.0%} of all failing worlds")
