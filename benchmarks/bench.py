@@ -14,6 +14,10 @@ adds time, so the ratios within one run are the point, not the absolute times):
   5. start-up of `afsim --help` and `afsim validate` vs `python -c "import click"`
   6. `afsim argue` (defaults) and `afsim sweep sweeps/uptake.yaml`: the one scheduler (points
      packed into full chunks, identical runs once) vs per-point chunks, 2 workers
+  7. a default `afsim argue` over the plausible-worlds ensemble (every world of every reading's
+     stratum, shipped or --ensemble DIR), 2 workers: wall seconds, runs asked and simulated
+
+    python benchmarks/bench.py --only 7 [--ensemble DIR]   # just that figure
 """
 
 from __future__ import annotations
@@ -173,7 +177,7 @@ def scheduled_jobs(workers: int, repeats: int, quick: bool) -> dict[str, list[fl
                 tally = Tally()
                 argue = clocked(lambda share=share, tally=tally: run_argue(
                     replications=argue_n, scenarios=str(REPO / "scenarios"), out=folder, workers=workers,
-                    share=share, tally=tally))[0]
+                    share=share, tally=tally, worlds=0))[0]
                 out.setdefault(f"argue {label}", []).append(argue)
                 out.setdefault(f"argue {label} runs", []).append(tally.simulated)
                 out.setdefault("argue requested", []).append(tally.requested)
@@ -184,6 +188,26 @@ def scheduled_jobs(workers: int, repeats: int, quick: bool) -> dict[str, list[fl
     out["argue speed-up"] = [b / a for a, b in zip(out["argue packed"], out["argue per point"], strict=True)]
     out["sweep speed-up"] = [b / a for a, b in zip(out["sweep packed"], out["sweep per point"], strict=True)]
     return out
+
+
+def earned_argue(workers: int, quick: bool, ensemble: str | None) -> dict[str, float] | str:
+    """One default `afsim argue` over the ensemble: wall seconds, worlds, runs asked and simulated, phases."""
+    from afsim.engine.scheduler import Tally
+    from afsim.errors import InputError
+    from afsim.studies.arguments import run_argue
+
+    tally, made = Tally(), []
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            wall = clocked(lambda: made.append(run_argue(
+                scenarios=str(REPO / "scenarios"), out=folder, workers=workers, tally=tally,
+                worlds=5 if quick else None, ensemble=ensemble, **({"replications": 40} if quick else {}))))[0]
+        except InputError as exc:
+            return f"skipped: {exc}"
+    judged = made[0].judged
+    return {"seconds": wall, "worlds": sum(j["worlds"] for j in judged), "cells": len(judged),
+            "requested": tally.requested, "simulated": tally.simulated,
+            "depends": sum(j["verdict"] == "depends" for j in judged)}
 
 
 def startup(repeats: int) -> dict[str, list[float]]:
@@ -201,7 +225,12 @@ def startup(repeats: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the script, not the targets")
-    q = parser.parse_args().quick
+    parser.add_argument("--only", type=int, choices=range(1, 8), help="run one section only")
+    parser.add_argument("--ensemble", help="ensemble folder for section 7 (default: the shipped one)")
+    args = parser.parse_args()
+    q = args.quick
+    if args.only == 7:
+        return print_earned(q, args.ensemble)
     sizes = {"batched": 1000 if q else 5000, "mesa": 4 if q else 100, "repeats": 2 if q else 5,
              "recording": 500 if q else 2000, "parallel": 2000 if q else 20_000, "startup": 3 if q else 20}
     print(f"afsim benchmarks{' (quick sizes)' if q else ''}: {platform.processor() or platform.machine()}, "
@@ -262,6 +291,18 @@ def main() -> None:
               f"{spread(jobs[f'{name} speed-up'])}   (target < 10 s)")
     print(f"   argue runs: {jobs['argue requested'][0]:,} requested, {jobs['argue packed runs'][0]:,} simulated "
           f"(identical runs once), {jobs['argue per point runs'][0]:,} per point")
+    print_earned(q, args.ensemble)
+
+
+def print_earned(quick: bool, ensemble: str | None) -> None:
+    e = earned_argue(2, quick, ensemble)
+    print("\n7. earned verdicts: a default `afsim argue` over the plausible worlds, 2 workers (one run)")
+    if isinstance(e, str):
+        print(f"   {e}")
+        return
+    print(f"   {e['seconds']:.0f} s wall for {e['cells']} (argument, reading) cells over {e['worlds']:,} worlds "
+          f"in all; {e['requested']:,} runs asked, {e['simulated']:,} simulated (shared across arguments, strata and "
+          f"scenarios' baselines); {e['depends']} 'depends'   (target: a few minutes)")
 
 
 if __name__ == "__main__":
