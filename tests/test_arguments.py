@@ -129,7 +129,7 @@ def test_a_reading_that_switches_off_the_mechanism_yields_not_supported(monkeypa
 
 def test_argue_cli_writes_a_deterministic_verdict_table(invoke, tmp_path):
     args = ("argue", "--argument", "A003-sanctions-futile", "--argument", "A002-intel-carrot",
-            "--beliefs", "default", "--beliefs", "sanctions_futile", "-n", 60, "-q")
+            "--beliefs", "default", "--beliefs", "sanctions_futile", "-n", 60, "-q", "--worlds", 0)
     first = invoke(*args, "--out", tmp_path / "a")
     assert first.exit_code == 0, first.output
     assert "A003-sanctions-futile" in first.stdout and "VERDICT" in first.stdout
@@ -144,7 +144,7 @@ def test_argue_cli_writes_a_deterministic_verdict_table(invoke, tmp_path):
 
 def test_argue_flip_reports_intervals_or_robust(invoke, tmp_path):
     out = invoke("argue", "--argument", "A003-sanctions-futile", "--beliefs", "default", "-n", 30, "--flip",
-                 "--flip-replications", 20, "--out", tmp_path / "f", "-q")
+                 "--flip-replications", 20, "--out", tmp_path / "f", "-q", "--worlds", 0)
     assert out.exit_code == 0, out.output
     flips = json.loads(next((tmp_path / "f").rglob("flips.json")).read_text())
     by_param = {f["parameter"]: f for f in flips}

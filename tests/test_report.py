@@ -156,7 +156,7 @@ def _ci_text(mean, lo, hi) -> str:
 
 
 STUDIES = {
-    "argue": ["argue", "-n", "4", "--beliefs", "default", "--beliefs", "restraint"],
+    "argue": ["argue", "-n", "4", "--beliefs", "default", "--beliefs", "restraint", "--worlds", "0"],
     "across-beliefs": ["run", str(REPO / "scenarios" / "intel_sharing.yaml"), "--across-beliefs", "-n", "4"],
     "credence-ensemble": ["run", str(REPO / "scenarios" / "intel_sharing.yaml"), "--credence", "-n", "8"],
 }

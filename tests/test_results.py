@@ -66,7 +66,8 @@ def test_every_command_writes_the_same_provenance_and_inputs(invoke, scenarios, 
         "credence-ensemble": ("run", intel, "--credence", "-n", 10),
         "sweep": ("sweep", intel, "--vary", "us.intel_capability=0:1:2", "-n", 10),
         "tornado": ("tornado", intel, "--parameters", "us.intel_capability", "-n", 10),
-        "argue": ("argue", "--argument", ARGUMENT, "--beliefs", "default", "-n", 10, "--scenarios", scenarios),
+        "argue": ("argue", "--argument", ARGUMENT, "--beliefs", "default", "-n", 10, "--scenarios", scenarios,
+                  "--worlds", 0),
     }
     for kind, args in commands.items():
         result = invoke(*args, "--out", tmp_path / kind, "-q", "-w", 1)

@@ -32,8 +32,10 @@ from afsim.present.figures.style import outcome_unit, pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
 from afsim.present.figures.tornado import tornado_figure
 from afsim.present.figures.verdicts import verdict_figure
+from afsim.present.figures.worlds import boxes_figure, share_figure
 from afsim.present.tables import format_number
 from afsim.results.resultset import ResultSet
+from afsim.studies.earned import conditions_text
 from afsim.world.claims import load_claims, source_text
 
 if TYPE_CHECKING:
@@ -369,6 +371,20 @@ def _records_table(records: list[dict[str, Any]], columns: list[str], effect: tu
     return _table([*columns, "effect [95% CI]"], rows, numeric={len(columns)})
 
 
+def _worlds_html(rs: dict[str, Any]) -> list[str]:
+    """The earned verdicts, if argue judged in plausible worlds: shares, bars, PRIM boxes, their conditions."""
+    conditions = rs.get("conditions")
+    if not conditions:
+        return []
+    boxes = boxes_figure(rs)
+    return ["<h2>Across plausible worlds</h2>",
+            _table(["argument", "reading", "worlds", "share that holds", "earned verdict"],
+                   [[c["argument"], c["reading"], c["worlds"], f"{c['share']:.0%}", c["verdict"]] for c in conditions]),
+            _figure_html(share_figure(rs), "Share of each reading's plausible worlds where each argument holds."),
+            _figure_html(boxes, "PRIM boxes: where each 'depends' fails.") if boxes else "",
+            f"<pre>{_e(conditions_text(conditions))}</pre>"]
+
+
 def _argue_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
     manifest, verdicts = rs["manifest"], rs["verdicts"]
     title = "Arguments judged under the readings of the evidence"
@@ -390,6 +406,7 @@ def _argue_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
         "argument when the interval lies on the claimed side.</p>",
         _records_table(verdicts.to_dict("records"), ["argument", "reading", "outcome", "claimed", "outcome_verdict"],
                        ("effect", "ci_low", "ci_high")),
+        *_worlds_html(rs),
         "<h2>Where verdicts flip</h2>" if flips else "",
         f"<pre>{_e(json.dumps(portable(flips), indent=1))}</pre>" if flips else "",
         "<h2>Provenance</h2>",

@@ -249,7 +249,7 @@ def conditions_records(judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "verdict": j["verdict"],
                     "fails_where": [{"coverage": b.coverage, "density": b.density, "mass": b.mass, "worlds": b.worlds,
                                      "bounds": [_bound_record(bd) for bd in b.bounds]} for b in j["boxes"]],
-                    "value_of_information": j["value_of_information"]})
+                    "value_of_information": j["value_of_information"], "note": j.get("note", "")})
     return out
 
 
@@ -258,29 +258,29 @@ def _bound_record(bound: Bound) -> dict[str, Any]:
 
 
 def conditions_text(judged: list[dict[str, Any]]) -> str:
-    """The readable conditions: where each 'depends' fails, with the claims behind each bound."""
+    """The readable conditions: where each 'depends' fails, with the claims behind each bound.
+
+    Takes :func:`judge` results or the records of :func:`conditions_records` (conditions.json).
+    """
+    records = [j if "fails_where" in j else conditions_records([j])[0] for j in judged]
     lines = ["Where the arguments fail (PRIM boxes over the plausible worlds; coverage = share of the failing worlds "
              "inside the box, density = share of the box's worlds that fail):"]
-    for j in judged:
-        head = f"{j['argument']} under {j['reading']}: {j['verdict']} ({j['share']:.0%} of {j['worlds']} worlds hold)"
-        if j["verdict"] != DEPENDS:
-            continue
-        lines.append("")
-        lines.append(head)
-        if not j["boxes"]:
+    for j in (j for j in records if j["verdict"] == DEPENDS):
+        lines += ["", f"{j['argument']} under {j['reading']}: {j['verdict']} ({j['share']:.0%} of {j['worlds']} "
+                      "worlds hold)"]
+        if not j["fails_where"]:
             lines.append(f"  no box: {j.get('note') or 'the failing worlds share no simple region of the factors'}")
-        for k, b in enumerate(j["boxes"], 1):
-            lines.append(f"  box {k}: fails in {b.density:.0%} of its {b.worlds} worlds, "
-                         f"contains {b.coverage:.0%} of all failing worlds")
-            for bd in b.bounds:
-                lines.append(f"    {bd.describe()}")
-                for c, q in bd.claims:
-                    lines.append(f"      {c}: \"{q}\"")
-                if not bd.claims and bd.assumption:
-                    lines.append(f"      assumption: {bd.assumption}")
+        for k, b in enumerate(j["fails_where"], 1):
+            lines.append(f"  box {k}: fails in {b['density']:.0%} of its {b['worlds']} worlds, "
+                         f"contains {b['coverage']:.0%} of all failing worlds")
+            for record in b["bounds"]:
+                bound = Bound(**{**record, "claims": tuple((c["id"], c["quote"]) for c in record["claims"])})
+                lines.append(f"    {bound.describe()}")
+                lines += [f"      {c}: \"{q}\"" for c, q in bound.claims]
+                if not bound.claims and bound.assumption:
+                    lines.append(f"      assumption: {bound.assumption}")
         for v in j["value_of_information"][:3]:
-            sides = ", ".join(f"{n}: {s:.0%}" for n, s in ((k[9:], x) for k, x in v.items()
-                                                           if k.startswith("share_if_")))
+            sides = ", ".join(f"{k[9:]}: {x:.0%}" for k, x in v.items() if k.startswith("share_if_"))
             lines.append(f"  settle {v['dispute']} -> share {sides} (expected move {v['expected_move']:.2f})")
     if len(lines) == 1:
         return "Where the arguments fail: no argument depends on the world (each holds or fails in 90% of worlds)."
