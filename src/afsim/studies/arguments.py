@@ -450,7 +450,8 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
     if announce:
         runs = 2 * sum(len(u.replications) for u in cells + units)
         announce(f"argue: {len(chosen)} arguments x {len(names)} readings: {len(cells)} cells x {replications} "
-                 f"replications, {len(units)} (scenario, world) pairs x {world_replications}; {runs:,} runs x 2 arms")
+                 f"replications, {len(units)} (scenario, world) pairs x {world_replications}; {runs:,} runs "
+                 "(2 arms; runs shared between cells are simulated once)")
     with job(folder, "afsim argue --resume {path}"):
         stats = run_units(folder, cells + units, on_point=progress, **executor)
         keys = [(a.id, r) for a in chosen for r in names]

@@ -131,8 +131,8 @@ def discover(table: Any, fails: np.ndarray, threshold: float = PRIM_THRESHOLD, b
 
 
 def _keep(box: Any, x: Any, varying: list[str], threshold: float, out: list[Box]) -> bool:
-    """Select the box's trajectory point (most coverage at ``threshold`` density, then the densest) and
-    keep it in ``out``; False when PRIM found nothing more worth a box."""
+    """Select the box's trajectory point (most coverage at ``threshold`` density, then the densest), prune
+    the restrictions that do not earn their place, and keep it in ``out``; False when nothing is left."""
     trajectory = box.peeling_trajectory
     good = trajectory[trajectory["density"] >= threshold]
     ranked = (good if len(good) else trajectory).sort_values(["coverage", "density"] if len(good) else ["density"],
@@ -140,13 +140,44 @@ def _keep(box: Any, x: Any, varying: list[str], threshold: float, out: list[Box]
     i = int(ranked.index[0])
     box.select(i)
     lims = box.box_lims[i]
-    bounds = tuple(_bound(name, float(lims[name][0]), float(lims[name][1]), x[name])
-                   for name in varying if (lims[name][0] > x[name].min()) or (lims[name][1] < x[name].max()))
-    row = trajectory.loc[i]
-    if not bounds:
+    restricted = [n for n in varying if lims[n][0] > x[n].min() or lims[n][1] < x[n].max()]
+    rows = np.asarray(box.prim.yi_remaining)
+    dims, (density, coverage, inside) = prune(lims, restricted, x, np.asarray(box.prim.y), rows)
+    if not dims:
         return False
-    out.append(Box(bounds, float(row["coverage"]), float(row["density"]), float(row["mass"]), int(row["n"])))
+    bounds = tuple(_bound(n, float(lims[n][0]), float(lims[n][1]), x[n]) for n in dims)
+    out.append(Box(bounds, coverage, density, inside / len(x), inside))
     return len(good) > 0
+
+
+PRUNE_TOLERANCE = 0.05  # a restriction stays only if dropping it would cost more density than this
+
+
+def prune(lims: Any, restricted: list[str], x: Any, y: np.ndarray, rows: np.ndarray,
+          tolerance: float = PRUNE_TOLERANCE) -> tuple[list[str], tuple[float, float, int]]:
+    """Drop, one at a time, the restriction whose loss costs the least density, while the box stays within
+    ``tolerance`` of its density: PRIM peels 5% off many weak dimensions on a few hundred worlds, and an
+    analyst needs the few bounds that carry the failures.  Returns the kept dimensions and
+    (density, coverage, worlds inside) over ``rows``."""
+    values = {n: x[n].to_numpy()[rows] for n in restricted}
+    cases = y[rows].astype(bool)
+
+    def stats(dims: list[str]) -> tuple[float, float, int]:
+        inside = np.ones(len(rows), dtype=bool)
+        for n in dims:
+            inside &= (values[n] >= lims[n][0]) & (values[n] <= lims[n][1])
+        k, hit = int(inside.sum()), int((cases & inside).sum())
+        return (hit / k if k else 0.0), hit / max(int(cases.sum()), 1), k
+
+    dims = list(restricted)
+    floor = stats(dims)[0] - tolerance
+    while len(dims) > 1:
+        trials = [(stats([d for d in dims if d != drop]), drop) for drop in dims]
+        (density, _, _), drop = max(trials, key=lambda t: (t[0][0], t[0][1]))
+        if density < floor:
+            break
+        dims.remove(drop)
+    return dims, stats(dims)
 
 
 def _bound(name: str, low: float, high: float, column: Any) -> Bound:
