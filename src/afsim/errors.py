@@ -78,3 +78,21 @@ def write_traceback() -> str:
     with open(log, "w", encoding="utf-8") as f:
         f.write(traceback.format_exc())
     return log
+
+
+def exit_status(exc: BaseException) -> tuple[str | None, int]:
+    """What the CLI prints (on stderr) and its exit code for an exception a command raised.
+
+    2 bad input, 1 the environment or a bug (traceback logged), 130 interrupted (with the resume
+    command), 0 a pipe whose reader has gone (``| head``).
+    """
+    if isinstance(exc, InputError | EnvironmentFailure):
+        return error_message(exc), 2 if isinstance(exc, InputError) else 1
+    if isinstance(exc, Interrupted):
+        return f"afsim: {exc}\nresume with: {exc.resume}", 130
+    if isinstance(exc, BrokenPipeError):
+        discard_output()
+        return None, 0
+    if isinstance(exc, KeyboardInterrupt):
+        return "afsim: interrupted", 130
+    return f"afsim: internal error (a bug in afsim); traceback written to {write_traceback()}", 1

@@ -12,7 +12,7 @@ import signal
 import click
 
 from afsim.cli import catalogue
-from afsim.errors import EnvironmentFailure, InputError, Interrupted, discard_output, error_message, write_traceback
+from afsim.errors import exit_status
 
 # Commands that load the numerical stack: name -> one-line help (shown by `afsim --help` without importing them).
 JOBS = {
@@ -20,6 +20,7 @@ JOBS = {
     "sweep": "Run a parameter sweep: SPEC.yaml, or a scenario with --vary (grid); paired effects per point.",
     "analyze": "Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it.",
     "tornado": "Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome.",
+    "calibrate": "Sample the plausible ranges; keep the worlds that reproduce the declared patterns (the ensemble).",
     "argue": "Judge the sources' arguments under each reading: supported, not supported or reversed.",
     "explain": "Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome.",
     "plot": "Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side.",
@@ -39,36 +40,23 @@ class AfsimGroup(click.Group):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, JOBS.get(name) or self.commands[name].get_short_help_str(200))
-                for name in self.list_commands(ctx)]
+        rows = [(n, JOBS.get(n) or self.commands[n].get_short_help_str(200)) for n in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         def terminate(signum: int, frame: object) -> None:
             raise KeyboardInterrupt  # SIGTERM stops a command exactly as Ctrl-C does
-
         previous = signal.signal(signal.SIGTERM, terminate)
         try:
             return super().invoke(ctx)
-        except (InputError, EnvironmentFailure) as exc:
-            click.echo(error_message(exc), err=True)
-            ctx.exit(2 if isinstance(exc, InputError) else 1)
-        except Interrupted as exc:
-            click.echo(f"afsim: {exc}", err=True)
-            click.echo(f"resume with: {exc.resume}", err=True)
-            ctx.exit(130)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
-        except BrokenPipeError:  # output piped into `head` and the like: not an error
-            discard_output()
-            ctx.exit(0)
-        except KeyboardInterrupt:
-            click.echo("afsim: interrupted", err=True)
-            ctx.exit(130)
-        except Exception:
-            click.echo(f"afsim: internal error (a bug in afsim); traceback written to {write_traceback()}", err=True)
-            ctx.exit(1)
+        except (Exception, KeyboardInterrupt) as exc:  # afsim's errors, Ctrl-C, a closed pipe, a bug: see exit_status
+            message, code = exit_status(exc)
+            if message:
+                click.echo(message, err=True)
+            ctx.exit(code)
         finally:
             signal.signal(signal.SIGTERM, previous)
 

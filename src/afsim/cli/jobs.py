@@ -1,5 +1,4 @@
-"""Commands that run simulations or read result sets: each calls one library function, prints.
-The library writes every file, the ``.txt`` copies of printed tables too (handed ``render``)."""
+"""Commands that run simulations or read result sets: each calls one library function (it writes files), prints."""
 
 from __future__ import annotations
 
@@ -19,14 +18,14 @@ from afsim.present.progress import progress_bar
 from afsim.present.report import write_report
 from afsim.results.runs import PRECISION_CAP
 from afsim.studies import arguments
+from afsim.studies import ensemble as worlds
 from afsim.studies import sweep as sweeps
 from afsim.studies import tornado as tornadoes
 from afsim.studies.explain import explain as explain_text
 from afsim.studies.worlds import WORLD_REPLICATIONS, run_any
 from afsim.world.limits import MAX_REPLICATIONS
 
-SEED = click.IntRange(min=0, max=2**63 - 1)
-REPLICATIONS = click.IntRange(min=2, max=MAX_REPLICATIONS)  # per arm (and per point), README "limits"
+SEED, REPLICATIONS = click.IntRange(min=0, max=2**63 - 1), click.IntRange(min=2, max=MAX_REPLICATIONS)  # see limits
 ENSEMBLE = click.option("--ensemble", type=click.Path(file_okay=False), help="Folder of plausible worlds, as `afsim "
                         "calibrate` writes (default: the shipped ensemble).")
 SETTINGS = click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help="A parameter's value in both "
@@ -163,6 +162,19 @@ def argue(quiet: bool, where: dict, **options) -> None:
         report = arguments.run_argue(announce=announce, progress=progress, render=tables.verdicts_text, **where,
                                      **options)
     click.echo(tables.printed(report))
+
+
+@click.command()
+@click.option("--accepted", type=click.IntRange(min=1), help="Accepted worlds wanted per stratum [200].")
+@click.option("--cutoff", type=click.FloatRange(min=0), help="History matching's implausibility cut-off, e.g. 3.")
+@click.option("--stratum", "strata", multiple=True, help="Stratum (a reading, or default) to calibrate; repeatable.")
+@click.option("--ship", is_flag=True, help="Install the ensemble in the package (src/afsim/data/ensemble/).")
+@resume_option("calibration")
+@engine_options
+def calibrate(quiet: bool, **options) -> None:
+    """Sample the plausible ranges; keep the worlds that reproduce the declared patterns (the ensemble)."""
+    with progress_bar("calibrate", "sample", quiet) as progress:
+        click.echo(worlds.report_text(worlds.calibrate_command(progress=progress, announce=announce, **options)))
 
 
 @click.command()

@@ -362,3 +362,26 @@ def load_ensemble(stratum: str = "default", path: str | Path | None = None) -> A
         raise InputError(str(where), f"this ensemble has no stratum {stratum!r}; it has {', '.join(known)}")
     frame = pd.read_parquet(where / "ensemble.parquet", filters=[("stratum", "==", stratum)])
     return frame.drop(columns="stratum").reset_index(drop=True)
+
+
+def calibrate_command(*, resume: str | None = None, strata: tuple[str, ...] = (), ship: bool = False,
+                      out: str = "results", progress: Callable[[int, int], None] | None = None,
+                      announce: Callable[[str], None] | None = None, where: dict[str, Any] | None = None,
+                      **options: Any) -> CalibrationReport:
+    """``afsim calibrate``: the design from the command's options (a resume takes its own from its manifest)."""
+    from afsim.results.job import refuse_new_options
+
+    defaults = {name: getattr(Design(), name) for name in options}
+    if resume is not None:
+        refuse_new_options({**options, "stratum": strata or None}, {**defaults, "stratum": None})
+        design = None
+    else:
+        design = Design(**{k: v for k, v in options.items() if v is not None}, **({"strata": strata} if strata else {}))
+    return run_calibration(design, out=out, resume=resume, ship=ship, progress=progress, announce=announce,
+                           **(where or {}))
+
+
+def report_text(report: CalibrationReport) -> str:
+    """What ``afsim calibrate`` prints: the summary, where it is, and where it was shipped."""
+    shipped = f"\nshipped: {report.shipped}" if report.shipped else ""
+    return f"{summary_text(report.summary)}\nwritten: {report.path}{shipped}"
