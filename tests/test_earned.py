@@ -135,6 +135,10 @@ def test_argue_over_worlds_writes_shares_conditions_and_resumes(tmp_path):
     assert conditions[0]["share"] == report.judged[0]["share"] and conditions[0]["worlds"] == 8
     with pytest.raises(ag.InputError, match="already complete"):
         ag.run_argue(resume=str(folder))
+    from afsim.present.report import render_report
+
+    html = render_report(folder)
+    assert "Across plausible worlds" in html and "earned verdict" in html
 
 
 def test_argue_without_an_ensemble_judges_at_the_defaults_and_says_so(tmp_path, monkeypatch):
@@ -183,6 +187,8 @@ def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, invoke):
     assert spread.loc["killed_total", "noise_half_width"] == pytest.approx(half)
     factors = pd.read_csv(folder / "world_factors.csv")
     assert "mechanisms.russia_help" in factors and factors[EXPOSURE].tolist() == pytest.approx(table[EXPOSURE].tolist())
+    assert invoke("report", folder).exit_code == 0
+    assert "noise (one world" in (folder / "report.html").read_text()
     # the haven reading has no stratum in this ensemble: one line, exit 2
     haven = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", ensemble, "--beliefs", "haven",
                    "--out", tmp_path / "r")
@@ -226,3 +232,39 @@ def test_without_ema_workbench_the_shares_stand_and_the_missing_extra_is_named(m
                           stats_with_effects(np.where(table[EXPOSURE] > 0.8, 5.0, -5.0), 1.0))
     assert (judged["verdict"], judged["boxes"]) == (earned.DEPENDS, [])
     assert "afsim[conditions]" in earned.conditions_text([judged])
+
+
+def test_argue_over_an_ensemble_resumes_to_the_same_verdicts_and_conditions(tmp_path, invoke, monkeypatch):
+    import afsim.engine.store
+
+    ensemble = ensemble_folder(tmp_path / "ensemble", {"default": world_table(6)})
+    args = ("argue", "--argument", "A001-backlash", "--argument", "A002-displacement", "--beliefs", "default",
+            "-n", 4, "--ensemble", ensemble, "--world-replications", 3, "-w", 1, "-q")
+    assert invoke(*args, "--out", tmp_path / "whole").exit_code == 0
+    original, stored = afsim.engine.store.ChunkStore.write_chunk_stats, []
+
+    def stop_after_three(self, *a):
+        if len(stored) == 3:
+            raise KeyboardInterrupt
+        original(self, *a)
+        stored.append(1)
+
+    monkeypatch.setattr(afsim.engine.store.ChunkStore, "write_chunk_stats", stop_after_three)
+    assert invoke(*args, "--out", tmp_path / "cut").exit_code == 130
+    monkeypatch.undo()
+    folder = result_dir(tmp_path / "cut")
+    assert invoke("argue", "--resume", folder, "--worlds", 2).exit_code == 2  # a resume takes its plan as it was
+    assert invoke("argue", "--resume", folder, "-q").exit_code == 0
+    whole = result_dir(tmp_path / "whole")
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "verdicts.csv"), pd.read_csv(whole / "verdicts.csv"))
+    assert (folder / "conditions.json").read_text() == (whole / "conditions.json").read_text()
+
+
+def test_argue_over_worlds_gives_the_same_numbers_on_dask(tmp_path):
+    pytest.importorskip("distributed")
+    table = world_table(4)
+    common = {"replications": 4, "world_replications": 3, "scenarios": str(SCENARIOS), "tables": {"default": table}}
+    local = ag.run_argue(("default",), ("A001-backlash",), out=str(tmp_path / "l"), **common)
+    dask = ag.run_argue(("default",), ("A001-backlash",), out=str(tmp_path / "d"), executor="dask", workers=1,
+                        **common)
+    assert pd.DataFrame(dask.rows).equals(pd.DataFrame(local.rows))

@@ -32,7 +32,7 @@ from afsim.present.figures.style import outcome_unit, pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
 from afsim.present.figures.tornado import tornado_figure
 from afsim.present.figures.verdicts import verdict_figure
-from afsim.present.figures.worlds import boxes_figure, share_figure
+from afsim.present.figures.worlds import boxes_figure, share_figure, spread_figure
 from afsim.present.tables import format_number
 from afsim.results.resultset import ResultSet
 from afsim.studies.earned import conditions_text
@@ -373,15 +373,13 @@ def _records_table(records: list[dict[str, Any]], columns: list[str], effect: tu
 
 def _worlds_html(rs: dict[str, Any]) -> list[str]:
     """The earned verdicts, if argue judged in plausible worlds: shares, bars, PRIM boxes, their conditions."""
-    conditions = rs.get("conditions")
-    if not conditions:
+    if not (conditions := rs.get("conditions")):
         return []
-    boxes = boxes_figure(rs)
-    return ["<h2>Across plausible worlds</h2>",
-            _table(["argument", "reading", "worlds", "share that holds", "earned verdict"],
-                   [[c["argument"], c["reading"], c["worlds"], f"{c['share']:.0%}", c["verdict"]] for c in conditions]),
+    rows = [[c["argument"], c["reading"], c["worlds"], f"{c['share']:.0%}", c["verdict"]] for c in conditions]
+    return ["<h2>Across plausible worlds</h2>", _table(["argument", "reading", "worlds", "share that holds",
+                                                        "earned verdict"], rows),
             _figure_html(share_figure(rs), "Share of each reading's plausible worlds where each argument holds."),
-            _figure_html(boxes, "PRIM boxes: where each 'depends' fails.") if boxes else "",
+            _figure_html(boxes, "PRIM boxes: where each 'depends' fails.") if (boxes := boxes_figure(rs)) else "",
             f"<pre>{_e(conditions_text(conditions))}</pre>"]
 
 
@@ -462,13 +460,26 @@ def _credence_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
     return title, body
 
 
+def _worlds_body(rs: dict[str, Any]) -> tuple[str, list[str]]:
+    manifest, f, spread = rs["manifest"], format_number, rs["across_worlds"]
+    title = f"{manifest.get('scenario_path')} across {manifest.get('worlds')} plausible worlds"
+    rows = [[r["outcome"], r["unit"], f(r["worlds_median"]), f"{f(r['worlds_p5'])} .. {f(r['worlds_p95'])}",
+             f(r["share_of_worlds_better"]), f"± {f(r['noise_half_width'])}"] for _, r in spread.iterrows()]
+    return title, [f"<h1>{_e(title)}</h1>", _status_note(manifest), "<h2>Effect across worlds beside the noise</h2>",
+                   _table(["outcome", "unit", "median over worlds", "5% .. 95% of worlds", "share of worlds better",
+                           "noise (one world's 95% CI)"], rows),
+                   _figure_html(spread_figure(rs), "Spread across worlds (blue) beside one world's noise CI (grey)."),
+                   "<h2>Provenance</h2>", _provenance(manifest, ["afsim_result", "status", "beliefs", "ensemble",
+                                                                 "worlds", "replications", "started", "finished"])]
+
+
 # -- entry point --------------------------------------------------------------------------------
 
 def render_report(path: str | Path) -> str:
     """The HTML text of a result set's report (drawn from the stored results only)."""
     rs = ResultSet.load(path)
     build = {"paired-run": _paired_run_body, "sweep": _sweep_body, "tornado": _tornado_body, "argue": _argue_body,
-             "across-beliefs": _across_body, "credence-ensemble": _credence_body}[rs.kind]
+             "across-beliefs": _across_body, "credence-ensemble": _credence_body, "worlds": _worlds_body}[rs.kind]
     title, body = build(rs)
     body.append(f'<p class="meta">Report written by afsim from the result set {_e(Path(path).resolve().name)}.</p>')
     return _page(title, [b for b in body if b])
