@@ -98,6 +98,8 @@ def test_mechanism_switches_enter_as_factors_and_prim_finds_a_structural_conditi
     switch = "mechanisms.russia_help"
     assert 0.03 < 1 - table[switch].mean() < 0.2  # frozen in about one world in ten
     assert worlds.with_structure(table.head(50)).equals(table.head(50))  # a prefix keeps its switches
+    subset = table.drop(columns=[switch]).iloc[[7, 3, 200]]  # a sample in another stratum: the same world
+    assert worlds.with_structure(subset)[switch].tolist() == table[switch].iloc[[7, 3, 200]].tolist()
     doubtful = worlds.with_structure(table.drop(columns=[switch]), doubt=0.3)  # frozen in ~30% of worlds
     effects = np.where(doubtful[switch] == 1, 2.0, -2.0)
     judged = earned.judge(synthetic_argument(), "default", doubtful, stats_with_effects(effects, 0.5))

@@ -60,12 +60,16 @@ def plausible_worlds(stratum: str = "default", path: str | Path | None = None, l
 def with_structure(table: Any, doubt: float = STRUCTURAL_DOUBT, seed: int = STRUCTURE_SEED) -> Any:
     """``table`` with a column per mechanism switch: each world freezes each with probability ``doubt``.
 
-    A switch the ensemble already varies is kept as it is; the draw depends only on the seed, the
-    world's row number and the switch's position, so a prefix of the worlds keeps its switches.
+    A switch the ensemble already varies is kept as it is.  The draw depends only on the seed, the
+    world's id (its sample in the calibration design) and the switch's position: a prefix of the
+    worlds keeps its switches, and a sample shared by several strata is the same world in each, so
+    its runs are simulated once.
     """
     table = table.reset_index(drop=True).copy()
     switches = [s.path for s in parameter_specs() if s.path.startswith(MECHANISMS)]
-    draws = np.random.default_rng(seed).random((max(len(table), 1), len(switches)))[:len(table)]
+    ids = table["world"].to_numpy() if "world" in table else np.arange(len(table))
+    draws = np.array([np.random.default_rng([seed, int(w)]).random(len(switches)) for w in ids]).reshape(
+        len(table), len(switches))
     for j, name in enumerate(switches):
         if name not in table.columns or table[name].nunique() < 2:
             table[name] = (draws[:, j] >= doubt).astype(np.float64)
