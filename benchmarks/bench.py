@@ -190,22 +190,24 @@ def scheduled_jobs(workers: int, repeats: int, quick: bool) -> dict[str, list[fl
     return out
 
 
-def earned_argue(workers: int, quick: bool, ensemble: str | None) -> dict[str, float] | str:
+def earned_argue(workers: int, quick: bool, ensemble: str | None, keep: str | None = None) -> dict[str, float] | str:
     """One default `afsim argue` over the ensemble: wall seconds, worlds, runs asked and simulated, phases."""
     from afsim.engine.scheduler import Tally
     from afsim.errors import InputError
+    from afsim.present.tables import verdicts_text
     from afsim.studies.arguments import run_argue
 
     tally, made = Tally(), []
     with tempfile.TemporaryDirectory() as folder:
         try:
             wall = clocked(lambda: made.append(run_argue(
-                scenarios=str(REPO / "scenarios"), out=folder, workers=workers, tally=tally,
-                worlds=5 if quick else None, ensemble=ensemble, **({"replications": 40} if quick else {}))))[0]
+                scenarios=str(REPO / "scenarios"), out=keep or folder, workers=workers, tally=tally,
+                worlds=5 if quick else None, ensemble=ensemble, render=verdicts_text,
+                **({"replications": 40} if quick else {}))))[0]
         except InputError as exc:
             return f"skipped: {exc}"
     judged = made[0].judged
-    return {"seconds": wall, "worlds": sum(j["worlds"] for j in judged), "cells": len(judged),
+    return {"seconds": wall, "worlds": sum(j["worlds"] for j in judged), "cells": len(judged), "path": made[0].path,
             "requested": tally.requested, "simulated": tally.simulated,
             "depends": sum(j["verdict"] == "depends" for j in judged)}
 
@@ -227,10 +229,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the script, not the targets")
     parser.add_argument("--only", type=int, choices=range(1, 8), help="run one section only")
     parser.add_argument("--ensemble", help="ensemble folder for section 7 (default: the shipped one)")
+    parser.add_argument("--keep", help="section 7: keep the argue result set under this folder")
     args = parser.parse_args()
     q = args.quick
     if args.only == 7:
-        return print_earned(q, args.ensemble)
+        return print_earned(q, args.ensemble, args.keep)
     sizes = {"batched": 1000 if q else 5000, "mesa": 4 if q else 100, "repeats": 2 if q else 5,
              "recording": 500 if q else 2000, "parallel": 2000 if q else 20_000, "startup": 3 if q else 20}
     print(f"afsim benchmarks{' (quick sizes)' if q else ''}: {platform.processor() or platform.machine()}, "
@@ -291,11 +294,11 @@ def main() -> None:
               f"{spread(jobs[f'{name} speed-up'])}   (target < 10 s)")
     print(f"   argue runs: {jobs['argue requested'][0]:,} requested, {jobs['argue packed runs'][0]:,} simulated "
           f"(identical runs once), {jobs['argue per point runs'][0]:,} per point")
-    print_earned(q, args.ensemble)
+    print_earned(q, args.ensemble, args.keep)
 
 
-def print_earned(quick: bool, ensemble: str | None) -> None:
-    e = earned_argue(2, quick, ensemble)
+def print_earned(quick: bool, ensemble: str | None, keep: str | None = None) -> None:
+    e = earned_argue(2, quick, ensemble, keep)
     print("\n7. earned verdicts: a default `afsim argue` over the plausible worlds, 2 workers (one run)")
     if isinstance(e, str):
         print(f"   {e}")
@@ -303,6 +306,8 @@ def print_earned(quick: bool, ensemble: str | None) -> None:
     print(f"   {e['seconds']:.0f} s wall for {e['cells']} (argument, reading) cells over {e['worlds']:,} worlds "
           f"in all; {e['requested']:,} runs asked, {e['simulated']:,} simulated (shared across arguments, strata and "
           f"scenarios' baselines); {e['depends']} 'depends'   (target: a few minutes)")
+    if keep:
+        print(f"   result set: {e['path']}")
 
 
 if __name__ == "__main__":
