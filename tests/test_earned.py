@@ -50,7 +50,7 @@ def test_an_argument_that_depends_on_one_parameter_gets_depends_with_a_box_on_it
     table = world_table()
     effects = np.where(table[EXPOSURE] > 0.8, 5.0, -5.0)  # holds only in the haven worlds
     judged = earned.judge(synthetic_argument(), "default", table, stats_with_effects(effects, noise=1.0))
-    assert judged["verdict"] == earned.DEPENDS
+    assert judged["verdict"] == earned.DEPENDS and judged["within_noise"] == 0.0
     assert judged["share"] == pytest.approx(float((table[EXPOSURE] > 0.8).mean()))
     assert judged["boxes"], "a depends verdict must come with the conditions where it fails"
     box = judged["boxes"][0]
@@ -77,6 +77,7 @@ def test_an_argument_that_depends_on_nothing_holds_judged_on_the_mean_not_the_ci
     assert all(s.row("killed_total").ci_low < 0 for s in stats)
     judged = earned.judge(synthetic_argument(), "default", table, stats)
     assert (judged["verdict"], judged["share"], judged["boxes"]) == (earned.HOLDS, 1.0, [])
+    assert judged["within_noise"] == 1.0  # every world's call rests on its mean alone: said beside the verdict
     reversed_ = earned.judge(synthetic_argument(), "default", table, stats_with_effects(np.full(len(table), -1.0), 0.1))
     assert (reversed_["verdict"], reversed_["share"]) == (earned.FAILS, 0.0)
 
@@ -133,6 +134,7 @@ def test_argue_over_worlds_writes_shares_conditions_and_resumes(tmp_path):
     assert row["worlds_verdict"] == earned.verdict_of(row["worlds_share_holds"])
     assert row["worlds_effect_p5"] <= row["worlds_effect_median"] <= row["worlds_effect_p95"]
     assert row["worlds_noise_half_width"] > 0 and {"ci_low", "ci_high"} <= set(verdicts.columns)
+    assert 0 <= row["worlds_share_within_noise"] <= 1
     conditions = json.loads((folder / "conditions.json").read_text())
     assert conditions[0]["share"] == report.judged[0]["share"] and conditions[0]["worlds"] == 8
     with pytest.raises(ag.InputError, match="already complete"):

@@ -49,6 +49,13 @@ def holds_in_worlds(argument: Any, stats: list[Any]) -> np.ndarray:
     return np.array([all(holds_on_mean(t, s.row(t.outcome)) for t in argument.outcomes) for s in stats], dtype=bool)
 
 
+def within_noise(argument: Any, stats: list[Any]) -> np.ndarray:
+    """Per world: does some outcome's within-world 95% CI include its threshold?  Such a world's hold or
+    fail is a call on its mean that more replications could reverse: a diagnostic, not the verdict."""
+    return np.array([any(t.verdict(s.row(t.outcome)) == "not supported" for t in argument.outcomes) for s in stats],
+                    dtype=bool)
+
+
 def verdict_of(share: float) -> str:
     """holds (share >= 0.9), fails (share <= 0.1), or depends."""
     return HOLDS if share >= HOLD_SHARE else FAILS if share <= FAIL_SHARE else DEPENDS
@@ -253,7 +260,9 @@ def judge(argument: Any, reading: str, table: Any, stats: list[Any], discover_bo
     effects = {t.outcome: np.array([s.row(t.outcome).difference for s in stats]) for t in argument.outcomes}
     noise = {t.outcome: np.array([(s.row(t.outcome).ci_high - s.row(t.outcome).ci_low) / 2 for s in stats])
              for t in argument.outcomes}
+    noisy = within_noise(argument, stats)
     return {"argument": argument.id, "reading": reading, "worlds": len(held), "holds_in": int(held.sum()),
+            "within_noise": float(noisy.mean()) if len(noisy) else math.nan,
             "share": share, "verdict": verdict, "boxes": boxes, "held": held, "note": note,
             "value_of_information": value_of_information(table, held) if len(held) else [],
             "effects": effects, "noise": noise}
@@ -268,6 +277,7 @@ def world_columns(judged: dict[str, Any], outcome: str) -> dict[str, Any]:
         return float(np.percentile(values[ok], p)) if ok.any() else math.nan
 
     return {"worlds": judged["worlds"], "worlds_share_holds": judged["share"], "worlds_verdict": judged["verdict"],
+            "worlds_share_within_noise": judged["within_noise"],
             "worlds_effect_median": q(effect, 50), "worlds_effect_p5": q(effect, 5),
             "worlds_effect_p95": q(effect, 95), "worlds_noise_half_width": q(noise, 50)}
 
@@ -277,7 +287,7 @@ def conditions_records(judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for j in judged:
         out.append({"argument": j["argument"], "reading": j["reading"], "worlds": j["worlds"], "share": j["share"],
-                    "verdict": j["verdict"],
+                    "verdict": j["verdict"], "within_noise": j["within_noise"],
                     "fails_where": [{"coverage": b.coverage, "density": b.density, "mass": b.mass, "worlds": b.worlds,
                                      "bounds": [_bound_record(bd) for bd in b.bounds]} for b in j["boxes"]],
                     "value_of_information": j["value_of_information"], "note": j.get("note", "")})
@@ -298,7 +308,7 @@ def conditions_text(judged: list[dict[str, Any]]) -> str:
              "inside the box, density = share of the box's worlds that fail):"]
     for j in (j for j in records if j["verdict"] == DEPENDS):
         lines += ["", f"{j['argument']} under {j['reading']}: {j['verdict']} ({j['share']:.0%} of {j['worlds']} "
-                      "worlds hold)"]
+                      f"worlds hold; in {j.get('within_noise', math.nan):.0%} a world's own CI includes the threshold)"]
         if not j["fails_where"]:
             lines.append(f"  no box: {j.get('note') or 'the failing worlds share no simple region of the factors'}")
         for k, b in enumerate(j["fails_where"], 1):
