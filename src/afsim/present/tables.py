@@ -41,7 +41,10 @@ def printed(report: Report, workers: int = 1, executor: str = "local", **_: obje
     elif isinstance(report, WorldsReport):
         text = worlds_text(report)
     else:
-        text = verdicts_text(report)
+        text = verdicts_text(report, conditions=False)
+        if report.judged:
+            text += f"\n\nwhere each 'depends' fails (PRIM boxes, claims, value of information): " \
+                    f"{report.path / 'conditions.txt'}"
     return f"{text}\nresults: {report.path}"
 
 
@@ -70,13 +73,14 @@ def credence_text(report: CredenceReport) -> str:
                         report.replications, report.differences)
 
 
-def verdicts_text(report: ArgueReport) -> str:
-    """Verdicts, the verdict matrix and any flip points (printed, and kept as verdicts.txt)."""
+def verdicts_text(report: ArgueReport, conditions: bool = True) -> str:
+    """Verdicts, the verdict matrix, the shares of worlds (and their conditions) and any flip points
+    (kept as verdicts.txt; printed without the conditions, which conditions.txt holds)."""
     text = (format_verdicts(report.arguments, report.readings, report.rows) + "\n\n"
             + format_verdict_matrix(report.arguments, report.readings, report.rows))
     if report.judged:
         text += "\n\n" + format_world_matrix(report.arguments, report.readings, report.judged)
-        text += "\n\n" + conditions_text(report.judged)
+        text += ("\n\n" + conditions_text(report.judged)) if conditions else ""
     return text + ("\n\n" + report.flip_text if report.flip_text else "")
 
 
