@@ -121,8 +121,10 @@ def discover(table: Any, fails: np.ndarray, threshold: float = PRIM_THRESHOLD, b
     Each box is the point of its peeling trajectory with the most coverage among those at
     ``threshold`` density (the densest, if none reaches it); boxes that restrict nothing are dropped.
     """
-    varying = [c for c in factors(table) if table[c].nunique() > 1]
-    if not varying or fails.all() or not fails.any():
+    if fails.all() or not fails.any():
+        return []
+    varying = screen(table, fails)
+    if not varying:
         return []
     x = table[varying].astype(np.float64).reset_index(drop=True)
     prim = load_prim()
@@ -135,6 +137,27 @@ def discover(table: Any, fails: np.ndarray, threshold: float = PRIM_THRESHOLD, b
             if box is None or not _keep(box, x, varying, threshold, out):
                 break
     return out
+
+
+PRIM_FACTORS = 12  # PRIM searches this many parameters (plus every mechanism switch): those that differ most
+
+
+def screen(table: Any, fails: np.ndarray, keep: int = PRIM_FACTORS) -> list[str]:
+    """The factors PRIM searches: the ``keep`` parameters whose distribution differs most between the
+    failing and the holding worlds (two-sample Kolmogorov-Smirnov distance), and every varying
+    mechanism switch.  PRIM over a hundred parameters on a few hundred worlds is slow and peels
+    noise; the screen keeps its boxes to the factors that carry the failures."""
+    varying = [c for c in factors(table) if table[c].nunique() > 1]
+    switches = [c for c in varying if c.startswith("mechanisms.")]
+    distance = {}
+    for c in (c for c in varying if c not in switches):
+        values = table[c].to_numpy(dtype=float)
+        a, b = np.sort(values[fails]), np.sort(values[~fails])
+        grid = np.concatenate([a, b])
+        distance[c] = float(np.max(np.abs(np.searchsorted(a, grid, side="right") / len(a)
+                                          - np.searchsorted(b, grid, side="right") / len(b))))
+    ranked = sorted(distance, key=lambda c: -distance[c])[:keep]
+    return [c for c in varying if c in ranked or c in switches]
 
 
 def _keep(box: Any, x: Any, varying: list[str], threshold: float, out: list[Box]) -> bool:
