@@ -94,7 +94,7 @@ def format_world_matrix(arguments: list[Argument], readings: list[str], judged: 
              "worlds per reading; holds >= 90%, fails <= 10%, else depends)", head, "-" * len(head)]
     for a in arguments:
         cells = [cell.get((a.id, r)) for r in readings]
-        lines.append(a.id.ljust(27) + "".join((f"{c['share']:.0%} {c['verdict']}" if c else "-").ljust(width)
+        lines.append(a.id.ljust(27) + "".join((f"{c['share']:.1%} {c['verdict']}" if c else "-").ljust(width)
                                               for c in cells))
     return "\n".join(lines)
 
