@@ -91,7 +91,8 @@ def world_pairs(scenario: Scenario, table: Any, seed: int | None = None) -> list
     """
     base, scen = scenario.baseline.params, scenario.world.params
     mine = set(scenario.overrides) | set(scenario.settings)
-    mine |= {k for k, v in base.flat().items() if scen.flat()[k] != v}
+    scen_values = scen.flat()
+    mine |= {k for k, v in base.flat().items() if scen_values[k] != v}
     columns = [c for c in factors(table) if c not in mine]
     root = scenario.seed if seed is None else seed
     pairs = []
@@ -181,7 +182,10 @@ def run_worlds(scenario: str | None, *, resume: str | None = None, beliefs: str 
     if scenario is None:
         raise InputError("SCENARIO", "give a scenario file (or --resume a result set)")
     s = load_scenario(scenario, beliefs=beliefs)
-    table = plausible_worlds(s.beliefs, ensemble, worlds) if table is None else with_structure(table.head(worlds))
+    if table is None:
+        table = plausible_worlds(s.beliefs, ensemble, worlds)
+    else:
+        table = with_structure(table if worlds is None else table.head(worlds))
     replications = replications or WORLD_REPLICATIONS
     if resume is not None:
         manifests.check_unchanged(info, s.files, str(folder.path))
