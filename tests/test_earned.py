@@ -272,3 +272,13 @@ def test_argue_over_worlds_gives_the_same_numbers_on_dask(tmp_path):
     dask = ag.run_argue(("default",), ("A001-backlash",), out=str(tmp_path / "d"), executor="dask", workers=1,
                         **common)
     assert pd.DataFrame(dask.rows).equals(pd.DataFrame(local.rows))
+
+
+def test_run_worlds_takes_a_table_directly_whole_or_limited(tmp_path):
+    table = world_table(5)
+    whole = worlds.run_worlds(str(SCENARIOS / "us_strikes.yaml"), table=table, replications=2, out=str(tmp_path / "a"))
+    first = worlds.run_worlds(str(SCENARIOS / "us_strikes.yaml"), table=table, worlds=2, replications=2,
+                              out=str(tmp_path / "b"))
+    assert (whole.worlds, first.worlds) == (5, 2)
+    effect = {w: r["effect"] for w, r in ((r["world"], r) for r in whole.per_world if r["outcome"] == "killed_total")}
+    assert [r["effect"] for r in first.per_world if r["outcome"] == "killed_total"] == [effect[0], effect[1]]
