@@ -190,3 +190,12 @@ def test_cli_calibrate_runs_and_prints_the_acceptance(invoke, tmp_path):
     out = invoke("calibrate", "--stratum", "restraint", "--accepted", "1", "--workers", "1", "--out", str(tmp_path))
     assert out.exit_code == 0, out.stderr
     assert "restraint" in out.stdout and "rejected by pattern" in out.stdout and "written:" in out.stdout
+
+
+def test_history_matching_keeps_every_world_rejection_abc_keeps_and_more():
+    samples = cal.stratum_values(cal.hypercube(256, 2), "default")
+    value, error = cal.run_samples(samples, "targets", 3, 8, per_chunk=128, errors=True)
+    assert np.isfinite(error).mean() > 0.9  # jackknife standard errors over groups of replications
+    abc = cal.reproduced(value, error, "targets").all(axis=1)
+    matched = cal.reproduced(value, error, "targets", cutoff=3.0).all(axis=1)
+    assert (matched >= abc).all() and matched.sum() > abc.sum()

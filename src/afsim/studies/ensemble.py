@@ -62,7 +62,7 @@ class Design:
 
 
 def fingerprint() -> dict[str, str]:
-    """What an ensemble's numbers depend on: model source, patterns, parameter table, readings, the filter."""
+    """What an ensemble's numbers depend on: model source, patterns, parameter table, readings, levers, the filter."""
     from afsim.model.compiled import source_hash
 
     def sha(path: Path) -> str:
@@ -70,6 +70,7 @@ def fingerprint() -> dict[str, str]:
 
     return {"model source": source_hash(), "patterns.yaml": sha(DATA / "patterns.yaml"),
             "parameters.yaml": sha(DATA / "parameters.yaml"), "beliefs.yaml": sha(DATA / "beliefs.yaml"),
+            "levers (world/levers.py: the mechanism arms' policies)": sha(DATA.parent / "world" / "levers.py"),
             "calibration filter": sha(Path(cal.__file__))}
 
 
@@ -155,12 +156,12 @@ def calibrate_strata(design: Design, *, progress: Callable[[int, int], None] | N
     reproduced: list[np.ndarray] = []
     judged: list[np.ndarray] = []
     of_stratum: dict[str, list[int]] = {s: [] for s in design.strata}
-    chunk, finished = 0, [0]
+    chunk, finished, planned = 0, [0], [0]  # samples judged, and planned so far (a block's rows as it starts)
 
     def step(n: int) -> None:
         finished[0] += n
         if progress:
-            progress(finished[0], design.samples * len(design.strata))
+            progress(finished[0], max(planned[0], finished[0]))
 
     for start in range(0, design.samples, design.block):
         so_far = np.concatenate(reproduced) if reproduced else np.zeros((0, len(cal.pattern_columns())))
@@ -176,6 +177,7 @@ def calibrate_strata(design: Design, *, progress: Callable[[int, int], None] | N
                     new.append(row)
                 of_stratum[s].append(known[key])
         if new:
+            planned[0] = finished[0] + len(new)
             block_rows = np.array(new)
             rep, val, chunk = judge(design, block_rows, chunk, progress=step, done=done, store=store, **executor)
             rows += list(block_rows)
