@@ -152,7 +152,7 @@ def test_run_resume_refuses_a_changed_baseline_and_otherwise_matches_an_uninterr
 
 def test_argue_locks_resumes_and_refuses_a_changed_baseline(invoke, scenarios, tmp_path, monkeypatch):
     args = ("--argument", ARGUMENT, "--beliefs", "default", "--beliefs", "restraint", "-n", 20,
-            "--scenarios", scenarios, "-w", 1, "-q")
+            "--scenarios", scenarios, "-w", 1, "-q", "--worlds", 3, "--world-replications", 4)  # shipped ensemble
     assert invoke("argue", *args, "--out", tmp_path / "whole").exit_code == 0
     with monkeypatch.context() as m:
         stop_after(m, "write_chunk_stats", 1)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from afsim.engine.experiment import DEFAULT_ENGINE, Pair, Progress
-from afsim.engine.scheduler import Unit, evaluate, run_units
+from afsim.engine.scheduler import Unit, evaluate, run_pairs, run_units  # noqa: F401 - run_pairs re-exported
 from afsim.engine.stats import Comparison
 from afsim.engine.store import Unstored  # noqa: F401 - re-exported: run_verdicts(Unstored(), ...) keeps nothing
 from afsim.errors import InputError, closest
