@@ -157,7 +157,7 @@ def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
 @resume_option("argue")
 @engine_options
 def argue(quiet: bool, where: dict, **options) -> None:
-    """Judge the sources' arguments under each reading: supported, not supported or reversed."""
+    """Judge the sources' arguments under each reading, and across its plausible worlds (holds/depends/fails)."""
     with progress_bar("argue", "verdict", quiet) as progress:
         report = arguments.run_argue(announce=announce, progress=progress, render=tables.verdicts_text, **where,
                                      **options)
