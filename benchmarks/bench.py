@@ -207,7 +207,8 @@ def earned_argue(workers: int, quick: bool, ensemble: str | None, keep: str | No
         except InputError as exc:
             return f"skipped: {exc}"
     judged = made[0].judged
-    return {"seconds": wall, "worlds": sum(j["worlds"] for j in judged), "cells": len(judged), "path": made[0].path,
+    return {"seconds": wall, "judgements": sum(j["worlds"] for j in judged), "cells": len(judged),
+            "worlds": sum({j["reading"]: j["worlds"] for j in judged}.values()), "path": made[0].path,
             "requested": tally.requested, "simulated": tally.simulated,
             "depends": sum(j["verdict"] == "depends" for j in judged)}
 
@@ -303,8 +304,8 @@ def print_earned(quick: bool, ensemble: str | None, keep: str | None = None) -> 
     if isinstance(e, str):
         print(f"   {e}")
         return
-    print(f"   {e['seconds']:.0f} s wall for {e['cells']} (argument, reading) cells over {e['worlds']:,} worlds "
-          f"in all; {e['requested']:,} runs asked, {e['simulated']:,} simulated (shared across arguments, strata and "
+    print(f"   {e['seconds']:.0f} s wall for {e['cells']} (argument, reading) cells: {e['judgements']:,} judgements "
+          f"over {e['worlds']:,} worlds (all strata); {e['requested']:,} runs asked, {e['simulated']:,} simulated (shared across arguments, strata and "
           f"scenarios' baselines); {e['depends']} 'depends'   (target: a few minutes)")
     if keep:
         print(f"   result set: {e['path']}")
