@@ -305,8 +305,9 @@ def print_earned(quick: bool, ensemble: str | None, keep: str | None = None) -> 
         print(f"   {e}")
         return
     print(f"   {e['seconds']:.0f} s wall for {e['cells']} (argument, reading) cells: {e['judgements']:,} judgements "
-          f"over {e['worlds']:,} worlds (all strata); {e['requested']:,} runs asked, {e['simulated']:,} simulated (shared across arguments, strata and "
-          f"scenarios' baselines); {e['depends']} 'depends'   (target: a few minutes)")
+          f"over {e['worlds']:,} worlds (all strata); {e['requested']:,} runs asked, {e['simulated']:,} simulated "
+          f"(shared across arguments, strata and scenarios' baselines); {e['depends']} 'depends'   "
+          "(target: a few minutes)")
     if keep:
         print(f"   result set: {e['path']}")
 
