@@ -282,3 +282,16 @@ def test_run_worlds_takes_a_table_directly_whole_or_limited(tmp_path):
     assert (whole.worlds, first.worlds) == (5, 2)
     effect = {w: r["effect"] for w, r in ((r["world"], r) for r in whole.per_world if r["outcome"] == "killed_total")}
     assert [r["effect"] for r in first.per_world if r["outcome"] == "killed_total"] == [effect[0], effect[1]]
+
+
+def test_a_set_value_wins_over_every_world_and_is_recorded(tmp_path):
+    from afsim.world.scenario import load_scenario
+
+    table = world_table(4)
+    scenario = load_scenario(SCENARIOS / "us_strikes.yaml", settings={EXPOSURE: 0.7})
+    pairs = worlds.world_pairs(scenario, table)
+    assert {p.baseline.params.get(EXPOSURE) for p in pairs} == {0.7} == {p.scenario.params.get(EXPOSURE) for p in pairs}
+    assert [p.baseline.params.get(OTHER) for p in pairs] == table[OTHER].tolist()  # the rest is each world's
+    report = worlds.run_worlds(str(SCENARIOS / "us_strikes.yaml"), table=table, replications=2, out=str(tmp_path),
+                               settings=(f"{EXPOSURE}=0.7",))
+    assert json.loads((report.path / "manifest.json").read_text())["settings"] == {EXPOSURE: 0.7}

@@ -29,7 +29,7 @@ from afsim.errors import InputError
 from afsim.results import manifest as manifests
 from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.world.parameters import parameter_specs
-from afsim.world.scenario import Scenario, load_scenario
+from afsim.world.scenario import Scenario, load_scenario, parse_settings
 
 WORLD_REPLICATIONS = 20  # per world and arm: a world is judged on its mean; 20 keeps a default argue to minutes
 STRUCTURAL_DOUBT = 0.1  # chance that a world freezes each mechanism switch (model structure in doubt)
@@ -161,7 +161,7 @@ class WorldsReport:
 
 def run_worlds(scenario: str | None, *, resume: str | None = None, beliefs: str | None = None,
                ensemble: str | None = None, worlds: int | None = None, replications: int | None = None,
-               seed: int | None = None, out: str = "results", table: Any = None,
+               seed: int | None = None, out: str = "results", table: Any = None, settings: tuple[str, ...] = (),
                render: Callable[[WorldsReport], str] | None = None, progress: Progress | None = None,
                **executor: Any) -> WorldsReport:
     """Run SCENARIO in every plausible world of its reading's stratum; write the two uncertainties.
@@ -181,14 +181,16 @@ def run_worlds(scenario: str | None, *, resume: str | None = None, beliefs: str 
         worlds, replications, seed = info["worlds"], info["replications"], info["seed"]
     if scenario is None:
         raise InputError("SCENARIO", "give a scenario file (or --resume a result set)")
-    s = load_scenario(scenario, beliefs=beliefs)
+    values, given = (manifests.resume_settings(info, settings) if resume is not None
+                     else (parse_settings(settings), None))
+    s = load_scenario(scenario, beliefs=beliefs, settings=values)
     if table is None:
         table = plausible_worlds(s.beliefs, ensemble, worlds)
     else:
         table = with_structure(table if worlds is None else table.head(worlds))
     replications = replications or WORLD_REPLICATIONS
     if resume is not None:
-        manifests.check_unchanged(info, s.files, str(folder.path))
+        manifests.check_unchanged(info, s.files, str(folder.path), given)
     else:
         folder = start(out, s.name + "-worlds", manifests.build(
             "worlds", s, executor.get("engine", DEFAULT_ENGINE), s.files, scenario_path=scenario,
@@ -210,7 +212,7 @@ def run_worlds(scenario: str | None, *, resume: str | None = None, beliefs: str 
 
 ACROSS_OPTIONS = ("resume", "out", "replications", "seed", "series", "engine", "settings")
 CREDENCE_OPTIONS = ("resume", "replications", "seed", "out", "settings")
-WORLDS_OPTIONS = ("resume", "out", "replications", "seed", "beliefs", "ensemble", "engine", "chunk_size")
+WORLDS_OPTIONS = ("resume", "out", "replications", "seed", "beliefs", "ensemble", "engine", "chunk_size", "settings")
 
 
 def run_any(scenario: str | None, *, across_beliefs: bool = False, credence: bool = False,
