@@ -199,6 +199,12 @@ def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, invoke):
     assert haven.exit_code == 2 and "no stratum 'haven'" in haven.output
 
 
+def test_run_worlds_refuses_options_it_would_ignore(tmp_path, invoke):
+    out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--precision", "10%", "--out", tmp_path)
+    assert out.exit_code == 2 and "--precision" in out.stderr
+    assert not any(tmp_path.iterdir())  # refused before any result folder
+
+
 def test_run_worlds_without_an_ensemble_is_one_line_exit_2(tmp_path, invoke):
     out = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", tmp_path / "none",
                  "--out", tmp_path)

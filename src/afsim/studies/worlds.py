@@ -237,6 +237,11 @@ def run_any(scenario: str | None, *, across_beliefs: bool = False, credence: boo
         return run_credence(scenario, credence_set, render=renders.get("credence"), progress=progress, **where,
                             **{k: options[k] for k in CREDENCE_OPTIONS if k in options})
     if worlds or kind == "worlds":
+        unused = [flag for flag, name, default in (("--precision", "precision", None), ("--series", "series", "auto"))
+                  if options.get(name, default) != default]
+        if unused:
+            raise InputError(", ".join(unused), "cannot be used with --worlds (each world runs its replications and "
+                             "keeps its statistics only)")
         return run_worlds(scenario, render=renders.get("worlds"), progress=progress, **where,
                           **{k: options[k] for k in WORLDS_OPTIONS if k in options})
     options.pop("ensemble", None)
