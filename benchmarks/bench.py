@@ -17,6 +17,10 @@ adds time, so the ratios within one run are the point, not the absolute times):
   7. cost of model 2.0: the batched kernel's CPU time per replication-month against the
      pre-model-2.0 kernel (commit PRE_MODEL_2, unpacked by `git archive`), interleaved
      subprocesses (budget <= 1.5x; issue 11)
+  8. a default `afsim argue` over the plausible-worlds ensemble (every world of every reading's
+     stratum, shipped or --ensemble DIR), 2 workers: wall seconds, runs asked and simulated
+
+    python benchmarks/bench.py --only 8 [--ensemble DIR]   # just that figure
 """
 
 from __future__ import annotations
@@ -178,7 +182,7 @@ def scheduled_jobs(workers: int, repeats: int, quick: bool) -> dict[str, list[fl
                 tally = Tally()
                 argue = clocked(lambda share=share, tally=tally: run_argue(
                     replications=argue_n, scenarios=str(REPO / "scenarios"), out=folder, workers=workers,
-                    share=share, tally=tally))[0]
+                    share=share, tally=tally, worlds=0))[0]
                 out.setdefault(f"argue {label}", []).append(argue)
                 out.setdefault(f"argue {label} runs", []).append(tally.simulated)
                 out.setdefault("argue requested", []).append(tally.requested)
@@ -189,6 +193,29 @@ def scheduled_jobs(workers: int, repeats: int, quick: bool) -> dict[str, list[fl
     out["argue speed-up"] = [b / a for a, b in zip(out["argue packed"], out["argue per point"], strict=True)]
     out["sweep speed-up"] = [b / a for a, b in zip(out["sweep packed"], out["sweep per point"], strict=True)]
     return out
+
+
+def earned_argue(workers: int, quick: bool, ensemble: str | None, keep: str | None = None) -> dict[str, float] | str:
+    """One default `afsim argue` over the ensemble: wall seconds, worlds, runs asked and simulated, phases."""
+    from afsim.engine.scheduler import Tally
+    from afsim.errors import InputError
+    from afsim.present.tables import verdicts_text
+    from afsim.studies.arguments import run_argue
+
+    tally, made = Tally(), []
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            wall = clocked(lambda: made.append(run_argue(
+                scenarios=str(REPO / "scenarios"), out=keep or folder, workers=workers, tally=tally,
+                worlds=5 if quick else None, ensemble=ensemble, render=verdicts_text,
+                **({"replications": 40} if quick else {}))))[0]
+        except InputError as exc:
+            return f"skipped: {exc}"
+    judged = made[0].judged
+    return {"seconds": wall, "judgements": sum(j["worlds"] for j in judged), "cells": len(judged),
+            "worlds": sum({j["reading"]: j["worlds"] for j in judged}.values()), "path": made[0].path,
+            "requested": tally.requested, "simulated": tally.simulated,
+            "depends": sum(j["verdict"] == "depends" for j in judged)}
 
 
 def startup(repeats: int) -> dict[str, list[float]]:
@@ -255,7 +282,13 @@ def model_cost(replications: int, repeats: int) -> dict[str, list[float]] | None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the script, not the targets")
-    q = parser.parse_args().quick
+    parser.add_argument("--only", type=int, choices=range(1, 9), help="run one section only")
+    parser.add_argument("--ensemble", help="ensemble folder for section 8 (default: the shipped one)")
+    parser.add_argument("--keep", help="section 8: keep the argue result set under this folder")
+    args = parser.parse_args()
+    q = args.quick
+    if args.only == 8:
+        return print_earned(q, args.ensemble, args.keep)
     sizes = {"batched": 1000 if q else 5000, "mesa": 4 if q else 100, "repeats": 2 if q else 5,
              "recording": 500 if q else 2000, "parallel": 2000 if q else 20_000, "startup": 3 if q else 20}
     print(f"afsim benchmarks{' (quick sizes)' if q else ''}: {platform.processor() or platform.machine()}, "
@@ -328,6 +361,21 @@ def main() -> None:
         print(f"   model 2.0 {spread(cost['model 2.0'])} us; pre-model-2.0 {spread(cost['pre-model-2.0'])} us; "
               f"ratio per pair {spread(cost['ratio'])}; best/best "
               f"{min(cost['model 2.0']) / min(cost['pre-model-2.0']):.2f}x   (budget <= 1.5x)")
+    print_earned(q, args.ensemble, args.keep)
+
+
+def print_earned(quick: bool, ensemble: str | None, keep: str | None = None) -> None:
+    e = earned_argue(2, quick, ensemble, keep)
+    print("\n8. earned verdicts: a default `afsim argue` over the plausible worlds, 2 workers (one run)")
+    if isinstance(e, str):
+        print(f"   {e}")
+        return
+    print(f"   {e['seconds']:.0f} s wall for {e['cells']} (argument, reading) cells: {e['judgements']:,} judgements "
+          f"over {e['worlds']:,} worlds (all strata); {e['requested']:,} runs asked, {e['simulated']:,} simulated "
+          f"(shared across arguments, strata and scenarios' baselines); {e['depends']} 'depends'   "
+          "(target: a few minutes)")
+    if keep:
+        print(f"   result set: {e['path']}")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def test_a_reading_that_switches_off_the_mechanism_yields_not_supported(monkeypa
 
 def test_argue_cli_writes_a_deterministic_verdict_table(invoke, tmp_path):
     args = ("argue", "--argument", "A003-sanctions-futile", "--argument", "A002-intel-carrot",
-            "--beliefs", "default", "--beliefs", "sanctions_futile", "-n", 60, "-q")
+            "--beliefs", "default", "--beliefs", "sanctions_futile", "-n", 60, "-q", "--worlds", 0)
     first = invoke(*args, "--out", tmp_path / "a")
     assert first.exit_code == 0, first.output
     assert "A003-sanctions-futile" in first.stdout and "VERDICT" in first.stdout

@@ -39,7 +39,7 @@ def test_plot_sweeps_tornadoes_and_verdicts(invoke, tmp_path):
     invoke("tornado", INTEL, "--parameters", "russia.warning_uptake,us.intel_capability", "-n", 20,
            "--out", tmp_path / "t", "-q")
     invoke("argue", "--argument", "A001-backlash", "--beliefs", "default", "--beliefs", "restraint", "-n", 20,
-           "--out", tmp_path / "v", "-q")
+           "--out", tmp_path / "v", "-q", "--worlds", 0)
     for folder, expected in ((only(tmp_path / "s"), "sweep_"), (only(tmp_path / "t"), "tornado.png"),
                              (only(tmp_path / "v"), "verdicts.png")):
         out = invoke("plot", folder)

@@ -306,7 +306,7 @@ def test_sweep_and_tornado_reports(tmp_path):
 # -- argue, across-beliefs, credence ----------------------------------------------------------------
 
 STUDIES = {
-    "argue": ["argue", "-n", "4", "--beliefs", "default", "--beliefs", "restraint"],
+    "argue": ["argue", "-n", "4", "--beliefs", "default", "--beliefs", "restraint", "--worlds", "0"],
     "across-beliefs": ["run", str(REPO / "scenarios" / "intel_sharing.yaml"), "--across-beliefs", "-n", "4"],
     "credence-ensemble": ["run", str(REPO / "scenarios" / "intel_sharing.yaml"), "--credence", "-n", "8"],
 }

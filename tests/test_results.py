@@ -66,7 +66,8 @@ def test_every_command_writes_the_same_provenance_and_inputs(invoke, scenarios, 
         "credence-ensemble": ("run", intel, "--credence", "-n", 10),
         "sweep": ("sweep", intel, "--vary", "us.intel_capability=0:1:2", "-n", 10),
         "tornado": ("tornado", intel, "--parameters", "us.intel_capability", "-n", 10),
-        "argue": ("argue", "--argument", ARGUMENT, "--beliefs", "default", "-n", 10, "--scenarios", scenarios),
+        "argue": ("argue", "--argument", ARGUMENT, "--beliefs", "default", "-n", 10, "--scenarios", scenarios,
+                  "--worlds", 0),
     }
     for kind, args in commands.items():
         result = invoke(*args, "--out", tmp_path / kind, "-q", "-w", 1)
@@ -151,7 +152,7 @@ def test_run_resume_refuses_a_changed_baseline_and_otherwise_matches_an_uninterr
 
 def test_argue_locks_resumes_and_refuses_a_changed_baseline(invoke, scenarios, tmp_path, monkeypatch):
     args = ("--argument", ARGUMENT, "--beliefs", "default", "--beliefs", "restraint", "-n", 20,
-            "--scenarios", scenarios, "-w", 1, "-q")
+            "--scenarios", scenarios, "-w", 1, "-q", "--worlds", 3, "--world-replications", 4)  # shipped ensemble
     assert invoke("argue", *args, "--out", tmp_path / "whole").exit_code == 0
     with monkeypatch.context() as m:
         stop_after(m, "write_chunk_stats", 1)

@@ -20,7 +20,7 @@ JOBS = {
     "analyze": "Sensitivity indices (Sobol S1/ST, Morris mu*/sigma) of a sobol or morris sweep; stored in it.",
     "tornado": "Rank parameters by how far their low/high ends swing SCENARIO's effect on one outcome.",
     "calibrate": "Sample the plausible ranges; keep the worlds that reproduce the declared patterns (the ensemble).",
-    "argue": "Judge the sources' arguments under each reading: supported, not supported or reversed.",
+    "argue": "Judge the sources' arguments under each reading, and across its plausible worlds (holds/depends/fails).",
     "explain": "Explain a PARAMETER, CLAIM or ARGUMENT: quote -> parameter -> mechanism -> outcome.",
     "plot": "Plot result sets (runs, sweeps, tornadoes, verdicts); several runs are also compared side by side.",
     "report": "Write one self-contained HTML report of a result set (plots, table, scenario, claims, provenance).",

@@ -18,19 +18,19 @@ from afsim.present import tables
 from afsim.present.plots import plot_result_sets
 from afsim.present.progress import progress_bar
 from afsim.present.report import write_report
-from afsim.results.runs import PRECISION_CAP, partial_note, resumed_kind, run_across_beliefs, run_scenario
+from afsim.results.runs import PRECISION_CAP, partial_note
 from afsim.studies import arguments
-from afsim.studies import credence as ensemble
 from afsim.studies import ensemble as worlds
 from afsim.studies import sweep as sweeps
 from afsim.studies import tornado as tornadoes
 from afsim.studies.diff import diff_result_sets, diff_text
 from afsim.studies.explain import explain as explain_text
+from afsim.studies.worlds import WORLD_REPLICATIONS, run_any
 from afsim.world.limits import MAX_REPLICATIONS
 
 SEED, REPLICATIONS = click.IntRange(min=0, max=2**63 - 1), click.IntRange(min=2, max=MAX_REPLICATIONS)  # see limits
-ACROSS_OPTIONS = ("resume", "out", "replications", "seed", "series", "engine", "settings")
-CREDENCE_OPTIONS = ("resume", "replications", "seed", "out", "settings")
+ENSEMBLE = click.option("--ensemble", type=click.Path(file_okay=False), help="Folder of plausible worlds, as `afsim "
+                        "calibrate` writes (default: the shipped ensemble).")
 SETTINGS = click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help="A parameter's value in both "
                         "arms (repeatable), e.g. russia.threat_response=0; over the files' parameters:.")
 announce = functools.partial(click.echo, err=True)
@@ -83,20 +83,14 @@ def resume_option(what: str) -> Callable: return click.option("--resume", type=c
               "every dispute in proportion to its credence; report the mixture and each side's effect.")
 @click.option("--credence-set", multiple=True, metavar="DISPUTE.SIDE=P",
               help="Credence of one side (repeatable), e.g. russia_arms.armed=0.8; defaults: afsim beliefs.")
+@click.option("--worlds", is_flag=True, help="Run in every plausible world (afsim calibrate's ensemble of the "
+              "reading): the effect across worlds beside the simulation noise.")
+@ENSEMBLE
 @JSON
 @engine_options
-def run(scenario: str | None, across_beliefs: bool, credence: bool, credence_set: tuple[str, ...], quiet: bool,
-        as_json: bool, where: dict, **options) -> None:
-    kind = resumed_kind(options["resume"], {**options, "credence_set": credence_set})  # refuses new options
+def run(scenario: str | None, quiet: bool, as_json: bool, where: dict, **options) -> None:
     with progress_bar(scenario or options["resume"], "rep", quiet) as progress:
-        if across_beliefs or kind == "across-beliefs":
-            report = run_across_beliefs(scenario, render=tables.across_text, render_run=tables.run_text,
-                                        progress=progress, **where, **{k: options[k] for k in ACROSS_OPTIONS})
-        elif credence or credence_set or kind == "credence-ensemble":
-            report = ensemble.run_credence(scenario, credence_set, render=tables.credence_text, progress=progress,
-                                           **where, **{k: options[k] for k in CREDENCE_OPTIONS})
-        else:
-            report = run_scenario(scenario, render=tables.run_text, progress=progress, **where, **options)
+        report = run_any(scenario, renders=tables.RENDERS, progress=progress, **where, **options)
     click.echo(tables.printed(report, as_json=as_json, **where))
     if note := partial_note(report):
         click.echo(note, err=True)
@@ -152,6 +146,10 @@ def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
 @click.option("--flip", is_flag=True, help="Also find where each argument's mean effect crosses its threshold.")
 @click.option("--screen", is_flag=True, help="Also rank each argument's load-bearing assumptions (Morris, then Sobol).")
 @click.option("--flip-replications", type=REPLICATIONS, default=arguments.FLIP_REPLICATIONS, show_default=True)
+@click.option("--worlds", type=click.IntRange(min=0), help="Plausible worlds per reading to judge in (default: all "
+              "in the ensemble; 0: none, only the default parameters).")
+@click.option("--world-replications", type=REPLICATIONS, default=WORLD_REPLICATIONS, show_default=True)
+@ENSEMBLE
 @resume_option("argue")
 @JSON
 @engine_options

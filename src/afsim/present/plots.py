@@ -26,13 +26,14 @@ from afsim.present.figures.style import pyplot
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures
 from afsim.present.figures.tornado import tornado_figure
 from afsim.present.figures.verdicts import verdict_figure
+from afsim.present.figures.worlds import boxes_figure, share_figure, spread_figure
 from afsim.present.provenance import scenario_name
 from afsim.results.resultset import ResultSet
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble")
+KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble", "worlds")
 FORMATS = ("png", "svg", "pdf")
 READABLE_STATUS = ("complete", "partial")
 
@@ -68,7 +69,10 @@ def figure_makers(result_set: dict[str, Any]) -> list[tuple[str, Callable[[], An
     if kind == "sweep":
         return [("sweep", lambda: sweep_figures(rs)), ("sensitivity", lambda: sensitivity_figure(rs))]
     if kind == "argue":
-        return [("verdicts", lambda: verdict_figure(rs))]
+        return [("verdicts", lambda: verdict_figure(rs)), ("share of worlds", lambda: share_figure(rs)),
+                ("PRIM boxes", lambda: boxes_figure(rs))]
+    if kind == "worlds":
+        return [("effect across worlds", lambda: spread_figure(rs))]
     if kind == "across-beliefs":
         return [("effects by reading", lambda: _labelled(effects_by_reading_figure(rs), "effects_by_reading"))]
     return [("tornado", lambda: tornado_figure(rs))]

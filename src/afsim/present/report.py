@@ -24,8 +24,10 @@ from afsim.present.figures.style import outcome_label, outcome_unit, parameter_l
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
 from afsim.present.figures.tornado import TOP_PARAMETERS, top_swings, tornado_figure
 from afsim.present.figures.verdicts import verdict_figure
+from afsim.present.figures.worlds import boxes_figure, share_figure, spread_figure
 from afsim.present.tables import format_number
 from afsim.results.resultset import ResultSet
+from afsim.studies.earned import conditions_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 POINT_ROWS = 200  # sweeps: points shown in the table (all are in points.parquet and the CSV download)
@@ -310,6 +312,7 @@ def argue_context(rs: ResultSet) -> Context:
         tests=parts.table(["argument", "reading", "outcome", "claimed", "outcome verdict", "effect [95% CI]"], tests,
                           "tests", numeric={5}, raw=records),
         flips=parts.portable(rs.get("flips")) or [], screening=_screening(rs.get("screening")),
+        worlds=_earned(rs),
         claims=[parts.claim_card(c) for c in dict.fromkeys(cited)])
     return _with_not_modelled(context, cited)
 
@@ -334,6 +337,37 @@ def _environment() -> Any:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = format_number
     return env
+
+def _earned(rs: ResultSet) -> Context | None:
+    """The earned verdicts, if argue judged in plausible worlds: shares, bars, PRIM boxes, their conditions."""
+    if not (conditions := rs.get("conditions")):
+        return None
+    rows = [[c["argument"], c["reading"], c["worlds"], f"{c['share']:.0%}", c["verdict"]] for c in conditions]
+    figures = [parts.figure(share_figure(rs), "Share of each reading's plausible worlds where each argument holds."),
+               parts.figure(boxes_figure(rs), "PRIM boxes: where each 'depends' fails.")]
+    return {"table": parts.table(["argument", "reading", "worlds", "share that holds", "earned verdict"], rows,
+                                 "earned", numeric={2, 3}), "figures": [f for f in figures if f],
+            "conditions": conditions_text(conditions)}
+
+
+@context_for("worlds")
+def worlds_context(rs: ResultSet) -> Context:
+    manifest, f, spread = rs["manifest"], format_number, rs["across_worlds"]
+    rows = [[r["outcome"], r["unit"], f(r["worlds_median"]), f"{f(r['worlds_p5'])} .. {f(r['worlds_p95'])}",
+             f"{r['share_of_worlds_better']:.0%}", f"± {f(r['noise_half_width'])}"] for _, r in spread.iterrows()]
+    context = _common(rs, ["afsim_result", "status", "beliefs", "ensemble", "worlds", "replications", "started",
+                           "finished"])
+    context.update(
+        title=f"{manifest.get('scenario_path')} across {manifest.get('worlds')} plausible worlds",
+        subtitle=f"{manifest.get('replications')} paired replications in each world · reading "
+                 f"{manifest.get('beliefs') or 'default'}",
+        summary=summary.worlds_summary(rs),
+        table=parts.table(["outcome", "unit", "median over worlds", "5% .. 95% of worlds", "share of worlds better",
+                           "noise (one world's 95% CI)"], rows, "across_worlds", numeric={2, 4},
+                          raw=spread.to_dict("records")),
+        figures=[parts.figure(spread_figure(rs), "Spread across worlds beside one world's noise CI.")])
+    return _with_not_modelled(context, [])
+
 
 
 def render_report(path: str | Path) -> str:

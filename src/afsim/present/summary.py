@@ -237,3 +237,21 @@ def argue_summary(rs: dict[str, Any]) -> Summary:
             ("Where it reverses", ("; ".join(split) + ".") if split else "No verdict depends on the reading."),
             ("How sure", f"{rs['manifest'].get('replications')} paired replications per test; an outcome supports "
                          "its argument when its 95% CI lies on the claimed side.")]
+
+
+def worlds_summary(rs: dict[str, Any]) -> Summary:
+    """run --worlds: the effect across plausible worlds beside one world's noise, from the stored table."""
+    manifest, spread = rs["manifest"], rs["across_worlds"]
+    lines = [f"{outcome_label(r['outcome'])}: median {format_number(float(r['worlds_median']))} "
+             f"(5-95% of worlds {format_number(float(r['worlds_p5']))} to {format_number(float(r['worlds_p95']))}; "
+             f"better in {float(r['share_of_worlds_better']):.0%} of worlds)" for _, r in spread.head(4).iterrows()]
+    split = [outcome_label(r["outcome"]) for _, r in spread.iterrows()
+             if float(r["worlds_p5"]) < 0 < float(r["worlds_p95"])]
+    return [("What changed", f"{provenance.scenario_name(manifest)} against its baseline in each of "
+                             f"{manifest.get('worlds')} plausible worlds."),
+            ("What it did", "; ".join(lines) + "."),
+            ("How sure", f"{manifest.get('replications')} paired replications per world: the noise column is one "
+                         "world's 95% CI; the 5-95% range is what the plausible worlds disagree on."),
+            ("Where it reverses", ("The worlds disagree on the sign of: " + ", ".join(split) + ".") if split
+             else "Every outcome's effect keeps its sign across the middle 90% of worlds."),
+            ("Which claims carry it", "Each parameter's plausible range and its reason: `afsim params`.")]

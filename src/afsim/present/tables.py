@@ -17,10 +17,12 @@ from afsim.present.columns import FILE_WIDTH, blocks, fill, fits, layout, table,
 from afsim.results.runs import AcrossReport, RunReport
 from afsim.studies.arguments import NOT_SUPPORTED, REVERSED, SUPPORTED, ArgueReport, Argument
 from afsim.studies.credence import CredenceReport
+from afsim.studies.earned import conditions_text
 from afsim.studies.sweep import SweepReport, SweepSpec, analyze_sweep
 from afsim.studies.tornado import TOP, TornadoReport
+from afsim.studies.worlds import WorldsReport
 
-Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport
+Report = RunReport | AcrossReport | CredenceReport | SweepReport | TornadoReport | ArgueReport | WorldsReport
 
 
 def printed(report: Report, workers: int = 1, executor: str = "local", as_json: bool = False, **_: object) -> str:
@@ -43,8 +45,13 @@ def printed(report: Report, workers: int = 1, executor: str = "local", as_json: 
             text += "\n" + ranking_text(report.sensitivity, report.spec.method, width=width)
     elif isinstance(report, TornadoReport):
         text = format_tornado(report.table, report.outcome, width=width)
+    elif isinstance(report, WorldsReport):
+        text = worlds_text(report, width)
     else:
-        text = verdicts_text(report, width)
+        text = verdicts_text(report, width, conditions=False)
+        if report.judged:
+            text += "\n\n" + fill(f"where each 'depends' fails (PRIM boxes, claims, value of information): "
+                                   f"{report.path / 'conditions.txt'}", width)
     return f"{text}\nresults: {report.path}"
 
 
@@ -76,14 +83,59 @@ def credence_text(report: CredenceReport, width: int = FILE_WIDTH) -> str:
                         report.replications, report.differences, width)
 
 
-def verdicts_text(report: ArgueReport, width: int = FILE_WIDTH) -> str:
-    """Verdicts, the verdict matrix, any flip points and screening (printed, and kept as verdicts.txt)."""
+def verdicts_text(report: ArgueReport, width: int = FILE_WIDTH, conditions: bool = True) -> str:
+    """Verdicts, the verdict matrix, the shares of worlds (and their conditions), any flip points and screening
+    (kept as verdicts.txt; printed without the conditions, which conditions.txt holds)."""
     text = (format_verdicts(report.arguments, report.readings, report.rows, width) + "\n\n"
             + format_verdict_matrix(report.arguments, report.readings, report.rows, width))
+    if report.judged:
+        text += "\n\n" + format_world_matrix(report.arguments, report.readings, report.judged, width)
+        text += ("\n\n" + conditions_text(report.judged)) if conditions else ""
     lines = [line for part in (report.flip_text, report.screen_text) if part for line in ("", *part.splitlines())]
     indents = [line[:len(line) - len(line.lstrip())] for line in lines]
     return text + "".join("\n" + fill(line.strip(), width, i, i + "    ")
                           for line, i in zip(lines, indents, strict=True))
+
+
+def format_world_matrix(arguments: list[Argument], readings: list[str], judged: list[dict[str, Any]],
+                        width: int = FILE_WIDTH) -> str:
+    """Share of each reading's plausible worlds in which each argument holds, and the earned verdict."""
+    cell = {(j["argument"], j["reading"]): j for j in judged}
+    n = max(j["worlds"] for j in judged)
+    title = wrap(f"Across plausible worlds: share of worlds where the argument holds on its mean effect (up to {n} "
+                 "worlds per reading; holds >= 90%, fails <= 10%, else depends)", width)
+    body = [[a.id, *((f"{c['share']:.1%} {c['verdict']}" if (c := cell.get((a.id, r))) else "-") for r in readings)]
+            for a in arguments]
+    if fits(["argument", *readings], body, width):
+        return "\n".join([*title, *table(["argument", *readings], body, width)])
+    numbered = [str(i) for i in range(1, len(readings) + 1)]
+    short = [[row[0], *(c.replace(" depends", " ?").replace(" holds", " +").replace(" fails", " !") for c in row[1:])]
+             for row in body]
+    legend = ", ".join(f"{i} {r}" for i, r in enumerate(readings, 1))
+    return "\n".join([*title, *table(["argument", *numbered], short, width),
+                      *wrap(f"+ holds, ? depends, ! fails; readings: {legend}", width)])
+
+
+def worlds_text(report: WorldsReport, width: int = FILE_WIDTH) -> str:
+    """``afsim run --worlds``: the effect across plausible worlds next to the simulation noise."""
+    body = []
+    for r in (r for r in report.rows if r["outcome"] in HEADLINE):
+        better = "" if math.isnan(r["share_of_worlds_better"]) else f"{r['share_of_worlds_better']:.0%}"
+        body.append([r["outcome"], format_number(r["worlds_median"]),
+                     f"{format_number(r['worlds_p5'])}..{format_number(r['worlds_p95'])}", better,
+                     format_number(r["noise_half_width"])])
+    return "\n".join([
+        *wrap(f"{report.scenario} vs {report.baseline} in {report.worlds} plausible worlds ({report.stratum} "
+              f"stratum), {report.replications} replications per world and arm", width),
+        *table(["outcome", "across worlds: median", "5%..95% of worlds", "worlds better", "noise: +/- 95% CI"], body,
+               width, right={1, 2, 3, 4}, wrap_columns=[1, 2, 3, 4]), "",
+        *wrap("across worlds: what we do not know about the world (the plausible parameter values and model "
+              "structure); more replications do not shrink it. noise: half-width of one world's 95% CI, typical "
+              "over worlds; what more replications would shrink. 'worlds better': share of worlds where the "
+              "scenario does better on that outcome.", width)])
+
+
+RENDERS = {"run": run_text, "across": across_text, "credence": credence_text, "worlds": worlds_text}
 
 
 def _effect(row: dict[str, Any]) -> str:

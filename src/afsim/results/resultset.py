@@ -19,9 +19,9 @@ from afsim.results.folder import ResultFolder
 COMPARISON_NUMBERS = ("n", "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high", "share_better",
                       "share_worse")
 COMPARISON_COLUMNS = ("outcome", "unit", "better", *COMPARISON_NUMBERS)
-KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble")
+KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble", "worlds")
 RESUME = {"paired-run": "run", "sweep": "sweep", "tornado": "tornado", "argue": "argue",
-          "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence"}
+          "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence", "worlds": "run --worlds"}
 
 
 @dataclass(eq=False)
@@ -45,6 +45,9 @@ class ResultSet(Mapping[str, Any]):
     verdicts: Any = None  # argue: one row per (argument, reading, outcome)
     flips: list[dict[str, Any]] | None = None  # argue --flip
     screening: Any = None  # argue --screen: Morris and Sobol rows per argument
+    conditions: list[dict[str, Any]] | None = None  # argue over worlds: shares, PRIM boxes, value of information
+    across_worlds: Any = None  # run --worlds: per outcome, the spread across worlds and the noise
+    worlds: Any = None  # run --worlds: per world and outcome, the mean effect and its noise CI
     conditional: list[dict[str, Any]] | None = None  # credence: effect per side of each dispute
     across: list[dict[str, Any]] | None = None  # across-beliefs: one row per (reading, outcome)
     runs: list[ResultSet] = field(default_factory=list)  # across-beliefs: each reading's run
@@ -118,6 +121,10 @@ class ResultSet(Mapping[str, Any]):
             rs.verdicts = read(need("verdicts.csv"), lambda p: pd.read_csv(p, dtype={"source": str}))  # '002'
             rs.flips = optional_json("flips.json")
             rs.screening = read(folder / "screening.csv", pd.read_csv) if (folder / "screening.csv").is_file() else None
+            rs.conditions = optional_json("conditions.json")
+        elif kind == "worlds":
+            rs.across_worlds = read(need("across_worlds.csv"), pd.read_csv)
+            rs.worlds = read(need("worlds.csv"), pd.read_csv)
         elif kind == "across-beliefs":
             rs.runs = [cls.load(folder / name) for name in rs.manifest["readings"]]
             rs.across = optional_json("across_beliefs.json")

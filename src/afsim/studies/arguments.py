@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from afsim.engine.experiment import DEFAULT_ENGINE, Pair, Progress
-from afsim.engine.scheduler import run_pairs
+from afsim.engine.scheduler import Unit, run_pairs, run_units  # noqa: F401 - run_pairs re-exported
 from afsim.engine.stats import Comparison
 from afsim.engine.store import Unstored  # noqa: F401 - re-exported: run_verdicts(Unstored(), ...) keeps nothing
 from afsim.errors import InputError, closest
 from afsim.results import manifest as manifests
 from afsim.results.job import job, refuse_new_options, reopen, start
+from afsim.studies import earned
 from afsim.studies.sweepspec import check_runs
+from afsim.studies.worlds import WORLD_REPLICATIONS
 from afsim.world import beliefs
 from afsim.world.scenario import load_scenario
 
@@ -133,8 +135,14 @@ def credence_flip(effect_a: float, effect_b: float, threshold: float = 0.0) -> f
 # -- the verdict table ----------------------------------------------------------------------
 
 
-def verdict_rows(arguments: list[Argument], readings: list[str], stats: dict[tuple[str, str], Any]) -> list[dict]:
-    """Flat rows (argument, reading, outcome) for verdicts.csv."""
+def verdict_rows(arguments: list[Argument], readings: list[str], stats: dict[tuple[str, str], Any],
+                 judged: dict[tuple[str, str], dict] | None = None) -> list[dict]:
+    """Flat rows (argument, reading, outcome) for verdicts.csv.
+
+    ``effect``, ``ci_low``, ``ci_high`` and ``verdict`` are at the reading's default parameters
+    (the CI is simulation noise); the ``worlds_*`` columns, when judged, are across the plausible
+    worlds (the share that holds, the earned verdict, the spread of the effect, the typical noise).
+    """
     rows = []
     for a in arguments:
         for r in readings:
@@ -142,28 +150,35 @@ def verdict_rows(arguments: list[Argument], readings: list[str], stats: dict[tup
             overall, each = a.verdict(comparisons)
             for t in a.outcomes:
                 c = comparisons[t.outcome]
+                world = earned.world_columns(judged[(a.id, r)], t.outcome) if judged and (a.id, r) in judged else {}
                 rows.append({"argument": a.id, "source": a.source[:3], "reading": r, "outcome": t.outcome,
                              "claimed": t.describe(), "baseline_mean": c.baseline_mean, "effect": c.difference,
                              "ci_low": c.ci_low, "ci_high": c.ci_high, "outcome_verdict": each[t.outcome],
-                             "verdict": overall})
+                             "verdict": overall, **world})
     return rows
 
 
 # -- running --------------------------------------------------------------------------------
 
 
-def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scenarios: str, replications: int,
-                 seed: int | None, **engine: Any) -> dict[tuple[str, str], Any]:
-    """Paired statistics for every (argument, reading)."""
-    keys, pairs = [], []
+def verdict_units(arguments: list[Argument], readings: list[str], scenarios: str, replications: int,
+                  seed: int | None) -> list[Unit]:
+    """One unit per (argument, reading), at the reading's default parameters, in argument-major order."""
+    units = []
     for a in arguments:
         path = scenario_path(a, scenarios)
         for r in readings:
             s = load_scenario(path, beliefs=r)
-            keys.append((a.id, r))
-            pairs.append(Pair(s.baseline, s.world, s.horizon_months, s.seed if seed is None else seed))
-    stats = run_pairs(run, pairs, replications, **engine)
-    return dict(zip(keys, stats, strict=True))
+            units.append(Unit(Pair(s.baseline, s.world, s.horizon_months, s.seed if seed is None else seed),
+                              range(replications)))
+    return units
+
+
+def run_verdicts(run: Any, arguments: list[Argument], readings: list[str], scenarios: str, replications: int,
+                 seed: int | None, **engine: Any) -> dict[tuple[str, str], Any]:
+    """Paired statistics for every (argument, reading)."""
+    stats = run_units(run, verdict_units(arguments, readings, scenarios, replications, seed), **engine)
+    return dict(zip([(a.id, r) for a in arguments for r in readings], stats, strict=True))
 
 
 @dataclass
@@ -178,46 +193,73 @@ class ArgueReport:
     flips: list[dict[str, Any]] = field(default_factory=list)
     screen_text: str = ""  # --screen: load-bearing assumptions (studies/screening)
     screening: list[dict[str, Any]] = field(default_factory=list)
+    judged: list[dict[str, Any]] = field(default_factory=list)  # earned.judge per (argument, reading) with worlds
 
 
 def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...] = (), *, resume: str | None = None,
               replications: int = REPLICATIONS, seed: int | None = None, scenarios: str = "scenarios",
               flip: bool = False, flip_replications: int = FLIP_REPLICATIONS, screen: bool = False,
-              out: str = "results", announce: Callable[[str], None] | None = None, progress: Progress | None = None,
-              render: Callable[[ArgueReport], str] | None = None, **executor: Any) -> ArgueReport:
-    """``afsim argue``: judge (or finish judging) the arguments into a result set; flips optional."""
+              out: str = "results",
+              worlds: int | None = None, ensemble: str | None = None, world_replications: int = WORLD_REPLICATIONS,
+              tables: dict[str, Any] | None = None, announce: Callable[[str], None] | None = None,
+              progress: Progress | None = None, render: Callable[[ArgueReport], str] | None = None,
+              **executor: Any) -> ArgueReport:
+    """``afsim argue``: judge (or finish judging) the arguments into a result set; flips optional.
+
+    Besides the verdict at the default parameters (its CI is simulation noise), each argument is
+    judged in every plausible world of each reading's stratum (``worlds`` of them, all when None,
+    none when 0; ``tables`` gives the worlds per reading directly): :mod:`afsim.studies.earned`.
+    """
     import pandas as pd
 
     if resume is not None:
-        refuse_new_options(
-            {"reading_names": reading_names, "argument_ids": argument_ids, "replications": replications, "seed": seed,
-             "scenarios": scenarios, "flip": flip, "flip_replications": flip_replications, "screen": screen},
-            {"reading_names": (), "argument_ids": (), "replications": REPLICATIONS, "seed": None,
-             "scenarios": "scenarios", "flip": False, "flip_replications": FLIP_REPLICATIONS, "screen": False})
+        given = {"reading_names": reading_names, "argument_ids": argument_ids, "replications": replications,
+                 "seed": seed, "scenarios": scenarios, "flip": flip, "flip_replications": flip_replications,
+                 "screen": screen, "worlds": worlds, "ensemble": ensemble, "world_replications": world_replications}
+        refuse_new_options(given, {"reading_names": (), "argument_ids": (), "replications": REPLICATIONS, "seed": None,
+                                   "scenarios": "scenarios", "flip": False, "flip_replications": FLIP_REPLICATIONS,
+                                   "screen": False, "worlds": None, "ensemble": None,
+                                   "world_replications": WORLD_REPLICATIONS})
         folder, info = reopen(resume, "argue")
         reading_names, argument_ids = tuple(info["readings"]), tuple(info["arguments"])
         replications, seed, scenarios = info["replications"], info["seed"], info["scenarios"]
         flip, flip_replications = info.get("flip", False), info.get("flip_replications", FLIP_REPLICATIONS)
         screen = info.get("screen", False)
+        worlds, ensemble = info.get("worlds", 0), info.get("ensemble")
+        world_replications = info.get("world_replications", WORLD_REPLICATIONS)
     chosen = select_arguments(argument_ids)
     names = [beliefs.reading(r, "--beliefs").name for r in reading_names] if reading_names else list(beliefs.readings())
     check_runs(len(chosen) * len(names), replications, "--replications")
     files = [f for a in chosen for f in load_scenario(scenario_path(a, scenarios)).files]
+    tables = tables if tables is not None else earned.strata(names, worlds, ensemble, announce)
     if resume is not None:
         manifests.check_unchanged(info, files, str(folder.path))
     else:
         folder = start(out, "argue", manifests.build(
             "argue", None, DEFAULT_ENGINE, files, arguments=[a.id for a in chosen], readings=names,
             replications=replications, seed=seed, scenarios=os.path.realpath(scenarios), flip=flip,
-            flip_replications=flip_replications, screen=screen))
-    total = len(chosen) * len(names)
+            flip_replications=flip_replications, screen=screen,
+            worlds=max((len(t) for t in tables.values()), default=0),
+            ensemble=ensemble, world_replications=world_replications))
+    cells, (units, owned) = verdict_units(chosen, names, scenarios, replications, seed), \
+        earned.world_units(chosen, tables, scenarios, seed, world_replications)
     if announce:
-        announce(f"argue: {len(chosen)} arguments x {len(names)} readings x {replications} replications x 2 arms "
-                 f"= {total * replications * 2:,} runs")
+        runs = 2 * sum(len(u.replications) for u in cells + units)
+        announce(f"argue: {len(chosen)} arguments x {len(names)} readings: {len(cells)} cells x {replications} "
+                 f"replications, {len(units)} (scenario, world) pairs x {world_replications}; {runs:,} runs "
+                 "(2 arms; runs shared between cells are simulated once)")
     with job(folder, "afsim argue --resume {path}"):
-        stats = run_verdicts(folder, chosen, names, scenarios, replications, seed, on_point=progress, **executor)
-        report = ArgueReport(folder.path, chosen, names, verdict_rows(chosen, names, stats))
+        stats = run_units(folder, cells + units, on_point=progress, **executor)
+        keys = [(a.id, r) for a in chosen for r in names]
+        judged = [earned.judge(a, r, tables[r], [stats[len(cells) + i] for i in owned[(a.id, r)]])
+                  for a in chosen for r in names if (a.id, r) in owned]
+        by_cell = {(j["argument"], j["reading"]): j for j in judged}
+        report = ArgueReport(folder.path, chosen, names,
+                             verdict_rows(chosen, names, dict(zip(keys, stats, strict=False)), by_cell), judged=judged)
         folder.write_frame("verdicts.csv", pd.DataFrame(report.rows))
+        if judged:
+            folder.write_json("conditions.json", earned.conditions_records(judged))
+            folder.write_text("conditions.txt", earned.conditions_text(judged) + "\n")
         if flip:
             from afsim.studies.flip import flip_report  # flip builds on this module
 
