@@ -80,8 +80,6 @@ def test_both_arms_get_the_same_world(tmp_path):
 
 
 def test_bad_arguments_are_input_errors():
-    with pytest.raises(InputError, match="worlds: plausible-world runs"):
-        afsim.run(INTEL, worlds=True)
     with pytest.raises(InputError, match="set: expected a mapping"):
         afsim.run(INTEL, set="russia.threat_response=0")
     with pytest.raises(InputError, match=r"--set russia\.threat_respons: unknown parameter"):
@@ -139,3 +137,12 @@ def test_load_reads_every_reading_of_an_across_beliefs_run(tmp_path, invoke):
     assert result.kind == "across-beliefs"
     assert list(result.table["reading"].unique()) == afsim.readings()
     assert set(result.table["outcome"]) >= {"killed_russia", "us_cost_total"}
+
+
+def test_run_in_every_plausible_world_keeps_the_two_uncertainties_apart(tmp_path):
+    result = afsim.run(INTEL, worlds=True, replications=2, workers=1, out=tmp_path)
+    assert result.kind == "worlds" and result.manifest["worlds"] >= 200  # the shipped default stratum
+    spread = pd.read_csv(result.path / "across_worlds.csv")
+    pd.testing.assert_frame_equal(result.table, spread)
+    row = spread.set_index("outcome").loc["us_cost_total"]
+    assert row["worlds_p5"] <= row["worlds_median"] <= row["worlds_p95"] and "noise_half_width" in spread

@@ -31,7 +31,7 @@ def world_table(n: int = 300, seed: int = 3) -> pd.DataFrame:
     exposure = np.where(haven, rng.uniform(1.2, 1.5, n), rng.uniform(0.1, 0.4, n))
     table = pd.DataFrame({"world": range(n), EXPOSURE: exposure, ARMS: rng.uniform(0, 0.1, n),
                           OTHER: rng.uniform(0.3, 0.9, n)})
-    return worlds.with_structure(table)
+    return worlds.with_structure(table, doubt=0.1)
 
 
 def stats_with_effects(effects: np.ndarray, noise: float, outcome: str = "killed_total", reps: int = 10,
@@ -98,9 +98,9 @@ def test_mechanism_switches_enter_as_factors_and_prim_finds_a_structural_conditi
     table = world_table(400)
     switch = "mechanisms.russia_help"
     assert 0.03 < 1 - table[switch].mean() < 0.2  # frozen in about one world in ten
-    assert worlds.with_structure(table.head(50)).equals(table.head(50))  # a prefix keeps its switches
+    assert worlds.with_structure(table.head(50), doubt=0.1).equals(table.head(50))  # a prefix keeps its switches
     subset = table.drop(columns=[switch]).iloc[[7, 3, 200]]  # a sample in another stratum: the same world
-    assert worlds.with_structure(subset)[switch].tolist() == table[switch].iloc[[7, 3, 200]].tolist()
+    assert worlds.with_structure(subset, doubt=0.1)[switch].tolist() == table[switch].iloc[[7, 3, 200]].tolist()
     doubtful = worlds.with_structure(table.drop(columns=[switch]), doubt=0.3)  # frozen in ~30% of worlds
     effects = np.where(doubtful[switch] == 1, 2.0, -2.0)
     judged = earned.judge(synthetic_argument(), "default", doubtful, stats_with_effects(effects, 0.5))
@@ -301,3 +301,12 @@ def test_a_set_value_wins_over_every_world_and_is_recorded(tmp_path):
     report = worlds.run_worlds(str(SCENARIOS / "us_strikes.yaml"), table=table, replications=2, out=str(tmp_path),
                                settings=(f"{EXPOSURE}=0.7",))
     assert json.loads((report.path / "manifest.json").read_text())["settings"] == {EXPOSURE: 0.7}
+
+
+def test_structural_doubt_is_the_analysts_and_zero_unless_stated():
+    """By default the worlds keep every mechanism the patterns calibrated them with; a stated doubt freezes some."""
+    table = world_table(200).drop(columns=[c for c in world_table(200).columns if c.startswith("mechanisms.")])
+    assert (worlds.with_structure(table)[[c for c in worlds.with_structure(table) if c.startswith("mechanisms.")]]
+            == 1).all().all()
+    frozen = 1 - worlds.with_structure(table, doubt=0.5)["mechanisms.russia_help"].mean()
+    assert 0.35 < frozen < 0.65

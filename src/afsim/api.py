@@ -23,13 +23,14 @@ from afsim.results.resultset import ResultSet
 from afsim.results.runs import run_scenario
 from afsim.studies import arguments as judged
 from afsim.studies import sweep as sweeps
+from afsim.studies.worlds import run_worlds
 from afsim.world import beliefs as known_beliefs
 from afsim.world.evidence import evidence_used
 
 ScenarioInput = str | os.PathLike[str] | Mapping[str, Any]
 Settings = Mapping[str, float] | Iterable[str] | None
 TABLES = {"paired-run": "comparison", "credence-ensemble": "comparison", "sweep": "points", "tornado": "tornado",
-          "argue": "verdicts", "across-beliefs": "across"}
+          "argue": "verdicts", "across-beliefs": "across", "worlds": "across_worlds"}
 """Each kind of result set's main table (:attr:`Result.table`)."""
 
 
@@ -126,13 +127,15 @@ def run(scenario: ScenarioInput, *, replications: int | None = None, seed: int |
     that receives ``<name>/<timestamp>/`` (default: a new temporary folder).  ``evidence``: an
     evidence folder (``--evidence``).  ``workers`` never changes the numbers.
     """
-    if worlds:
-        raise InputError("worlds", "plausible-world runs (afsim run --worlds, issue 13) are not in this afsim yet; "
-                         "run without worlds=True")
     with evidence_used(evidence):
-        report = run_scenario(scenario, replications=replications, seed=seed, beliefs=beliefs,
-                              settings=_settings(set), out=_out(out), render=tables.run_text,
-                              workers=_workers(workers))
+        if worlds:  # in every plausible world of the reading's stratum (afsim run --worlds)
+            report = run_worlds(scenario, replications=replications, seed=seed, beliefs=beliefs,
+                                settings=_settings(set), out=_out(out), render=tables.worlds_text,
+                                workers=_workers(workers))
+        else:
+            report = run_scenario(scenario, replications=replications, seed=seed, beliefs=beliefs,
+                                  settings=_settings(set), out=_out(out), render=tables.run_text,
+                                  workers=_workers(workers))
     return load(report.path)
 
 

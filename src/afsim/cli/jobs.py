@@ -149,6 +149,7 @@ def tornado(scenario: str | None, quiet: bool, where: dict, **options) -> None:
 @click.option("--worlds", type=click.IntRange(min=0), help="Plausible worlds per reading to judge in (default: all "
               "in the ensemble; 0: none, only the default parameters).")
 @click.option("--world-replications", type=REPLICATIONS, default=WORLD_REPLICATIONS, show_default=True)
+@click.option("--structural-doubt", type=click.FloatRange(0, 1), default=0.0, help="Chance a world drops a mechanism.")
 @ENSEMBLE
 @resume_option("argue")
 @JSON

@@ -26,7 +26,7 @@ from afsim.results import manifest as manifests
 from afsim.results.job import job, refuse_new_options, reopen, start
 from afsim.studies import earned
 from afsim.studies.sweepspec import check_runs
-from afsim.studies.worlds import WORLD_REPLICATIONS
+from afsim.studies.worlds import STRUCTURAL_DOUBT, WORLD_REPLICATIONS
 from afsim.world import beliefs
 from afsim.world.scenario import load_scenario
 
@@ -201,6 +201,7 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
               flip: bool = False, flip_replications: int = FLIP_REPLICATIONS, screen: bool = False,
               out: str = "results",
               worlds: int | None = None, ensemble: str | None = None, world_replications: int = WORLD_REPLICATIONS,
+              structural_doubt: float = STRUCTURAL_DOUBT,
               tables: dict[str, Any] | None = None, announce: Callable[[str], None] | None = None,
               progress: Progress | None = None, render: Callable[[ArgueReport], str] | None = None,
               **executor: Any) -> ArgueReport:
@@ -215,11 +216,12 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
     if resume is not None:
         given = {"reading_names": reading_names, "argument_ids": argument_ids, "replications": replications,
                  "seed": seed, "scenarios": scenarios, "flip": flip, "flip_replications": flip_replications,
-                 "screen": screen, "worlds": worlds, "ensemble": ensemble, "world_replications": world_replications}
+                 "screen": screen, "worlds": worlds, "ensemble": ensemble, "world_replications": world_replications,
+                 "structural_doubt": structural_doubt}
         refuse_new_options(given, {"reading_names": (), "argument_ids": (), "replications": REPLICATIONS, "seed": None,
                                    "scenarios": "scenarios", "flip": False, "flip_replications": FLIP_REPLICATIONS,
                                    "screen": False, "worlds": None, "ensemble": None,
-                                   "world_replications": WORLD_REPLICATIONS})
+                                   "world_replications": WORLD_REPLICATIONS, "structural_doubt": STRUCTURAL_DOUBT})
         folder, info = reopen(resume, "argue")
         reading_names, argument_ids = tuple(info["readings"]), tuple(info["arguments"])
         replications, seed, scenarios = info["replications"], info["seed"], info["scenarios"]
@@ -227,11 +229,12 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
         screen = info.get("screen", False)
         worlds, ensemble = info.get("worlds", 0), info.get("ensemble")
         world_replications = info.get("world_replications", WORLD_REPLICATIONS)
+        structural_doubt = info.get("structural_doubt", STRUCTURAL_DOUBT)
     chosen = select_arguments(argument_ids)
     names = [beliefs.reading(r, "--beliefs").name for r in reading_names] if reading_names else list(beliefs.readings())
     check_runs(len(chosen) * len(names), replications, "--replications")
     files = [f for a in chosen for f in load_scenario(scenario_path(a, scenarios)).files]
-    tables = tables if tables is not None else earned.strata(names, worlds, ensemble, announce)
+    tables = tables if tables is not None else earned.strata(names, worlds, ensemble, announce, structural_doubt)
     if resume is not None:
         manifests.check_unchanged(info, files, str(folder.path))
     else:
@@ -240,7 +243,7 @@ def run_argue(reading_names: tuple[str, ...] = (), argument_ids: tuple[str, ...]
             replications=replications, seed=seed, scenarios=os.path.realpath(scenarios), flip=flip,
             flip_replications=flip_replications, screen=screen,
             worlds=max((len(t) for t in tables.values()), default=0),
-            ensemble=ensemble, world_replications=world_replications))
+            ensemble=ensemble, world_replications=world_replications, structural_doubt=structural_doubt))
     cells, (units, owned) = verdict_units(chosen, names, scenarios, replications, seed), \
         earned.world_units(chosen, tables, scenarios, seed, world_replications)
     if announce:

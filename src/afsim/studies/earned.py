@@ -355,7 +355,7 @@ def conditions_text(judged: list[dict[str, Any]]) -> str:
 
 
 def strata(readings: list[str], worlds: int | None, ensemble: str | None,
-           announce: Any = None) -> dict[str, Any]:
+           announce: Any = None, doubt: float = 0.0) -> dict[str, Any]:
     """Each reading's plausible worlds (its stratum of the ensemble); none when worlds is 0.
 
     With no ensemble installed and no --worlds asked for, the verdicts stay at the default
@@ -366,14 +366,13 @@ def strata(readings: list[str], worlds: int | None, ensemble: str | None,
     if worlds == 0:
         return {}
     try:
-        return {r: plausible_worlds(r, ensemble, worlds) for r in readings}
+        return {r: plausible_worlds(r, ensemble, worlds, doubt) for r in readings}
     except InputError as exc:
         if worlds is not None or ensemble is not None:
             raise
         if announce:
             announce(f"argue: no plausible worlds ({exc}); verdicts at the default parameters only")
         return {}
-
 
 
 def world_units(arguments: list[Any], tables: dict[str, Any], scenarios: str, seed: int | None,

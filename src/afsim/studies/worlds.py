@@ -8,9 +8,12 @@ no number of replications shrinks it.  ``afsim run SCENARIO --worlds`` reports b
 side, and ``afsim argue`` judges each argument in every world (:mod:`afsim.studies.earned`).
 
 Mechanism switches (``mechanisms.*``: is a decision live or frozen?) are model structure, not
-parameter values; they enter the worlds as factors beside the parameters: each world freezes
-each switch with probability :data:`STRUCTURAL_DOUBT`, drawn from a fixed seed, unless the
-ensemble already varies it.
+parameter values; they enter the worlds as factors beside the parameters: with a structural doubt
+``p`` (``afsim argue --structural-doubt P``), each world freezes each switch with probability ``p``,
+drawn from a fixed seed, unless the ensemble already varies it.  The default is 0: the calibrated
+worlds passed the mechanism patterns with every mechanism live, and no source gives a probability
+that a mechanism is absent, so a verdict is earned on the worlds as calibrated; a doubt > 0 is the
+analyst's stated assumption, and PRIM then names the switches an argument rests on.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from afsim.world.parameters import parameter_specs
 from afsim.world.scenario import Scenario, load_scenario, parse_settings
 
 WORLD_REPLICATIONS = 20  # per world and arm: a world is judged on its mean; 20 keeps a default argue to minutes
-STRUCTURAL_DOUBT = 0.1  # chance that a world freezes each mechanism switch (model structure in doubt)
+STRUCTURAL_DOUBT = 0.0  # chance that a world freezes each mechanism switch: the analyst's, 0 unless stated
 STRUCTURE_SEED = 20261123  # the switches' draw: fixed, so the same ensemble gives the same worlds
 MECHANISMS = "mechanisms."
 
