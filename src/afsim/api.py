@@ -130,7 +130,7 @@ def run(scenario: ScenarioInput, *, replications: int | None = None, seed: int |
     with evidence_used(evidence):
         if worlds:  # in every plausible world of the reading's stratum (afsim run --worlds)
             report = run_worlds(scenario, replications=replications, seed=seed, beliefs=beliefs,
-                                settings=_settings(set), out=_out(out), render=tables.worlds_text,
+                                settings=_settings(set), out=os.fspath(_out(out)), render=tables.worlds_text,
                                 workers=_workers(workers))
         else:
             report = run_scenario(scenario, replications=replications, seed=seed, beliefs=beliefs,
@@ -156,15 +156,18 @@ def sweep(spec: str | os.PathLike[str], *, vary: Mapping[str, tuple[float, float
 
 def argue(*, beliefs: str | Iterable[str] = (), arguments: str | Iterable[str] = (),
           replications: int = judged.REPLICATIONS, seed: int | None = None, scenarios: str = "scenarios",
-          flip: bool = False, workers: int | None = None, out: str | os.PathLike[str] | None = None,
+          flip: bool = False, worlds: int | None = None, structural_doubt: float = 0.0,
+          workers: int | None = None, out: str | os.PathLike[str] | None = None,
           evidence: str | os.PathLike[str] | None = None) -> Result:
     """Judge the sources' arguments under each reading, as ``afsim argue`` (``beliefs``, ``arguments``:
-    one name or several; default all).  ``scenarios``: the folder holding the scenarios they name."""
+    one name or several; default all).  ``scenarios``: the folder holding the scenarios they name.
+    ``worlds``: plausible worlds per reading to judge in too (None: all in the shipped ensemble; 0: none);
+    ``structural_doubt``: the chance a world freezes each mechanism (``--structural-doubt``)."""
     def names(value: str | Iterable[str]) -> tuple[str, ...]:
         return (value,) if isinstance(value, str) else tuple(value)
 
     with evidence_used(evidence):
         report = judged.run_argue(names(beliefs), names(arguments), replications=replications, seed=seed,
-                                  scenarios=scenarios, flip=flip, out=_out(out), render=tables.verdicts_text,
-                                  workers=_workers(workers))
+                                  scenarios=scenarios, flip=flip, worlds=worlds, structural_doubt=structural_doubt,
+                                  out=_out(out), render=tables.verdicts_text, workers=_workers(workers))
     return load(report.path)

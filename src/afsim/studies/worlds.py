@@ -19,6 +19,7 @@ analyst's stated assumption, and PRIM then names the switches an argument rests 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,7 +197,8 @@ def run_worlds(scenario: str | None, *, resume: str | None = None, beliefs: str 
         manifests.check_unchanged(info, s.files, str(folder.path), given)
     else:
         folder = start(out, s.name + "-worlds", manifests.build(
-            "worlds", s, executor.get("engine", DEFAULT_ENGINE), s.files, scenario_path=scenario,
+            "worlds", s, executor.get("engine", DEFAULT_ENGINE), s.files,
+            scenario_path=os.fspath(scenario) if isinstance(scenario, str | os.PathLike) else s.name,
             beliefs=s.beliefs, ensemble=None if ensemble is None else str(ensemble), worlds=len(table),
             replications=replications, seed=seed))
     with job(folder, "afsim run --worlds --resume {path}"):
