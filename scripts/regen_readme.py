@@ -4,7 +4,7 @@
 
 Replaces the fenced block under "## What you get" with a fresh `afsim run
 scenarios/intel_sharing.yaml`, and the verdict matrix block after "The verdict matrix at 400
-replications per arm" with a fresh `afsim argue -n 400`.  The prose that interprets them is
+replications per arm" with a fresh `afsim argue -n 400 --worlds 0`.  The prose that interprets them is
 written by hand: read the new numbers and update it.
 """
 
@@ -38,7 +38,7 @@ def main() -> None:
     text = README.read_text(encoding="utf-8")
     run = afsim("run", "scenarios/intel_sharing.yaml")
     text = replace_block(text, "## What you get", run)
-    argue = afsim("argue", "-n", "400")
+    argue = afsim("argue", "-n", "400", "--worlds", "0")  # at the defaults; the shares over worlds are argued apart
     matrix = argue[argue.index("Verdict matrix"):]
     matrix = matrix[:matrix.index("results: ")] if "results: " in matrix else matrix
     text = replace_block(text, "The verdict matrix at 400 replications per arm", matrix.rstrip())
