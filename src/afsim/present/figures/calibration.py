@@ -143,5 +143,6 @@ def ranges_figure(result_set: dict[str, Any], top: int = TOP_RANGES) -> Figure |
     narrow = sum(1 for r in ranges.values() if r.get("constrained"))
     return finish(fig, f"What the patterns constrain: accepted vs sampled range ({stratum} stratum)",
                   f"The {len(shown)} parameters whose accepted values differ most from the samples (smallest "
-                  f"Kolmogorov-Smirnov p, at the right with the accepted 5-95% and the plausible range); {narrow} of {len(ranges)} sampled parameters are constrained (p < 0.001, "
+                  f"Kolmogorov-Smirnov p, at the right with the accepted 5-95% and the plausible range); "
+                  f"{narrow} of {len(ranges)} sampled parameters are constrained (p < 0.001, "
                   "vermillion). Black dot: the accepted median; ticks: the accepted worlds.")
