@@ -38,6 +38,10 @@ def test_a_calibration_loads_as_its_own_kind(calibration):
     assert rs["summary"]["strata"] == calibration.summary["strata"]
     assert rs["design"]["design"]["seed"] == TINY.seed and rs["design"]["fingerprint"] == worlds.fingerprint()
     assert len(rs["ensemble"]) == sum(s["accepted"] for s in calibration.summary["strata"].values())
+    import afsim
+
+    result = afsim.load(calibration.path)  # the Python API's main table of a calibration: its accepted worlds
+    assert result.kind == "calibration" and result.table.equals(rs["ensemble"])
 
 
 def test_afsim_plot_draws_the_stored_numbers(calibration, invoke, tmp_path):
