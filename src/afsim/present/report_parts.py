@@ -402,7 +402,7 @@ def versions_table(manifest: dict[str, Any]) -> dict[str, Any] | None:
 def calibration_tables(stored: dict[str, Any], top: int) -> dict[str, Any]:
     """afsim calibrate's summary as tables: acceptance per stratum, rejections per pattern, every parameter's
     accepted range (most constrained first); and the evidence behind the ``top`` most constrained parameters."""
-    from afsim.present.figures.calibration import ranked_ranges, rejections
+    from afsim.present.figures.calibration import ranked_ranges, rejections, share_label
 
     f, ranges = format_number, stored["ranges"]
     strata = [{"stratum": name, **s} for name, s in stored["strata"].items()]
@@ -425,7 +425,7 @@ def calibration_tables(stored: dict[str, Any], top: int) -> dict[str, Any]:
                              for s in strata], "acceptance", numeric={1, 2, 3}, raw=strata),
         "rejections": table(["pattern", "kind", "rejected", "judged", "share of judged", "share of all samples"],
                             [[r["pattern"], r["kind"], f"{r['rejected']:,}", f"{r['judged']:,}",
-                              f"{r['rejected'] / max(r['judged'], 1):.0%}", f"{r['share_of_samples']:.0%}"]
+                              share_label(r["rejected"] / max(r["judged"], 1)), share_label(r["share_of_samples"])]
                              for r in pooled], "rejections", numeric={2, 3, 4, 5}, raw=pooled),
         "ranges": table(["parameter", "plausible range", "accepted 5% .. 95%", "accepted median", "width",
                          "KS p", "constrained"],

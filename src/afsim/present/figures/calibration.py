@@ -19,6 +19,11 @@ CONSTRAINED_COLOUR = WORSE_COLOUR
 TOP_RANGES = 12  # parameters in the range chart: the ones whose accepted values differ most from their samples
 
 
+def share_label(share: float) -> str:
+    """A share as a percentage that never reads 0% when something was counted: '65%', '0.16%', '0%'."""
+    return f"{share:.0%}" if share == 0 or share >= 0.01 else f"{100 * share:.2g}%"
+
+
 def rejections(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """Per pattern, pooled over the strata: samples it rejected, samples it judged, and its share of all samples
     (mechanism patterns judge only the targets' survivors), most rejecting first."""
@@ -82,8 +87,8 @@ def rejections_figure(result_set: dict[str, Any]) -> Figure:
     ax.barh(range(len(rows)), shares, height=0.6, color=colours, gid="rejections")
     reach = max([*shares, 0.01]) * 1.45
     for y, r in enumerate(rows):
-        ax.text(shares[y] + reach * 0.01, y, f"{r['share_of_samples']:.0%} ({r['rejected']:,} of {r['judged']:,} "
-                "judged)", va="center", fontsize=7)
+        label = f"{share_label(r['share_of_samples'])} ({r['rejected']:,} of {r['judged']:,} judged)"
+        ax.text(shares[y] + reach * 0.01, y, label, va="center", fontsize=7)
     ax.set_yticks(range(len(rows)), [r["pattern"] for r in rows], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, reach)
