@@ -30,7 +30,7 @@ from afsim.world.evidence import evidence_used
 ScenarioInput = str | os.PathLike[str] | Mapping[str, Any]
 Settings = Mapping[str, float] | Iterable[str] | None
 TABLES = {"paired-run": "comparison", "credence-ensemble": "comparison", "sweep": "points", "tornado": "tornado",
-          "argue": "verdicts", "across-beliefs": "across", "worlds": "across_worlds"}
+          "argue": "verdicts", "across-beliefs": "across", "worlds": "across_worlds", "calibration": "ensemble"}
 """Each kind of result set's main table (:attr:`Result.table`)."""
 
 

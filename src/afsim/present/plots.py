@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from afsim.errors import EnvironmentFailure, InputError, write_traceback
+from afsim.present.figures.calibration import acceptance_figure, ranges_figure, rejections_figure
 from afsim.present.figures.run import (
     compare_runs_figure,
     effects_by_reading_figure,
@@ -33,7 +34,7 @@ from afsim.results.resultset import ResultSet
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble", "worlds")
+KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble", "worlds", "calibration")
 FORMATS = ("png", "svg", "pdf")
 READABLE_STATUS = ("complete", "partial")
 
@@ -73,6 +74,9 @@ def figure_makers(result_set: dict[str, Any]) -> list[tuple[str, Callable[[], An
                 ("PRIM boxes", lambda: boxes_figure(rs))]
     if kind == "worlds":
         return [("effect across worlds", lambda: spread_figure(rs))]
+    if kind == "calibration":
+        return [("acceptance", lambda: acceptance_figure(rs)), ("rejections", lambda: rejections_figure(rs)),
+                ("accepted ranges", lambda: ranges_figure(rs))]
     if kind == "across-beliefs":
         return [("effects by reading", lambda: _labelled(effects_by_reading_figure(rs), "effects_by_reading"))]
     return [("tornado", lambda: tornado_figure(rs))]

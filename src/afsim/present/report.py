@@ -19,6 +19,7 @@ from typing import Any
 from afsim.errors import InputError
 from afsim.present import provenance, summary
 from afsim.present import report_parts as parts
+from afsim.present.figures.calibration import TOP_RANGES, acceptance_figure, ranges_figure, rejections_figure
 from afsim.present.figures.run import effects_by_reading_figure, forest_figure, killed_difference_figure, series_figure
 from afsim.present.figures.style import outcome_label, outcome_unit, parameter_label
 from afsim.present.figures.sweep import sensitivity_figure, sweep_figures, sweep_outcomes
@@ -368,6 +369,25 @@ def worlds_context(rs: ResultSet) -> Context:
         figures=[parts.figure(spread_figure(rs), "Spread across worlds beside one world's noise CI.")])
     return _with_not_modelled(context, [])
 
+
+@context_for("calibration")
+def calibration_context(rs: ResultSet) -> Context:
+    stored, design = rs["summary"], rs["design"]["design"]
+    samples = sum(s["samples"] for s in stored["strata"].values())
+    context = _common(rs, ["afsim_result", "status", "design", "fingerprint", "started", "finished"])
+    context.update(parts.calibration_tables(stored, TOP_RANGES))
+    context.update(
+        title="Plausible worlds: which samples reproduce the declared patterns",
+        subtitle=f"afsim calibrate · {len(stored['strata'])} strata · {samples:,} samples of "
+                 f"{len(design['parameters'])} parameters · {len(rs['ensemble']):,} accepted worlds",
+        summary=summary.calibration_summary(rs), design=parts.table(
+            ["setting", "value"], [[k, "none" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else v]
+                                   for k, v in design.items() if k not in ("parameters", "patterns")], "design"),
+        figures=[parts.figure(acceptance_figure(rs), "Share of each stratum's samples that reproduce every pattern."),
+                 parts.figure(rejections_figure(rs), "Samples each pattern rejected, as a share of all samples."),
+                 parts.figure(ranges_figure(rs), "Accepted against sampled range for the parameters the patterns "
+                              "constrain most.")])
+    return _with_not_modelled(context, [card["id"] for card in context["evidence"]["cited"]])
 
 
 def render_report(path: str | Path) -> str:

@@ -395,3 +395,44 @@ def versions_table(manifest: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(versions, dict):
         return None
     return table(["package", "version"], [[k, v] for k, v in versions.items()], "versions")
+
+
+# -- calibrations ----------------------------------------------------------------------------------
+
+def calibration_tables(stored: dict[str, Any], top: int) -> dict[str, Any]:
+    """afsim calibrate's summary as tables: acceptance per stratum, rejections per pattern, every parameter's
+    accepted range (most constrained first); and the evidence behind the ``top`` most constrained parameters."""
+    from afsim.present.figures.calibration import ranked_ranges, rejections, share_label
+
+    f, ranges = format_number, stored["ranges"]
+    strata = [{"stratum": name, **s} for name, s in stored["strata"].items()]
+    pooled = rejections(stored)
+    ranked = ranked_ranges(stored)
+    rows = [{"parameter": p, "plausible_low": r["plausible"][0], "plausible_high": r["plausible"][1],
+             **dict(zip(("accepted_p5", "accepted_median", "accepted_p95"), r["accepted"] or (None,) * 3, strict=True)),
+             "width": r.get("width"), "ks_p": r.get("ks_p"), "constrained": r["constrained"]}
+            for p, r in [*((p, ranges[p]) for p in ranked), *((p, r) for p, r in ranges.items() if p not in ranked)]]
+    changes = []
+    for p in ranked[:top]:
+        claims, assumption, spec = provenance.parameter_provenance(p)
+        unit = f" {spec.unit}" if spec is not None and spec.unit else ""
+        changes.append(provenance.Change("varied", p, "calibration", f"accepted {f(ranges[p]['accepted'][0])} to "
+                                         f"{f(ranges[p]['accepted'][2])} of {ranges[p]['plausible'][0]:g} to "
+                                         f"{ranges[p]['plausible'][1]:g}{unit}", claims, assumption))
+    return {
+        "acceptance": table(["stratum", "samples", "accepted", "acceptance"],
+                            [[s["stratum"], f"{s['samples']:,}", f"{s['accepted']:,}", f"{s['rate']:.1%}"]
+                             for s in strata], "acceptance", numeric={1, 2, 3}, raw=strata),
+        "rejections": table(["pattern", "kind", "rejected", "judged", "share of judged", "share of all samples"],
+                            [[r["pattern"], r["kind"], f"{r['rejected']:,}", f"{r['judged']:,}",
+                              share_label(r["rejected"] / max(r["judged"], 1)), share_label(r["share_of_samples"])]
+                             for r in pooled], "rejections", numeric={2, 3, 4, 5}, raw=pooled),
+        "ranges": table(["parameter", "plausible range", "accepted 5% .. 95%", "accepted median", "width",
+                         "KS p", "constrained"],
+                        [[r["parameter"], f"{r['plausible_low']:g} to {r['plausible_high']:g}",
+                          "" if r["accepted_p5"] is None else f"{f(r['accepted_p5'])} .. {f(r['accepted_p95'])}",
+                          "" if r["accepted_median"] is None else f(r["accepted_median"]),
+                          "" if r["width"] is None else f(r["width"]), "" if r["ks_p"] is None else f"{r['ks_p']:.2g}",
+                          {True: "constrained", False: "wide"}.get(r["constrained"], "too few worlds")] for r in rows],
+                        "accepted_ranges", numeric={3, 4, 5}, raw=rows),
+        "evidence": evidence(changes)}

@@ -255,3 +255,45 @@ def worlds_summary(rs: dict[str, Any]) -> Summary:
             ("Where it reverses", ("The worlds disagree on the sign of: " + ", ".join(split) + ".") if split
              else "Every outcome's effect keeps its sign across the middle 90% of worlds."),
             ("Which claims carry it", "Each parameter's plausible range and its reason: `afsim params`.")]
+
+
+def calibration_summary(rs: dict[str, Any]) -> Summary:
+    """afsim calibrate: what was sampled, how much was accepted, what rejects most, what the patterns constrain."""
+    from afsim.present.figures.calibration import ranked_ranges, rejections
+
+    stored, design = rs["summary"], rs["design"]["design"]
+    strata, ranges = stored["strata"], stored["ranges"]
+    samples, accepted = sum(s["samples"] for s in strata.values()), sum(s["accepted"] for s in strata.values())
+    targets = [p for p in design["patterns"] if ":" not in p]
+    rule = ("rejection ABC (each target's statistic in its band)" if design.get("cutoff") is None
+            else f"history matching (implausibility at most {design['cutoff']:g} standard errors)")
+    rates = sorted(strata.items(), key=lambda kv: kv[1]["rate"])
+    top = rejections(stored)[:3]
+    narrow = [p for p in ranked_ranges(stored) if ranges[p]["constrained"]]
+    wide = sum(1 for r in ranges.values() if r["constrained"] is False)
+    f, share = format_number, accepted / max(samples, 1)
+    kept = strata[stored["ranges_stratum"]]["accepted"]
+    shown = narrow[:5] or ranked_ranges(stored)[:3]
+    spans = "; ".join(f"{p} {f(ranges[p]['accepted'][0])} to {f(ranges[p]['accepted'][2])} of "
+                      f"{ranges[p]['plausible'][0]:g} to {ranges[p]['plausible'][1]:g}" for p in shown)
+    constrain = (f"{len(narrow)} of {len(ranges)} parameters are constrained in the {stored['ranges_stratum']} "
+                 f"stratum (accepted values differ from the samples, KS p < 0.001), most: {spans}; {wide} stay "
+                 "wide." if narrow else
+                 f"No parameter is constrained in the {stored['ranges_stratum']} stratum (KS p < 0.001): all "
+                 f"{wide} with accepted worlds stay wide; closest to it (smallest KS p): {spans}." if shown else
+                 "Too few accepted worlds to tell what the patterns constrain.")
+    return [("What was sampled", f"{len(design['parameters'])} parameters over their plausible ranges (one Latin "
+                                 f"hypercube, seed {design['seed']}): {samples:,} samples in {len(strata)} strata, "
+                                 f"each judged on {len(targets)} calibration targets by {rule} over "
+                                 f"{design['replications']} replications, and the survivors on "
+                                 f"{len(design['patterns']) - len(targets)} mechanism contrasts over "
+                                 f"{design['mechanism_replications']} replications per arm."),
+            ("Acceptance", f"{accepted:,} of {samples:,} samples reproduce every pattern ({share:.1%}); by stratum "
+                           f"from {rates[0][1]['rate']:.1%} ({rates[0][0]}) to {rates[-1][1]['rate']:.1%} "
+                           f"({rates[-1][0]}), asking for {design['accepted']} accepted worlds each."),
+            ("How sure", f"The ranges rest on the {kept} accepted worlds of the {stored['ranges_stratum']} stratum and "
+                         "its samples; each judgement on the replications named above (a pattern's Monte Carlo noise "
+                         "can accept or reject a world near its band)."),
+            ("What rejects most", "; ".join(f"{r['pattern']} rejects {r['rejected']:,} of {r['judged']:,} samples it "
+                                            f"judged ({r['rejected'] / max(r['judged'], 1):.0%})" for r in top) + "."),
+            ("What the patterns constrain", constrain)]

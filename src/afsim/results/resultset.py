@@ -19,9 +19,10 @@ from afsim.results.folder import ResultFolder
 COMPARISON_NUMBERS = ("n", "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high", "share_better",
                       "share_worse")
 COMPARISON_COLUMNS = ("outcome", "unit", "better", *COMPARISON_NUMBERS)
-KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble", "worlds")
+KINDS = ("paired-run", "sweep", "tornado", "argue", "across-beliefs", "credence-ensemble", "worlds", "calibration")
 RESUME = {"paired-run": "run", "sweep": "sweep", "tornado": "tornado", "argue": "argue",
-          "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence", "worlds": "run --worlds"}
+          "across-beliefs": "run --across-beliefs", "credence-ensemble": "run --credence", "worlds": "run --worlds",
+          "calibration": "calibrate"}
 
 
 @dataclass(eq=False)
@@ -50,6 +51,9 @@ class ResultSet(Mapping[str, Any]):
     worlds: Any = None  # run --worlds: per world and outcome, the mean effect and its noise CI
     conditional: list[dict[str, Any]] | None = None  # credence: effect per side of each dispute
     across: list[dict[str, Any]] | None = None  # across-beliefs: one row per (reading, outcome)
+    summary: dict[str, Any] | None = None  # calibration: acceptance per stratum, rejections per pattern, ranges
+    design: dict[str, Any] | None = None  # calibration: design.json (the design and the fingerprint it depends on)
+    ensemble: Any = None  # calibration: the accepted worlds, one row per (stratum, world), a column per parameter
     runs: list[ResultSet] = field(default_factory=list)  # across-beliefs: each reading's run
 
     def __getitem__(self, name: str) -> Any:
@@ -97,8 +101,7 @@ class ResultSet(Mapping[str, Any]):
             return folder / name
 
         def optional_json(name: str) -> Any:
-            return read(folder / name, lambda p: json.loads(p.read_text(encoding="utf-8"))) \
-                if (folder / name).is_file() else None
+            return read(folder / name, _json) if (folder / name).is_file() else None
 
         if (folder / "replications").is_dir():
             rs.replications = read_parts(folder / "replications")
@@ -130,7 +133,15 @@ class ResultSet(Mapping[str, Any]):
             rs.across = optional_json("across_beliefs.json")
         elif kind == "credence-ensemble":
             rs.conditional = optional_json("conditional.json")
+        elif kind == "calibration":
+            rs.summary = read(need("summary.json"), _json)
+            rs.design = read(need("design.json"), _json)
+            rs.ensemble = read(need("ensemble.parquet"), pd.read_parquet)
         return rs
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def check_comparison(path: Path, comparison: Any) -> Any:
