@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import SCENARIOS, result_dir
 
 from afsim.engine.stats import PairedStats
+from afsim.present.tables import format_number
 from afsim.studies import arguments as ag
 from afsim.studies import earned, worlds
 from afsim.studies.arguments import Argument, OutcomeTest
@@ -192,7 +193,10 @@ def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, invoke):
     factors = pd.read_csv(folder / "world_factors.csv")
     assert "mechanisms.russia_help" in factors and factors[EXPOSURE].tolist() == pytest.approx(table[EXPOSURE].tolist())
     assert invoke("report", folder).exit_code == 0
-    assert "noise (one world" in (folder / "report.html").read_text()
+    html = (folder / "report.html").read_text()
+    assert "noise (one world" in html and str(tmp_path) not in html
+    assert all(f'id="{section}"' in html for section in ("spread", "figures", "not-modelled", "provenance"))
+    assert format_number(spread.loc["killed_total", "worlds_median"]) in html  # the stored number, as printed
     # the haven reading has no stratum in this ensemble: one line, exit 2
     haven = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", ensemble, "--beliefs", "haven",
                    "--out", tmp_path / "r")

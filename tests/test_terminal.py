@@ -62,7 +62,8 @@ def test_every_command_fits_80_columns(narrow, tmp_path):
         "sobol sweep": narrow("sweep", "sobol.yaml", "-q", "--out", "r"),
         "tornado": narrow("tornado", INTEL, "--parameters", "russia.warning_uptake,isisk.grievance_russia", "-n", 3,
                           "-q", "--out", "r"),
-        "argue": narrow(*ARGUE),
+        "argue": narrow(*ARGUE),  # also judged in every plausible world of the three readings (the world matrix)
+        "run --worlds": narrow("run", INTEL, "--worlds", "-n", 2, "-q", "--out", "r"),
         "argue --flip": narrow("argue", "--argument", "A003-sanctions-futile", "--beliefs", "default", "-n", 6,
                                "--flip", "--flip-replications", 6, "-q", "--out", "r", "--scenarios", SCENARIOS),
         "claims": narrow("claims"), "claims --unused": narrow("claims", "--unused"),
@@ -74,6 +75,7 @@ def test_every_command_fits_80_columns(narrow, tmp_path):
         assert widest(result.stdout) <= 80, (command, max(result.stdout.splitlines(), key=len))
     assert "outcome: killed_russia" in outputs["across-beliefs"].stdout  # one block per outcome at 80 columns
     assert "ranked by ST" in outputs["analyze"].stdout
+    assert "Across plausible worlds" in outputs["argue"].stdout and "noise" in outputs["run --worlds"].stdout
 
 
 def test_a_wide_terminal_gets_the_one_line_tables(tmp_path, monkeypatch):

@@ -71,9 +71,12 @@ def margins(argument: Argument, stats: list[Any], scale: np.ndarray) -> np.ndarr
 
 
 def noise_at(argument: Argument, default: Any) -> np.ndarray:
-    """Each outcome's per-replication standard deviation of the effect at the defaults (1 where it is 0)."""
+    """Each outcome's per-replication standard deviation of the effect at the defaults, never below 1% of its
+    baseline level (1 where that is 0 too): an outcome the draws barely move (trust, hostility, cost) would
+    otherwise turn a tiny change into a margin of 10^15 noise units and swamp the ranking."""
     sd = np.array([np.sqrt(default.m2_diff[t.outcome] / max(default.n[t.outcome] - 1, 1)) for t in argument.outcomes])
-    return np.where(sd > 0, sd, 1.0)
+    level = np.array([abs(default.mean_base[t.outcome]) for t in argument.outcomes])
+    return np.maximum(sd, np.where(level > 0, 0.01 * level, 1.0))
 
 
 def screen(arguments: list[Argument], scenarios: str, seed: int | None = None, *,
