@@ -14,7 +14,6 @@ files among the ``inputs``, so a resume refuses if it changed.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Iterator
@@ -111,6 +110,8 @@ def load_evidence(path: str | os.PathLike[str]) -> Evidence:
     known = {**claims.shipped_claims(), **found}
     disputes, readings = _readings(root / "readings.yaml", known) if (root / "readings.yaml").is_file() else ({}, {})
     defaults = _defaults(root / "parameters.yaml", known) if (root / "parameters.yaml").is_file() else {}
+    import hashlib  # here, not at the top: its OpenSSL load is a fifth of `afsim validate`'s start-up
+
     files = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in [*texts, *(root / n for n in ("claims.yaml", "readings.yaml", "parameters.yaml"))] if p.is_file()}
     return Evidence(os.path.realpath(root), found, sources, disputes, readings, defaults, files)
