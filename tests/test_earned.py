@@ -314,3 +314,13 @@ def test_structural_doubt_is_the_analysts_and_zero_unless_stated():
             == 1).all().all()
     frozen = 1 - worlds.with_structure(table, doubt=0.5)["mechanisms.russia_help"].mean()
     assert 0.35 < frozen < 0.65
+
+
+def test_a_later_box_covers_a_share_of_all_failing_worlds_not_of_those_left():
+    """Box 2 is found among the worlds box 1 left; its coverage still counts against every failing world."""
+    x = pd.DataFrame({"a": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]})
+    y = np.array([1, 1, 1, 1, 0, 0])
+    rows = np.array([2, 3, 4, 5])  # box 1 took the first two failing worlds
+    dims, (density, coverage, inside) = earned.prune({"a": (0.25, 0.45)}, ["a"], x, y, rows)
+    assert dims == ["a"] and inside == 2 and density == 1.0
+    assert coverage == 0.5  # 2 of the 4 failing worlds, not 2 of the 2 left

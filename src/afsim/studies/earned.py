@@ -187,17 +187,19 @@ def prune(lims: Any, restricted: list[str], x: Any, y: np.ndarray, rows: np.ndar
           tolerance: float = PRUNE_TOLERANCE) -> tuple[list[str], tuple[float, float, int]]:
     """Drop, one at a time, the restriction whose loss costs the least density, while the box stays within
     ``tolerance`` of its density: PRIM peels 5% off many weak dimensions on a few hundred worlds, and an
-    analyst needs the few bounds that carry the failures.  Returns the kept dimensions and
-    (density, coverage, worlds inside) over ``rows``."""
+    analyst needs the few bounds that carry the failures.  Returns the kept dimensions and (density,
+    coverage, worlds inside) over ``rows`` (the worlds earlier boxes left); coverage is the share of *all*
+    failing worlds, so the coverages of a stratum's boxes add up to at most 1."""
     values = {n: x[n].to_numpy()[rows] for n in restricted}
     cases = y[rows].astype(bool)
+    failing = max(int(np.asarray(y).astype(bool).sum()), 1)
 
     def stats(dims: list[str]) -> tuple[float, float, int]:
         inside = np.ones(len(rows), dtype=bool)
         for n in dims:
             inside &= (values[n] >= lims[n][0]) & (values[n] <= lims[n][1])
         k, hit = int(inside.sum()), int((cases & inside).sum())
-        return (hit / k if k else 0.0), hit / max(int(cases.sum()), 1), k
+        return (hit / k if k else 0.0), hit / failing, k
 
     dims = list(restricted)
     floor = stats(dims)[0] - tolerance
