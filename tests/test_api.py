@@ -107,9 +107,9 @@ def test_sweep_and_argue_return_their_tables(tmp_path):
     assert swept.kind == "sweep" and len(swept.table) == 3
     assert sorted(swept.table["us.intel_capability"]) == pytest.approx([0.2, 0.5, 0.8])
     first = next(iter(load_arguments().values()))
-    judged = afsim.argue(beliefs="default", arguments=first.id, replications=4, worlds=3, scenarios=str(SCENARIOS),
-                         workers=1, out=tmp_path)
-    assert judged.kind == "argue"
+    judged = afsim.argue(beliefs="default", arguments=first.id, replications=4, worlds=3, world_replications=2,
+                         scenarios=str(SCENARIOS), workers=1, out=tmp_path)
+    assert judged.kind == "argue" and judged.manifest["world_replications"] == 2 and judged.manifest["worlds"] == 3
     assert set(judged.table["argument"]) == {first.id} and set(judged.table["reading"]) == {"default"}
     assert afsim.readings()[0] == "default"
 

@@ -69,8 +69,13 @@ def test_every_command_fits_80_columns(narrow, tmp_path):
         "claims": narrow("claims"), "claims --unused": narrow("claims", "--unused"),
         "claims show": narrow("claims", "show", "C002-russia-offer"), "params": narrow("params"),
         "levers": narrow("levers"), "beliefs": narrow("beliefs"), "help": narrow("run", "--help"),
+        "explain": narrow("explain", "A002-intel-carrot", "--no-measure"),
+        "explain parameter": narrow("explain", "russia.zero_sum", "--no-measure"),
+        "validate": narrow("validate", INTEL),
     }
     outputs["analyze"] = narrow("analyze", next((tmp_path / "r" / "sobol").iterdir()).relative_to(tmp_path))
+    runs = sorted(p.parent.relative_to(tmp_path) for p in (tmp_path / "r").rglob("comparison.csv"))[:2]
+    outputs["diff"] = narrow("diff", *runs)
     for command, result in outputs.items():
         assert widest(result.stdout) <= 80, (command, max(result.stdout.splitlines(), key=len))
     assert "outcome: killed_russia" in outputs["across-beliefs"].stdout  # one block per outcome at 80 columns

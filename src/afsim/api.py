@@ -23,7 +23,7 @@ from afsim.results.resultset import ResultSet
 from afsim.results.runs import run_scenario
 from afsim.studies import arguments as judged
 from afsim.studies import sweep as sweeps
-from afsim.studies.worlds import run_worlds
+from afsim.studies.worlds import WORLD_REPLICATIONS, run_worlds
 from afsim.world import beliefs as known_beliefs
 from afsim.world.evidence import evidence_used
 
@@ -156,18 +156,22 @@ def sweep(spec: str | os.PathLike[str], *, vary: Mapping[str, tuple[float, float
 
 def argue(*, beliefs: str | Iterable[str] = (), arguments: str | Iterable[str] = (),
           replications: int = judged.REPLICATIONS, seed: int | None = None, scenarios: str = "scenarios",
-          flip: bool = False, worlds: int | None = None, structural_doubt: float = 0.0,
+          flip: bool = False, screen: bool = False, worlds: int | None = None,
+          world_replications: int = WORLD_REPLICATIONS, structural_doubt: float = 0.0,
           workers: int | None = None, out: str | os.PathLike[str] | None = None,
           evidence: str | os.PathLike[str] | None = None) -> Result:
     """Judge the sources' arguments under each reading, as ``afsim argue`` (``beliefs``, ``arguments``:
     one name or several; default all).  ``scenarios``: the folder holding the scenarios they name.
-    ``worlds``: plausible worlds per reading to judge in too (None: all in the shipped ensemble; 0: none);
+    ``screen``: also rank each argument's load-bearing assumptions (``--screen``); ``worlds``: plausible
+    worlds per reading to judge in too (None: all in the shipped ensemble; 0: none), each with
+    ``world_replications`` replications per arm;
     ``structural_doubt``: the chance a world freezes each mechanism (``--structural-doubt``)."""
     def names(value: str | Iterable[str]) -> tuple[str, ...]:
         return (value,) if isinstance(value, str) else tuple(value)
 
     with evidence_used(evidence):
         report = judged.run_argue(names(beliefs), names(arguments), replications=replications, seed=seed,
-                                  scenarios=scenarios, flip=flip, worlds=worlds, structural_doubt=structural_doubt,
+                                  scenarios=scenarios, flip=flip, screen=screen, worlds=worlds,
+                                  world_replications=world_replications, structural_doubt=structural_doubt,
                                   out=_out(out), render=tables.verdicts_text, workers=_workers(workers))
     return load(report.path)

@@ -27,7 +27,7 @@ def validate(files: tuple[str, ...]) -> None:
     """Check scenario or sweep-spec FILES without running them (exit 2 if any is invalid)."""
     checked = importlib.import_module("afsim.studies.sweepspec").validate_inputs(files)
     for ok, text in checked:
-        click.echo(text, err=not ok)
+        click.echo(importlib.import_module("afsim.present.columns").fitted(text), err=not ok)
     sys.exit(0 if all(ok for ok, _ in checked) else 2)
 
 

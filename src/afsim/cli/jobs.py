@@ -15,6 +15,7 @@ from afsim.engine.executors import max_workers
 from afsim.engine.experiment import AUTO_FULL_LIMIT, DEFAULT_CHUNK, DEFAULT_ENGINE
 from afsim.model import ENGINES
 from afsim.present import tables
+from afsim.present.columns import fitted
 from afsim.present.plots import plot_result_sets
 from afsim.present.progress import progress_bar
 from afsim.present.report import write_report
@@ -170,14 +171,15 @@ def argue(quiet: bool, as_json: bool, where: dict, **options) -> None:
 @engine_options
 def calibrate(quiet: bool, **options) -> None:
     with progress_bar("calibrate", "sample", quiet) as progress:
-        click.echo(worlds.report_text(worlds.calibrate_command(progress=progress, announce=announce, **options)))
+        report = worlds.calibrate_command(progress=progress, announce=announce, **options)
+    click.echo(fitted(worlds.report_text(report)))
 
 
 @click.command(help=JOBS["explain"])
 @click.argument("name")
 @click.option("--no-measure", is_flag=True, help="Skip the quick run that measures which outcomes move.")
 def explain(name: str, no_measure: bool) -> None:
-    click.echo(explain_text(name, measure=not no_measure))
+    click.echo(fitted(explain_text(name, measure=not no_measure)))
 
 
 @click.command(help=JOBS["plot"])
@@ -198,4 +200,4 @@ def report(result_dir: str, out: str | None) -> None:
 @click.command(help=JOBS["diff"])
 @click.argument("result_sets", nargs=2, metavar="RESULT_A RESULT_B", type=click.Path(file_okay=False))
 def diff(result_sets: tuple[str, str]) -> None:
-    click.echo(diff_text(diff_result_sets(*result_sets)))
+    click.echo(fitted(diff_text(diff_result_sets(*result_sets))))

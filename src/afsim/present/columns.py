@@ -118,3 +118,14 @@ def blocks(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> 
 def fill(text: str, width: int | None = None, indent: str = "", subsequent: str | None = None) -> str:
     """``text`` wrapped to the terminal (or ``width``), as one string."""
     return "\n".join(wrap(text, width or terminal_width(), indent, subsequent))
+
+
+def fitted(text: str, width: int | None = None) -> str:
+    """Free text (explanations, diffs, summaries) to the terminal: each line longer than the width is
+    wrapped under its own indent, four more on its continuation lines; shorter lines stay as they are."""
+    width = width or terminal_width()
+    out = []
+    for line in text.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        out += [line] if len(line) <= width else wrap(line.strip(), width, indent, indent + "    ")
+    return "\n".join(out)

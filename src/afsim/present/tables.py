@@ -50,8 +50,8 @@ def printed(report: Report, workers: int = 1, executor: str = "local", as_json: 
     else:
         text = verdicts_text(report, width, conditions=False)
         if report.judged:
-            text += "\n\n" + fill(f"where each 'depends' fails (PRIM boxes, claims, value of information): "
-                                   f"{report.path / 'conditions.txt'}", width)
+            text += "\n\n" + fill("where each 'depends' fails (PRIM boxes, claims, value of information):", width) \
+                + f"\n{report.path / 'conditions.txt'}"  # the path whole, so it can be copied
     return f"{text}\nresults: {report.path}"
 
 

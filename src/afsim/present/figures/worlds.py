@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from afsim.present.figures.style import EFFECT_COLOUR, finish, outcome_unit, pyplot, with_unit
+from afsim.present.figures.style import (
+    BETTER_COLOUR,
+    EFFECT_COLOUR,
+    WORSE_COLOUR,
+    finish,
+    outcome_label,
+    outcome_unit,
+    pyplot,
+    with_unit,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-VERDICT_COLOURS = {"holds": "#1a9850", "depends": "#fdae61", "fails": "#d7301f"}
+VERDICT_COLOURS = {"holds": BETTER_COLOUR, "depends": "#E69F00", "fails": WORSE_COLOUR}  # Okabe-Ito
 MAX_BOX_PANELS = 12
 
 
@@ -70,7 +77,7 @@ def boxes_figure(result_set: dict[str, Any]) -> Figure | None:
             span = (bound["world_high"] - bound["world_low"]) or 1.0
             lo, hi = ((bound[e] - bound["world_low"]) / span for e in ("low", "high"))
             ax.barh(y, 1, color="#eeeeee", height=0.6)
-            ax.barh(y, max(hi - lo, 0.01), left=lo, color="#d7301f", height=0.6)
+            ax.barh(y, max(hi - lo, 0.01), left=lo, color=WORSE_COLOUR, height=0.6)
             ax.text(1.01, y, f"{bound['low']:.3g} .. {bound['high']:.3g}  (worlds {bound['world_low']:.3g} .. "
                     f"{bound['world_high']:.3g})", va="center", fontsize=7)
         ax.set_yticks(range(len(box["bounds"])), [b["parameter"] for b in box["bounds"]], fontsize=7)
@@ -94,22 +101,24 @@ def spread_figure(result_set: dict[str, Any]) -> Figure | None:
         return None
     spread = spread[spread["outcome"].isin(HEADLINE)].reset_index(drop=True)
     plt = pyplot()
-    fig, axes = plt.subplots(1, 1, figsize=(9, 1.5 + 0.4 * len(spread)), label="effect_across_worlds", squeeze=False)
-    ax = axes[0, 0]
-    scale = np.maximum(spread[["worlds_p5", "worlds_p95"]].abs().max(axis=1), spread["noise_half_width"]).replace(0, 1)
-    for y, row in spread.iterrows():
-        s = scale[y]
-        ax.plot([row["worlds_p5"] / s, row["worlds_p95"] / s], [y - 0.12, y - 0.12], color=EFFECT_COLOUR, linewidth=4,
+    fig, axes = plt.subplots(len(spread), 1, figsize=(9, 1.6 + 0.95 * len(spread)), label="effect_across_worlds",
+                             squeeze=False)
+    for (_, row), ax in zip(spread.iterrows(), axes[:, 0], strict=True):  # one panel per outcome, in its own units
+        ax.plot([row["worlds_p5"], row["worlds_p95"]], [0.25, 0.25], color=EFFECT_COLOUR, linewidth=5,
                 solid_capstyle="butt")
-        ax.plot(row["worlds_median"] / s, y - 0.12, "o", color="black", markersize=4)
-        ax.errorbar(row["worlds_median"] / s, y + 0.18, xerr=row["noise_half_width"] / s, color="#888888",
-                    capsize=3, fmt="none")
-        ax.text(1.03, y, with_unit(f"+/-{s:.3g}", outcome_unit(row["outcome"])), va="center", fontsize=7)
-    ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(range(len(spread)), spread["outcome"], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(-1.02, 1.02)
-    ax.set_xlabel("effect (scenario - baseline), each row scaled to the number at its right")
+        ax.plot(row["worlds_median"], 0.25, "o", color="black", markersize=4)
+        ax.errorbar(row["worlds_median"], -0.25, xerr=row["noise_half_width"], color="#888888", capsize=3, fmt="none")
+        ends = [row["worlds_p5"], row["worlds_p95"], row["worlds_median"] - row["noise_half_width"],
+                row["worlds_median"] + row["noise_half_width"], 0.0]
+        span = (max(ends) - min(ends)) or 1.0
+        ax.set_xlim(min(ends) - 0.08 * span, max(ends) + 0.08 * span)
+        ax.set_ylim(-0.7, 0.7)
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_yticks([])
+        ax.set_title(with_unit(outcome_label(row["outcome"]), outcome_unit(row["outcome"])), loc="left", fontsize=8,
+                     pad=2)
+        ax.tick_params(axis="x", labelsize=7)
+    axes[-1, 0].set_xlabel("effect (scenario - baseline), each panel in its outcome's units")
     manifest = result_set["manifest"]
     return finish(fig, f"Effect across {manifest.get('worlds')} plausible worlds vs simulation noise",
                   "Blue bar: 5-95% of the worlds' mean effects (what we do not know about the world), dot: median. "
