@@ -195,7 +195,8 @@ def test_run_worlds_keeps_the_two_uncertainties_apart(tmp_path, invoke):
     assert invoke("report", folder).exit_code == 0
     html = (folder / "report.html").read_text()
     assert "noise (one world" in html and str(tmp_path) not in html
-    assert all(f'id="{section}"' in html for section in ("spread", "figures", "not-modelled", "provenance"))
+    assert all(f'id="{section}"' in html for section in ("spread", "effects", "figures", "arguments", "evidence",
+                                                         "not-modelled", "provenance"))
     assert format_number(spread.loc["killed_total", "worlds_median"]) in html  # the stored number, as printed
     # the haven reading has no stratum in this ensemble: one line, exit 2
     haven = invoke("run", SCENARIOS / "us_strikes.yaml", "--worlds", "--ensemble", ensemble, "--beliefs", "haven",

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from afsim.engine.stats import HEADLINE
 from afsim.errors import InputError
 from afsim.present import provenance, summary
 from afsim.present import report_parts as parts
@@ -354,8 +355,10 @@ def _earned(rs: ResultSet) -> Context | None:
 @context_for("worlds")
 def worlds_context(rs: ResultSet) -> Context:
     manifest, f, spread = rs["manifest"], format_number, rs["across_worlds"]
+    outcomes, found = [o for o in spread["outcome"] if o in HEADLINE], provenance.changes(manifest)
     rows = [[r["outcome"], r["unit"], f(r["worlds_median"]), f"{f(r['worlds_p5'])} .. {f(r['worlds_p95'])}",
-             f"{r['share_of_worlds_better']:.0%}", f"± {f(r['noise_half_width'])}"] for _, r in spread.iterrows()]
+             parts.share_text(r["share_of_worlds_better"]), f"± {f(r['noise_half_width'])}"]
+            for _, r in spread.iterrows()]
     context = _common(rs, ["afsim_result", "status", "beliefs", "ensemble", "worlds", "replications", "started",
                            "finished"])
     context.update(
@@ -366,8 +369,29 @@ def worlds_context(rs: ResultSet) -> Context:
         table=parts.table(["outcome", "unit", "median over worlds", "5% .. 95% of worlds", "share of worlds better",
                            "noise (one world's 95% CI)"], rows, "across_worlds", numeric={2, 4},
                           raw=spread.to_dict("records")),
-        figures=[parts.figure(spread_figure(rs), "Spread across worlds beside one world's noise CI.")])
-    return _with_not_modelled(context, [])
+        figures=[parts.figure(spread_figure(rs), "Spread across worlds beside one world's noise CI.")],
+        chart=parts.effect_chart(parts.outcome_rows(outcomes), list(WORLD_SERIES), _world_points(spread, outcomes)),
+        arguments=parts.arguments_for(manifest.get("scenario_path") or "", None), evidence=parts.evidence(found))
+    return _with_not_modelled(context, [c for ch in found for c in ch.claims])
+
+
+WORLD_SERIES = ("across worlds (5-95%)", "noise (one world's 95% CI)")
+
+
+def _world_points(spread: Any, outcomes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The interactive chart's two series per outcome: the spread across worlds and one world's noise."""
+    points = {}
+    for _, r in spread[spread["outcome"].isin(outcomes)].iterrows():
+        median, half, label = float(r["worlds_median"]), float(r["noise_half_width"]), outcome_label(r["outcome"])
+        points[(r["outcome"], WORLD_SERIES[0])] = {
+            "value": median, "lo": float(r["worlds_p5"]), "hi": float(r["worlds_p95"]), "judged": "",
+            "hover": f"{label}: median {format_number(median)}, 5-95% of worlds {format_number(r['worlds_p5'])} to "
+                     f"{format_number(r['worlds_p95'])}; better in "
+                     f"{parts.share_text(r['share_of_worlds_better'])} of worlds"}
+        points[(r["outcome"], WORLD_SERIES[1])] = {
+            "value": median, "lo": median - half, "hi": median + half, "judged": "",
+            "hover": f"{label}: one world's 95% CI is +/- {format_number(half)} (simulation noise)"}
+    return points
 
 
 @context_for("calibration")
