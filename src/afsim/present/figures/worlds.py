@@ -32,33 +32,39 @@ def share_figure(result_set: dict[str, Any]) -> Figure | None:
     arguments = list(dict.fromkeys(cells["argument"]))
     readings = list(dict.fromkeys(cells["reading"]))
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(9, 2 + 0.22 * len(arguments) * len(readings)), label="share_of_worlds")
-    step = 1.0 / (len(readings) + 1)
-    ticks = []
+    gap = 1.2  # one cell per (argument, reading): the bar's length is the share, on a 0-1 track
+    fig, ax = plt.subplots(figsize=(2.5 + 1.05 * len(readings), 1.8 + 0.5 * len(arguments)), label="share_of_worlds")
     for i, argument in enumerate(arguments):
         for j, reading in enumerate(readings):
             row = cells[(cells["argument"] == argument) & (cells["reading"] == reading)]
             if row.empty:
                 continue
-            y = i + j * step
-            share = float(row["worlds_share_holds"].iloc[0])
-            ax.barh(y, share, height=step * 0.9, color=VERDICT_COLOURS.get(row["worlds_verdict"].iloc[0], "#999999"))
-            ax.text(min(share, 0.86) + 0.01, y, f"{reading}: {share:.0%}", va="center", fontsize=6)
-        ticks.append(i + (len(readings) - 1) * step / 2)
-    for edge in (0.1, 0.9):
-        ax.axvline(edge, color="#555555", linestyle="--", linewidth=0.8)
-    ax.set_yticks(ticks, arguments, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of plausible worlds where the argument holds (on its mean effect)")
+            left, share = j * gap, float(row["worlds_share_holds"].iloc[0])
+            ax.plot([left, left + 1], [i, i], color="#e6e6e6", linewidth=9, solid_capstyle="butt", zorder=0)
+            for edge in (0.1, 0.9):  # the verdict thresholds, on every track
+                ax.plot([left + edge] * 2, [i - 0.3, i + 0.3], color="#555555", linewidth=0.6, zorder=2)
+            ax.barh(i, share, left=left, height=0.5, color=VERDICT_COLOURS.get(row["worlds_verdict"].iloc[0],
+                                                                                "#999999"), zorder=1)
+            fails = row["worlds_verdict"].iloc[0] == "fails"  # a bar of ~0 would not show it: the label does
+            ax.text(left + 0.5, i + 0.42, f"{share:.0%}" + (" fails" if fails else ""), ha="center", va="center",
+                    fontsize=7, color=WORSE_COLOUR if fails else "black", fontweight="bold" if fails else "normal")
+    ax.set_yticks(range(len(arguments)), arguments, fontsize=8)
+    ax.set_xticks([j * gap + 0.5 for j in range(len(readings))], readings, rotation=30, ha="right", fontsize=8)
+    ax.set_xlim(-0.1, (len(readings) - 1) * gap + 1.1)
+    ax.set_ylim(len(arguments) - 0.4, -0.6)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()], loc="lower right", fontsize=8)
+    ax.legend(handles=[Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()], loc="upper left",
+              bbox_to_anchor=(1.0, 1.0), fontsize=8)
     n = int(cells["worlds"].max())
     return finish(fig, "How many plausible worlds each argument holds in, per reading",
-                  f"Each bar: one reading's stratum of the calibrated ensemble (up to {n} worlds, "
-                  f"{result_set['manifest'].get('world_replications')} replications each). holds >= 90% (right "
-                  "dashed line), fails <= 10% (left), depends between; the conditions of each 'depends' are in "
+                  f"Each track: one reading's stratum of the calibrated ensemble (up to {n} worlds, "
+                  f"{result_set['manifest'].get('world_replications')} replications each); the bar's length is the "
+                  "share of worlds that hold, the two marks on each track are 10% and 90%: holds >= 90%, fails <= 10%, "
+                  "depends between; the conditions of each 'depends' are in "
                   "conditions.txt and the PRIM boxes figure.")
 
 
